@@ -1,0 +1,15 @@
+"""tinyrt: TensorFlow Lite Micro's interpreter in Python — one planned arena, bit-exact kernels."""
+from .errors import (ArenaTooSmallError, InputError, ModelError, OpError, StateError, TinyrtError,
+                     UnsupportedOpError)
+from .interpreter import Interpreter, MemoryReport
+from .kernels.base import Kernel, PrepareContext, register
+from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
+from .model import load_model
+from .resolver import AllOpsResolver, OpResolver
+
+__version__ = "0.1.0"
+
+__all__ = ["Interpreter", "MemoryReport", "OpResolver", "AllOpsResolver", "Kernel",
+           "PrepareContext", "register", "GreedyMemoryPlanner", "LinearMemoryPlanner",
+           "MemoryPlanner", "load_model", "TinyrtError", "ModelError", "UnsupportedOpError",
+           "OpError", "ArenaTooSmallError", "InputError", "StateError", "__version__"]

@@ -1,0 +1,91 @@
+"""The kernel interface and the registry of every kernel tinyrt has.
+
+A kernel is one class per op (like TFLM's TFLMRegistration and ONNX's onnx.reference ops). The
+interpreter makes one instance per node and drives it through:
+
+``init(options, custom_options)``
+    once, with the node's builtin options (a dict) or custom options (bytes).
+``prepare(ctx)``
+    once, at allocation: check dtypes and shapes, compute everything that does not depend on
+    input values (multipliers, shifts, clamp bounds, lookup tables, reshaped weights) and keep it
+    as plain attributes; request scratch memory with ``ctx.request_scratch``.
+``eval(inputs, outputs)``
+    every invoke: only arithmetic. ``inputs`` / ``outputs`` are numpy arrays (views into the arena
+    or into the model file; ``None`` for an absent optional input). Results are written into the
+    output arrays in place (``out[...] = value`` or a ufunc's ``out=``); nothing is allocated in
+    the arena.
+"""
+from ..errors import OpError
+
+# op name (builtin name such as "CONV_2D", or a custom op's code) -> kernel class
+REGISTRY = {}
+
+
+def register(*names):
+    """Class decorator: make a kernel available to op resolvers under the given op names."""
+    def deco(cls):
+        for n in names:
+            REGISTRY[n] = cls
+        if cls.op_name is None:
+            cls.op_name = names[0]
+        return cls
+    return deco
+
+
+class Kernel:
+    op_name = None
+
+    def __init__(self, node, subgraph_index=0):
+        self.node = node                  # the model's OperatorDef
+        self.node_index = node.index
+        self.subgraph_index = subgraph_index
+        self.scratch = []                 # arena views for the scratch requests, filled at allocation
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def init(self, options, custom_options):
+        self.options = options
+
+    def prepare(self, ctx):
+        pass
+
+    def eval(self, inputs, outputs):
+        raise NotImplementedError
+
+    # -- helpers ---------------------------------------------------------------------------
+    def fail(self, message):
+        """Raise an OpError naming this node."""
+        raise OpError(self.node.op_name, self.node_index, message, self.subgraph_index)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} node {self.node_index}>"
+
+
+class PrepareContext:
+    """What a kernel sees during prepare: the node's tensors and the arena requests it may make.
+
+    ``inputs`` / ``outputs`` are the model's TensorDef objects (``shape``, ``dtype``,
+    ``quantization``, ``data`` for constants, ``is_variable``, ``name``); an absent optional input
+    is ``None``.
+    """
+
+    def __init__(self, kernel, inputs, outputs, subgraph):
+        self.kernel = kernel
+        self.inputs = inputs
+        self.outputs = outputs
+        self.subgraph = subgraph
+        self.scratch_requests = []        # byte sizes, in request order
+        self.persistent_requests = []     # byte sizes of persistent buffers (arena tail)
+
+    def request_scratch(self, nbytes):
+        """Ask for a scratch buffer alive only while this node runs; returns its index in
+        ``kernel.scratch`` (a uint8 array filled in at allocation)."""
+        self.scratch_requests.append(int(nbytes))
+        return len(self.scratch_requests) - 1
+
+    def allocate_persistent(self, nbytes):
+        """Account a persistent buffer in the arena tail (as TFLM's AllocatePersistentBuffer)."""
+        self.persistent_requests.append(int(nbytes))
+        return len(self.persistent_requests) - 1
+
+    def fail(self, message):
+        self.kernel.fail(message)

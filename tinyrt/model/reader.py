@@ -1,0 +1,314 @@
+"""Reading a .tflite file into plain Python objects whose constant data are views of the file.
+
+Nothing is copied: a constant tensor's ``data`` is a read-only numpy view of the file's bytes.
+Every index, offset and length is checked here, so everything downstream may trust the model.
+"""
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ModelError
+from . import schema
+from .flatbuf import FlatBuffer, decode, parse_fields
+
+_TABLES = {name: parse_fields(spec) for name, spec in schema.TABLES.items()}
+_OPTION_FIELDS = {}
+
+# Default cap on the bytes a model may make tinyrt allocate (tensor data it declares).
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+@dataclass
+class Quantization:
+    scale: np.ndarray          # float32, one per tensor or one per channel
+    zero_point: np.ndarray     # int64, same length as scale
+    quantized_dimension: int = 0
+
+    @property
+    def per_channel(self):
+        return len(self.scale) > 1
+
+
+@dataclass
+class TensorDef:
+    index: int
+    name: str
+    type_name: str
+    dtype: object              # numpy dtype, or None for types without an array form
+    shape: tuple
+    buffer: int
+    data: object = None        # read-only numpy view of the constant data, or None
+    is_variable: bool = False
+    quantization: object = None
+    shape_signature: tuple = None
+
+    @property
+    def nbytes(self):
+        if self.dtype is None:
+            return 0
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+    @property
+    def is_constant(self):
+        return self.data is not None
+
+
+@dataclass
+class OperatorDef:
+    index: int
+    op_name: str               # builtin name ("CONV_2D") or custom code ("SignalWindow")
+    builtin_code: int
+    version: int
+    inputs: tuple
+    outputs: tuple
+    intermediates: tuple = ()
+    options: dict = field(default_factory=dict)
+    options_type: str = None
+    custom_options: bytes = None
+
+    @property
+    def is_custom(self):
+        return self.builtin_code == schema.CUSTOM_CODE
+
+
+@dataclass
+class SubgraphDef:
+    index: int
+    name: str
+    tensors: list
+    inputs: tuple
+    outputs: tuple
+    operators: list
+
+
+@dataclass
+class SignatureDef:
+    key: str
+    subgraph_index: int
+    inputs: dict               # signature name -> tensor index
+    outputs: dict
+
+
+@dataclass
+class Model:
+    data: object               # the file's bytes, which every constant view points into
+    version: int
+    description: str
+    subgraphs: list
+    metadata: dict             # name -> memoryview of the metadata buffer
+    signatures: list
+    offline_plan: object = None  # {subgraph index: np.ndarray of offsets, -1 = plan online}
+
+    @property
+    def main(self):
+        return self.subgraphs[0]
+
+
+def load_model(source, max_bytes=DEFAULT_MAX_BYTES):
+    """Read a model from a path, bytes, bytearray or memoryview."""
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            with open(source, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise ModelError(f"cannot read model file {os.fspath(source)!r}: {e.strerror}") from None
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source) if not isinstance(source, bytes) else source
+    else:
+        raise ModelError(f"a model is a path or bytes, not {type(source).__name__}")
+    try:
+        return _Reader(data, max_bytes).read()
+    except RecursionError:
+        raise ModelError("model nests tables too deeply") from None
+
+
+class _Reader:
+    def __init__(self, data, max_bytes):
+        self.data = data
+        self.fb = FlatBuffer(data)
+        self.max_bytes = max_bytes
+
+    def read(self):
+        if len(self.data) >= 8 and self.data[4:8] != b"TFL3":
+            raise ModelError("not a .tflite file: the flatbuffer identifier is "
+                             f"{bytes(self.data[4:8])!r}, expected b'TFL3'")
+        raw = decode(self.fb, self.fb.root(), _TABLES, "Model")
+        self.buffers = raw["buffers"] or []
+        self.opcodes = [self._opcode(i, oc) for i, oc in enumerate(raw["operator_codes"] or [])]
+        if not raw["subgraphs"]:
+            raise ModelError("model has no subgraphs")
+        self.total_bytes = 0
+        subgraphs = [self._subgraph(i, sg) for i, sg in enumerate(raw["subgraphs"])]
+        metadata = {}
+        for i, md in enumerate(raw["metadata"] or []):
+            metadata[md["name"] or f"metadata_{i}"] = self._buffer_bytes(md["buffer"], f"metadata {md['name']!r}")
+        signatures = []
+        for i, sd in enumerate(raw["signature_defs"] or []):
+            sgi = sd["subgraph_index"]
+            if sgi >= len(subgraphs):
+                raise ModelError(f"signature {i} names subgraph {sgi}; the model has {len(subgraphs)}")
+            ntens = len(subgraphs[sgi].tensors)
+            maps = []
+            for kind in ("inputs", "outputs"):
+                m = {}
+                for tm in sd[kind] or []:
+                    if tm["tensor_index"] >= ntens:
+                        raise ModelError(f"signature {sd['signature_key']!r} {kind[:-1]} "
+                                         f"{tm['name']!r} names tensor {tm['tensor_index']}; "
+                                         f"subgraph {sgi} has {ntens}")
+                    m[tm["name"]] = tm["tensor_index"]
+                maps.append(m)
+            signatures.append(SignatureDef(sd["signature_key"] or f"signature_{i}", sgi, *maps))
+        model = Model(self.data, raw["version"], raw["description"], subgraphs, metadata, signatures)
+        model.offline_plan = self._offline_plan(metadata, subgraphs)
+        return model
+
+    def _opcode(self, i, oc):
+        code = max(oc["builtin_code"], oc["deprecated_builtin_code"])
+        if not 0 <= code < len(schema.BUILTIN_OPS):
+            # Unknown to this schema version: keep it so the error comes at allocation, by name.
+            return (f"BUILTIN_{code}", code, oc["version"])
+        name = schema.BUILTIN_OPS[code]
+        if code == schema.CUSTOM_CODE:
+            name = oc["custom_code"] or ""
+        return (name, code, oc["version"])
+
+    def _buffer_bytes(self, index, what):
+        if not 0 <= index < len(self.buffers):
+            raise ModelError(f"{what} refers to buffer {index}; the model has {len(self.buffers)}")
+        b = self.buffers[index]
+        if b["offset"] > 1:  # data stored after the flatbuffer (models over 2 GB)
+            self.fb.check(b["offset"], b["size"], f"buffer {index} data")
+            return memoryview(self.data)[b["offset"]:b["offset"] + b["size"]]
+        if b["data"] is None:
+            return memoryview(b"")
+        start = b["data__pos"]
+        return memoryview(self.data)[start:start + len(b["data"])]
+
+    def _subgraph(self, si, sg):
+        tensors = [self._tensor(si, ti, t) for ti, t in enumerate(sg["tensors"] or [])]
+        n = len(tensors)
+
+        def indices(arr, what, allow_optional):
+            out = tuple(int(x) for x in (arr if arr is not None else ()))
+            for x in out:
+                if not (-1 if allow_optional else 0) <= x < n:
+                    raise ModelError(f"subgraph {si} {what} refers to tensor {x}; "
+                                     f"the subgraph has {n} tensors")
+            return out
+
+        ops = []
+        for oi, op in enumerate(sg["operators"] or []):
+            where = f"operator {oi} of subgraph {si}"
+            if op["opcode_index"] >= len(self.opcodes):
+                raise ModelError(f"{where} uses opcode {op['opcode_index']}; the model has "
+                                 f"{len(self.opcodes)}")
+            name, code, version = self.opcodes[op["opcode_index"]]
+            options, options_type = self._options(op, where)
+            custom = None
+            if op["custom_options"] is not None:
+                custom = bytes(op["custom_options"])
+            elif op["large_custom_options_size"]:
+                off, size = op["large_custom_options_offset"], op["large_custom_options_size"]
+                self.fb.check(off, size, f"{where} custom options")
+                custom = bytes(self.data[off:off + size])
+            ops.append(OperatorDef(
+                oi, name, code, version,
+                indices(op["inputs"], f"{where} ({name}) input", True),
+                indices(op["outputs"], f"{where} ({name}) output", True),
+                indices(op["intermediates"], f"{where} ({name}) intermediate", True),
+                options, options_type, custom))
+        return SubgraphDef(si, sg["name"] or "", tensors,
+                           indices(sg["inputs"], "input", False),
+                           indices(sg["outputs"], "output", False), ops)
+
+    def _options(self, op, where):
+        for key, table in (("builtin_options", schema.BUILTIN_OPTIONS),
+                           ("builtin_options2", schema.BUILTIN_OPTIONS2)):
+            t = op[key + "_type"]
+            if t == 0 or op[key] is None:
+                continue
+            if t not in table:
+                raise ModelError(f"{where} has unknown {key} type {t}")
+            name, spec = table[t]
+            fields = _OPTION_FIELDS.get(name)
+            if fields is None:
+                fields = _OPTION_FIELDS[name] = parse_fields(spec)
+            opts = decode(self.fb, op[key], {name: fields}, name)
+            return {k: v for k, v in opts.items() if not k.endswith("__pos")}, name
+        return {}, None
+
+    def _tensor(self, si, ti, t):
+        name = t["name"] or f"tensor_{ti}"
+        where = f"tensor {ti} ({name!r}) of subgraph {si}"
+        code = t["type"]
+        if code not in schema.TENSOR_TYPES:
+            raise ModelError(f"{where} has unknown type code {code}")
+        type_name, dtype = schema.TENSOR_TYPES[code]
+        shape = tuple(int(d) for d in (t["shape"] if t["shape"] is not None else ()))
+        if any(d < 0 for d in shape):
+            raise ModelError(f"{where} has a negative dimension in shape {list(shape)}; "
+                             "tinyrt needs static shapes")
+        sig = tuple(int(d) for d in t["shape_signature"]) if t["shape_signature"] is not None else None
+        count = math.prod(shape)
+        itemsize = np.dtype(dtype).itemsize if dtype is not None else 0
+        nbytes = count * itemsize
+        self.total_bytes += nbytes
+        if self.total_bytes > self.max_bytes:
+            raise ModelError(f"{where} brings the model's tensors to {self.total_bytes} bytes, "
+                             f"over the limit of {self.max_bytes} (raise max_bytes to allow it)")
+        raw = self._buffer_bytes(t["buffer"], where)
+        data = None
+        if len(raw):
+            if dtype is None:
+                data = np.frombuffer(raw, dtype=np.uint8)  # e.g. strings: kept as bytes
+            elif len(raw) != nbytes:
+                raise ModelError(f"{where}: buffer {t['buffer']} holds {len(raw)} bytes, but shape "
+                                 f"{list(shape)} of {type_name} needs {nbytes}")
+            else:
+                data = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"),
+                                     count=count).reshape(shape)
+        quant = None
+        q = t["quantization"]
+        if q is not None and q["scale"] is not None and len(q["scale"]):
+            scale = np.asarray(q["scale"], dtype=np.float32)
+            zp = q["zero_point"]
+            zp = np.zeros(len(scale), np.int64) if zp is None or not len(zp) else np.asarray(zp, np.int64)
+            qd = q["quantized_dimension"]
+            if len(zp) != len(scale):
+                raise ModelError(f"{where} has {len(scale)} quantization scales but "
+                                 f"{len(zp)} zero points")
+            if len(scale) > 1:
+                # TFLM tolerates a per-channel bias whose quantized dimension is that of the
+                # filter (person_detect has 8 scales on dimension 3 of an [8] bias).
+                fits = shape[qd] == len(scale) if 0 <= qd < len(shape) else count == len(scale)
+                if qd < 0 or not fits:
+                    raise ModelError(f"{where} has {len(scale)} per-channel scales for quantized "
+                                     f"dimension {qd} of shape {list(shape)}")
+            quant = Quantization(scale, zp, qd)
+        return TensorDef(ti, name, type_name, np.dtype(dtype) if dtype is not None else None,
+                         shape, t["buffer"], data, bool(t["is_variable"]), quant, sig)
+
+    def _offline_plan(self, metadata, subgraphs):
+        raw = metadata.get("OfflineMemoryAllocation")
+        if raw is None:
+            return None
+        if len(raw) % 4 or len(raw) < 12:
+            raise ModelError(f"OfflineMemoryAllocation metadata is {len(raw)} bytes; expected "
+                             "int32 [version, subgraphs, n, offsets...]")
+        arr = np.frombuffer(raw, dtype="<i4")
+        n = int(arr[2])
+        if n < 0 or len(arr) != 3 + n:
+            raise ModelError(f"OfflineMemoryAllocation declares {n} offsets but holds {len(arr) - 3}")
+        offsets = arr[3:].astype(np.int64)
+        # Offsets are listed for the tensors of all subgraphs, in order.
+        plan, pos = {}, 0
+        for sg in subgraphs:
+            k = len(sg.tensors)
+            if pos + k > n:
+                break
+            plan[sg.index] = offsets[pos:pos + k]
+            pos += k
+        return plan
