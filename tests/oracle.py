@@ -1,0 +1,99 @@
+"""Test helpers: where the shared models are, and how to run the oracles."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
+
+
+def shared_model(name):
+    """Path of a model in ../shared/models, skipping the test when it isn't there."""
+    p = SHARED_MODELS / name
+    if not p.exists():
+        pytest.skip(f"{p} not present (../shared is absent in this checkout)")
+    return p
+
+
+def shared_models(pattern="*.tflite"):
+    """Sorted list of shared model paths (empty when ../shared is absent)."""
+    return sorted(SHARED_MODELS.glob(pattern)) if SHARED_MODELS.exists() else []
+
+
+def tflm():
+    """The tflite-micro runtime module, or skip."""
+    runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime",
+                                  reason="tflite-micro (test extra) not installed")
+    return runtime
+
+
+def tflm_interpreter(model, arena_size=None):
+    """A tflite-micro interpreter for a path or bytes. Its default arena (10x the model size) is
+    too small for small models with big activations, and TFLM can crash on a too-small arena, so
+    the default here is generous."""
+    rt = tflm()
+    data = bytes(model) if isinstance(model, (bytes, bytearray)) else Path(model).read_bytes()
+    if arena_size is None:
+        arena_size = max(10 * len(data), 4 << 20)
+    return rt.Interpreter.from_bytes(data, arena_size=arena_size)
+
+
+def run_both(model, inputs_list, tinyrt_interp=None, oracle=None):
+    """Run each entry of ``inputs_list`` (a list of input arrays) through tinyrt and tflite-micro,
+    one after the other on the same two interpreters (so state carries across invokes as on a
+    device). Returns [(tinyrt outputs, tflm outputs), ...]."""
+    import tinyrt
+    if tinyrt_interp is None:
+        kw = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) \
+            else {"model_path": str(model)}
+        tinyrt_interp = tinyrt.Interpreter(**kw)
+        tinyrt_interp.allocate_tensors()
+    oracle = oracle or tflm_interpreter(model)
+    n_out = len(tinyrt_interp.get_output_details())
+    results = []
+    for inputs in inputs_list:
+        for i, x in enumerate(inputs):
+            tinyrt_interp.set_input(x, i)
+            oracle.set_input(x, i)
+        tinyrt_interp.invoke()
+        oracle.invoke()
+        results.append(([tinyrt_interp.get_output(i) for i in range(n_out)],
+                        [oracle.get_output(i) for i in range(n_out)]))
+    return results
+
+
+def random_inputs(details, rng):
+    """Random values for each input: full range for integers, N(0, 2) for floats."""
+    out = []
+    for d in details:
+        dt = np.dtype(d["dtype"])
+        shape = tuple(d["shape"])
+        if dt.kind in "iu":
+            info = np.iinfo(dt)
+            out.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dt))
+        elif dt.kind == "b":
+            out.append(rng.integers(0, 2, size=shape).astype(bool))
+        else:
+            out.append((rng.standard_normal(shape) * 2).astype(dt))
+    return out
+
+
+def tflm_allocations(model_path):
+    """TFLM's recorded arena use of a model: {'head': ..., 'tail': ..., 'total': ...}.
+
+    tflite-micro prints the report from C++ to stderr, so it runs in a child
+    process whose output is read whole."""
+    tflm()
+    code = ("import sys; sys.path[:0] = %r; from oracle import tflm_interpreter; "
+            "tflm_interpreter(%r).print_allocations()" % (sys.path[:3], str(model_path)))
+    text = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).parent, check=True).stderr
+    out = {}
+    for line in text.splitlines():
+        for key in ("total", "head", "tail"):
+            tag = f"Arena allocation {key} "
+            if tag in line:
+                out[key] = int(line.split(tag)[1].split()[0])
+    return out

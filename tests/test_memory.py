@@ -1,0 +1,79 @@
+"""The planners and the arena: TFLM's greedy planner reproduced, heads no larger than TFLM's."""
+import numpy as np
+import pytest
+
+import tinyrt
+from oracle import shared_models, tflm_allocations
+from tinyrt.memory import GreedyMemoryPlanner, LinearMemoryPlanner
+
+
+def test_greedy_reuses_memory_of_dead_buffers():
+    p = GreedyMemoryPlanner()
+    p.add_buffer(100, 0, 1)
+    p.add_buffer(50, 1, 2)
+    p.add_buffer(100, 2, 3)   # may reuse the first buffer's bytes
+    assert p.plan() == [0, 100, 0]
+    assert p.head_size == 150
+
+
+def test_greedy_places_largest_first_and_later_added_first_among_equals():
+    p = GreedyMemoryPlanner()
+    a = p.add_buffer(32, 0, 2)
+    b = p.add_buffer(32, 0, 2)
+    c = p.add_buffer(64, 0, 2)
+    offs = p.plan()
+    assert offs[c] == 0 and offs[b] == 64 and offs[a] == 96
+
+
+def test_greedy_fills_a_gap_first_fit():
+    p = GreedyMemoryPlanner()
+    p.add_buffer(64, 0, 0)    # dies at step 0
+    p.add_buffer(64, 0, 3)
+    p.add_buffer(48, 2, 3)    # fits where the first one was
+    offs = p.plan()
+    assert offs[2] == offs[0]
+    assert p.head_size == 128
+
+
+def test_greedy_honours_offline_offsets():
+    p = GreedyMemoryPlanner()
+    p.add_buffer(64, 0, 3, offline_offset=64)
+    p.add_buffer(64, 0, 3)
+    assert p.plan() == [64, 0]
+
+
+def test_linear_never_reuses():
+    p = LinearMemoryPlanner()
+    for i in range(3):
+        p.add_buffer(16, i, i)
+    assert p.plan() == [0, 16, 32]
+
+
+MODELS = shared_models()
+
+
+@pytest.mark.skipif(not MODELS, reason="../shared/models absent")
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_head_not_above_tflm(path):
+    it = tinyrt.Interpreter(model_path=str(path))
+    try:
+        it.allocate_tensors()
+    except tinyrt.UnsupportedOpError as e:
+        pytest.skip(str(e))
+    ours = it.memory_report()
+    theirs = tflm_allocations(path)
+    assert ours.head <= theirs["head"], (ours.head, theirs)
+
+
+def test_arena_size_none_is_exactly_what_is_needed():
+    path = shared_models("hello_world_int8.tflite")
+    if not path:
+        pytest.skip("../shared/models absent")
+    it = tinyrt.Interpreter(model_path=str(path[0]))
+    it.allocate_tensors()
+    rep = it.memory_report()
+    assert rep.arena_size == rep.used
+    it2 = tinyrt.Interpreter(model_path=str(path[0]), arena_size=rep.used)
+    it2.allocate_tensors()
+    with pytest.raises(tinyrt.ArenaTooSmallError, match=f"needs {rep.used}"):
+        tinyrt.Interpreter(model_path=str(path[0]), arena_size=rep.used - 1).allocate_tensors()
