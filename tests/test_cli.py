@@ -1,0 +1,54 @@
+"""The tinyrt command: exit codes, outputs, one-line errors."""
+import numpy as np
+import pytest
+
+from oracle import shared_model
+from tinyrt.cli import main
+
+
+@pytest.fixture
+def hello():
+    return str(shared_model("hello_world_int8.tflite"))
+
+
+def test_info(hello, capsys):
+    assert main(["info", hello]) == 0
+    out = capsys.readouterr().out
+    assert "FULLY_CONNECTED x3" in out
+    assert "MACs       321 per invoke" in out   # 1x16 + 16x16 + 16x1 weights
+    assert "input  0" in out and "1x1 int8" in out
+
+
+def test_plan(hello, capsys):
+    assert main(["plan", hello]) == 0
+    out = capsys.readouterr().out
+    assert "head                      32 bytes" in out
+    assert "offset" in out
+
+
+def test_run_random_and_saved_output(hello, tmp_path, capsys):
+    out_file = tmp_path / "y.npy"
+    assert main(["run", hello, "--output", str(out_file)]) == 0
+    assert np.load(out_file).shape == (1, 1)
+
+
+def test_run_with_input_file_quantizes_floats(hello, tmp_path, capsys):
+    x = tmp_path / "x.npy"
+    np.save(x, np.array([[1.5]], np.float32))
+    assert main(["run", hello, "--input", str(x)]) == 0
+    assert "dequantized" in capsys.readouterr().out
+
+
+def test_bad_model_is_exit_2_with_one_line(tmp_path, capsys):
+    p = tmp_path / "bad.tflite"
+    p.write_bytes(b"\x00" * 64)
+    assert main(["info", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tinyrt info: error:") and err.count("\n") == 1
+
+
+def test_bad_usage_is_exit_2():
+    with pytest.raises(SystemExit) as e:
+        main(["run"])
+    assert e.value.code == 2
+    assert main([]) == 2
