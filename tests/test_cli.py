@@ -15,7 +15,7 @@ def test_info(hello, capsys):
     assert main(["info", hello]) == 0
     out = capsys.readouterr().out
     assert "FULLY_CONNECTED x3" in out
-    assert "MACs       321 per invoke" in out   # 1x16 + 16x16 + 16x1 weights
+    assert "MACs       288 per invoke" in out   # 1x16 + 16x16 + 16x1 weights
     assert "input  0" in out and "1x1 int8" in out
 
 
