@@ -27,6 +27,7 @@ class TensorPlan:
     last_use: int
     offset: int = None
     node: int = None     # the node that requested a scratch buffer
+    subgraph: int = 0
 
 
 @dataclass
@@ -56,6 +57,114 @@ class MemoryReport:
             f"planned tensors   {self.planned_tensors:>10} bytes before reuse",
             f"scratch buffers   {self.scratch:>10} bytes before reuse",
         ]
+
+
+class Graph:
+    """One subgraph at run time: its kernels, its tensors' arrays and its flat list of calls."""
+
+    def __init__(self, subgraph):
+        self.subgraph = subgraph
+        self.index = subgraph.index
+        self.kernels = []
+        self.contexts = []
+        self.arrays = None
+        self.steps = []
+
+    def bind(self):
+        arrays = self.arrays
+        self.steps = [(k.eval, [arrays[i] if i >= 0 else None for i in k.node.inputs],
+                       [arrays[i] if i >= 0 else None for i in k.node.outputs])
+                      for k in self.kernels]
+        self.inputs = [arrays[i] for i in self.subgraph.inputs]
+        self.outputs = [arrays[i] for i in self.subgraph.outputs]
+
+    def invoke(self):
+        for fn, ins, outs in self.steps:
+            fn(ins, outs)
+
+
+class _Lifetimes:
+    """TFLM's allocation info: which tensors are planned, and when each is alive.
+
+    Every op is one step of a single timeline. An op's outputs start at its step and each input
+    lives until the last step that reads it; subgraph inputs start when the subgraph starts,
+    its outputs live until it ends. A node that calls subgraphs (IF, WHILE, CALL_ONCE) spans the
+    steps of the subgraphs it calls, and their inputs and outputs live across that whole span.
+    Subgraphs no node calls get their own steps after the main one.
+    """
+
+    def __init__(self, graphs):
+        self.graphs = graphs
+        self.first = {}
+        self.last = {}
+        self.step = 0
+        self.visiting = set()
+        self.done = set()
+        self.scratch = []
+
+    def touch(self, key, step):
+        if key not in self.first or step < self.first[key]:
+            self.first[key] = step
+        if key not in self.last or step > self.last[key]:
+            self.last[key] = step
+
+    def walk(self, g, span_start=None):
+        if g.index in self.visiting:
+            return  # recursion through subgraphs: the outer walk already covers it
+        self.visiting.add(g.index)
+        sg = g.subgraph
+        start = self.step if span_start is None else span_start
+        for i in sg.inputs:
+            self.touch((g.index, i), start)
+        for k, ctx in zip(g.kernels, g.contexts):
+            op_start = self.step
+            for sgi in ctx.subgraph_calls:
+                self.walk(self.graphs[sgi], op_start)
+            op_end = max(self.step, op_start)
+            for i in list(k.node.inputs):
+                if i >= 0:
+                    self.touch((g.index, i), op_start)
+                    self.touch((g.index, i), op_end)
+            for i in list(k.node.outputs) + list(k.node.intermediates):
+                if i >= 0:
+                    self.touch((g.index, i), op_start)
+                    self.touch((g.index, i), op_end)
+            for size in ctx.scratch_requests:
+                self.scratch.append((g.index, k, size, op_start, op_end))
+            self.step = op_end + 1
+        end = max(self.step - 1, start)
+        for i in sg.outputs:
+            self.touch((g.index, i), end)
+        if span_start is not None:
+            # A called subgraph may run many times (WHILE): its inputs and outputs carry values
+            # between runs, so they stay alive across the calling node's whole span.
+            for i in list(sg.inputs) + list(sg.outputs):
+                self.touch((g.index, i), start)
+                self.touch((g.index, i), end)
+        self.visiting.discard(g.index)
+        self.done.add(g.index)
+
+    def plans(self):
+        for g in self.graphs:
+            if g.index not in self.done:
+                self.walk(g)
+        plans = []
+        for g in self.graphs:
+            for t in g.subgraph.tensors:
+                if t.data is not None or t.is_variable or t.dtype is None or t.nbytes == 0:
+                    continue
+                key = (g.index, t.index)
+                if key in self.first:
+                    f, lst = self.first[key], self.last[key]
+                else:  # used by no node: alive throughout, sharing nothing
+                    f, lst = 0, max(self.step - 1, 0)
+                plans.append(TensorPlan("tensor", t.index, t.name, t.nbytes, f, lst,
+                                        subgraph=g.index))
+        for n, (gi, k, size, f, lst) in enumerate(self.scratch):
+            plans.append(TensorPlan("scratch", n, f"scratch {n} ({k.node.op_name}, node "
+                                    f"{k.node_index})", size, f, lst, node=k.node_index,
+                                    subgraph=gi))
+        return plans
 
 
 class Interpreter:
@@ -107,82 +216,87 @@ class Interpreter:
         """Find every kernel, init and prepare it, plan the arena and bind tensor views."""
         if self._allocated:
             return
-        sg = self.model.main
-        tensors = sg.tensors
-        kernels, contexts = [], []
-        for node in sg.operators:  # 1. resolve every node before doing any work
-            cls = self.op_resolver.find(node.op_name)
-            if cls is None:
-                raise UnsupportedOpError(
-                    f"{node.op_name or '<unnamed custom op>'} (node {node.index}) is not in the "
-                    f"op resolver; add it with resolver.add({node.op_name!r})")
-            kernels.append(cls(node, sg.index))
-        for k in kernels:  # 2. init and prepare
-            node = k.node
-            ins = [tensors[i] if i >= 0 else None for i in node.inputs]
-            outs = [tensors[i] if i >= 0 else None for i in node.outputs]
-            ctx = PrepareContext(k, ins, outs, sg)
-            self._guarded(k, "init", k.init, node.options, node.custom_options)
-            self._guarded(k, "prepare", k.prepare, ctx)
-            contexts.append(ctx)
+        model = self.model
+        graphs = [Graph(sg) for sg in model.subgraphs]
+        for g in graphs:  # 1. resolve every node of every subgraph before doing any work
+            for node in g.subgraph.operators:
+                cls = self.op_resolver.find(node.op_name)
+                if cls is None:
+                    where = f"node {node.index}" + (f", subgraph {g.index}" if g.index else "")
+                    raise UnsupportedOpError(
+                        f"{node.op_name or '<unnamed custom op>'} ({where}) is not in the "
+                        f"op resolver; add it with resolver.add({node.op_name!r})")
+                g.kernels.append(cls(node, g.index))
+        for g in graphs:  # 2. init and prepare
+            tensors = g.subgraph.tensors
+            for k in g.kernels:
+                node = k.node
+                ins = [tensors[i] if i >= 0 else None for i in node.inputs]
+                outs = [tensors[i] if i >= 0 else None for i in node.outputs]
+                ctx = PrepareContext(k, ins, outs, g.subgraph, model=model, graphs=graphs)
+                self._guarded(k, "init", k.init, node.options, node.custom_options)
+                self._guarded(k, "prepare", k.prepare, ctx)
+                for sgi in ctx.subgraph_calls:
+                    if not 0 <= sgi < len(graphs) or sgi == g.index:
+                        k.fail(f"calls subgraph {sgi}; the model has {len(graphs)} subgraphs")
+                g.contexts.append(ctx)
 
-        # 3. lifetimes, planning
-        plans = self._lifetimes(sg, contexts)
+        # 3. lifetimes on one timeline through all subgraphs, then the plan
+        plans = _Lifetimes(graphs).plans()
         planner = self._planner_cls()
-        offline = (self.model.offline_plan or {}).get(sg.index)
+        offline = model.offline_plan or {}
         for p in plans:
             off = None
-            if p.kind == "tensor" and offline is not None and offline[p.index] >= 0:
-                off = int(offline[p.index])
+            sg_offline = offline.get(p.subgraph)
+            if p.kind == "tensor" and sg_offline is not None and sg_offline[p.index] >= 0:
+                off = int(sg_offline[p.index])
             planner.add_buffer(align_up(p.size), p.first_use, p.last_use, off)
         for p, off in zip(plans, planner.plan()):
             p.offset = off
         head = planner.head_size
 
         # 4. the tail: variable tensors, then kernels' persistent buffers
-        variables = [t for t in tensors if t.is_variable and t.dtype is not None]
-        persistent = [n for ctx in contexts for n in ctx.persistent_requests]
-        tail_sizes = [t.nbytes for t in variables] + persistent
+        variables = [(g, t) for g in graphs for t in g.subgraph.tensors
+                     if t.is_variable and t.dtype is not None]
+        persistent = [n for g in graphs for ctx in g.contexts for n in ctx.persistent_requests]
+        tail_sizes = [t.nbytes for _, t in variables] + persistent
         arena = Arena.create(self._arena_buffer, self.arena_size, head, tail_sizes)
 
         # 5. views
-        arrays = [None] * len(tensors)
-        for t in tensors:
-            if t.data is not None and t.dtype is not None and not t.is_variable:
-                arrays[t.index] = t.data
+        for g in graphs:
+            tensors = g.subgraph.tensors
+            g.arrays = [t.data if t.data is not None and t.dtype is not None
+                        and not t.is_variable else None for t in tensors]
         for p in plans:
             if p.kind == "tensor":
-                t = tensors[p.index]
-                arrays[p.index] = arena.view(p.offset, t.shape, t.dtype)
-        for t, off in zip(variables, arena.tail_offsets):
-            arrays[t.index] = arena.view(off, t.shape, t.dtype)
-        for t in tensors:  # zero-sized tensors and the like: empty arrays, no arena bytes
-            if arrays[t.index] is None and t.dtype is not None:
-                arrays[t.index] = np.zeros(t.shape, t.dtype)
-        scratch_plans = [p for p in plans if p.kind == "scratch"]
-        si = 0
-        for k, ctx in zip(kernels, contexts):
-            k.scratch = []
-            for _ in ctx.scratch_requests:
-                p = scratch_plans[si]
-                si += 1
-                k.scratch.append(arena.view(p.offset, (p.size,), np.uint8))
+                t = model.subgraphs[p.subgraph].tensors[p.index]
+                graphs[p.subgraph].arrays[p.index] = arena.view(p.offset, t.shape, t.dtype)
+        for (g, t), off in zip(variables, arena.tail_offsets):
+            g.arrays[t.index] = arena.view(off, t.shape, t.dtype)
+        for g in graphs:  # zero-sized tensors and the like: empty arrays, no arena bytes
+            for t in g.subgraph.tensors:
+                if g.arrays[t.index] is None and t.dtype is not None:
+                    g.arrays[t.index] = np.zeros(t.shape, t.dtype)
+        scratch = iter([p for p in plans if p.kind == "scratch"])
+        for g in graphs:
+            for k, ctx in zip(g.kernels, g.contexts):
+                k.scratch = [arena.view(p.offset, (p.size,), np.uint8)
+                             for p, _ in zip(scratch, ctx.scratch_requests)]
+            g.bind()
 
         self._arena = arena
-        self._arrays = arrays
-        self._tensors = tensors
+        self._graphs = graphs
+        self._arrays = graphs[0].arrays
         self._variables = variables
-        self.kernels = kernels
+        self.kernels = graphs[0].kernels
+        self._steps = graphs[0].steps
         self._plans = plans
         self._report = MemoryReport(
             arena_size=arena.size, head=align_up(head), tail=arena.tail_size,
             planned_tensors=sum(p.size for p in plans if p.kind == "tensor"),
             scratch=sum(p.size for p in plans if p.kind == "scratch"),
             persistent_buffers=sum(align_up(n) for n in persistent),
-            variable_tensors=sum(align_up(t.nbytes) for t in variables), buffers=plans)
-        self._steps = [(k.eval, [arrays[i] if i >= 0 else None for i in k.node.inputs],
-                        [arrays[i] if i >= 0 else None for i in k.node.outputs])
-                       for k in kernels]
+            variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans)
         self._allocated = True
         self.reset_all_variables()
 
@@ -194,46 +308,6 @@ class Interpreter:
         except Exception as e:  # a kernel's own check that surfaced as a Python error
             raise OpError(kernel.node.op_name, kernel.node_index,
                           f"{stage} failed: {type(e).__name__}: {e}", kernel.subgraph_index) from e
-
-    @staticmethod
-    def _lifetimes(sg, contexts):
-        """TFLM's allocation info: which tensors are planned, and when each is alive."""
-        n_ops = len(sg.operators)
-        last_step = max(n_ops - 1, 0)
-        first = {}
-        last = {}
-        for i in sg.inputs:
-            first[i] = 0
-            last[i] = max(last.get(i, 0), 0)
-        for step, op in enumerate(sg.operators):
-            for i in op.inputs:
-                if i >= 0:
-                    last[i] = max(last.get(i, step), step)
-                    first.setdefault(i, step)
-            for i in list(op.outputs) + list(op.intermediates):
-                if i >= 0:
-                    first.setdefault(i, step)
-                    last[i] = max(last.get(i, step), step)
-        for i in sg.outputs:
-            first.setdefault(i, 0)
-            last[i] = last_step
-        plans = []
-        for t in sg.tensors:
-            if t.data is not None or t.is_variable or t.dtype is None or t.nbytes == 0:
-                continue
-            f = first.get(t.index)
-            if f is None:  # used by no node: keep it alive throughout, shares nothing
-                f, lst = 0, last_step
-            else:
-                lst = last[t.index]
-            plans.append(TensorPlan("tensor", t.index, t.name, t.nbytes, f, lst))
-        n = 0
-        for step, ctx in enumerate(contexts):
-            for size in ctx.scratch_requests:
-                plans.append(TensorPlan("scratch", n, f"scratch {n} ({ctx.kernel.node.op_name})",
-                                        size, step, step, node=step))
-                n += 1
-        return plans
 
     def _require_allocated(self, what):
         if not self._allocated:
@@ -270,8 +344,8 @@ class Interpreter:
         """Set every variable (state) tensor to its initial value: its constant data if it has
         any, else zero (the zero point for int8, as TFLM)."""
         self._require_allocated("reset_all_variables()")
-        for t in self._variables:
-            a = self._arrays[t.index]
+        for g, t in self._variables:
+            a = g.arrays[t.index]
             if t.data is not None:
                 a[...] = t.data
             elif t.dtype == np.int8 and t.quantization is not None:

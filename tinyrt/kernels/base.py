@@ -68,13 +68,24 @@ class PrepareContext:
     is ``None``.
     """
 
-    def __init__(self, kernel, inputs, outputs, subgraph):
+    def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None):
         self.kernel = kernel
         self.inputs = inputs
         self.outputs = outputs
         self.subgraph = subgraph
+        self.model = model
+        self.graphs = graphs              # run-time subgraphs (arrays bound after allocation)
         self.scratch_requests = []        # byte sizes, in request order
         self.persistent_requests = []     # byte sizes of persistent buffers (arena tail)
+        self.subgraph_calls = []          # subgraphs this node runs (IF, WHILE, CALL_ONCE)
+
+    def call_subgraph(self, index):
+        """Declare that this node runs subgraph ``index``; returns its run-time Graph, whose
+        ``inputs`` / ``outputs`` arrays and ``invoke()`` are usable from eval."""
+        self.subgraph_calls.append(int(index))
+        if self.graphs is None or not 0 <= index < len(self.graphs):
+            self.fail(f"calls subgraph {index}, which the model does not have")
+        return self.graphs[index]
 
     def request_scratch(self, nbytes):
         """Ask for a scratch buffer alive only while this node runs; returns its index in
