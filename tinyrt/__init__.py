@@ -5,11 +5,12 @@ from .interpreter import Interpreter, MemoryReport
 from .kernels.base import Kernel, PrepareContext, register
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .model import load_model
+from .profiler import Profiler
 from .resolver import AllOpsResolver, OpResolver
 
 __version__ = "0.1.0"
 
 __all__ = ["Interpreter", "MemoryReport", "OpResolver", "AllOpsResolver", "Kernel",
            "PrepareContext", "register", "GreedyMemoryPlanner", "LinearMemoryPlanner",
-           "MemoryPlanner", "load_model", "TinyrtError", "ModelError", "UnsupportedOpError",
+           "MemoryPlanner", "load_model", "Profiler", "TinyrtError", "ModelError", "UnsupportedOpError",
            "OpError", "ArenaTooSmallError", "InputError", "StateError", "__version__"]

@@ -88,6 +88,18 @@ def _read_input(path, detail, i):
     return arr.reshape(tuple(detail["shape"])) if arr.size == np.prod(detail["shape"]) else arr
 
 
+def _random_input(d, rng):
+    """Full-range integers, or standard normal floats."""
+    dt = np.dtype(d["dtype"])
+    shape = tuple(d["shape"])
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt)
+    if dt.kind == "b":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    return rng.standard_normal(shape).astype(dt)
+
+
 def cmd_run(args):
     it = _load(args)
     details = it.get_input_details()
@@ -98,16 +110,9 @@ def cmd_run(args):
         if args.input:
             x = _read_input(args.input[i], d, i)
         else:
-            dt = np.dtype(d["dtype"])
-            shape = tuple(d["shape"])
-            if dt.kind in "iu":
-                info = np.iinfo(dt)
-                x = rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt)
-            elif dt.kind == "b":
-                x = rng.integers(0, 2, size=shape).astype(bool)
-            else:
-                x = rng.standard_normal(shape).astype(dt)
-            print(f"input  {i} {d['name']!r}: random {_shape(shape)} {dt.name} (seed {args.seed})")
+            x = _random_input(d, rng)
+            print(f"input  {i} {d['name']!r}: random {_shape(x.shape)} {x.dtype.name} "
+                  f"(seed {args.seed})")
         it.set_tensor(d["index"], x)
     it.invoke()
     outputs = [it.get_tensor(d["index"]) for d in it.get_output_details()]
@@ -125,6 +130,28 @@ def cmd_run(args):
         else:
             np.savez(args.output, *outputs)
         print(f"saved to {args.output}")
+    return EXIT_OK
+
+
+def cmd_profile(args):
+    from .profiler import Profiler
+    it = _load(args)
+    rng = np.random.default_rng(args.seed)
+    details = it.get_input_details()
+    inputs = [_random_input(d, rng) for d in details]
+    prof = Profiler()
+    for n in range(args.warmup + args.repeat):
+        if n == args.warmup:
+            it.profiler = prof
+        for d, x in zip(details, inputs):
+            it.set_tensor(d["index"], x)
+        it.invoke()
+    it.profiler = None
+    print(f"median of {args.repeat} invokes, random inputs (seed {args.seed})")
+    print(prof.table(it))
+    print()
+    for line in it.memory_report().lines()[:4]:
+        print(line)
     return EXIT_OK
 
 
@@ -158,6 +185,13 @@ def build_parser():
     s.add_argument("--arena-size", type=int, default=None, metavar="BYTES",
                    help="arena bytes (default: exactly what the plan needs)")
     s.set_defaults(fn=cmd_run)
+
+    s = sub.add_parser("profile", help="time every op: per-op table, total, arena figures")
+    s.add_argument("model", help="path of a .tflite file")
+    s.add_argument("--repeat", type=int, default=20, help="timed invokes (median, default 20)")
+    s.add_argument("--warmup", type=int, default=3, help="untimed invokes first (default 3)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    s.set_defaults(fn=cmd_profile)
     return p
 
 
