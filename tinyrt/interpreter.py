@@ -12,6 +12,7 @@ from .kernels.base import PrepareContext
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .model import DEFAULT_MAX_BYTES, load_model
+from .resource_variables import ResourceVariables
 
 _PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner}
 
@@ -218,6 +219,7 @@ class Interpreter:
             return
         model = self.model
         graphs = [Graph(sg) for sg in model.subgraphs]
+        self._resources = ResourceVariables()
         for g in graphs:  # 1. resolve every node of every subgraph before doing any work
             for node in g.subgraph.operators:
                 cls = self.op_resolver.find(node.op_name)
@@ -233,7 +235,8 @@ class Interpreter:
                 node = k.node
                 ins = [tensors[i] if i >= 0 else None for i in node.inputs]
                 outs = [tensors[i] if i >= 0 else None for i in node.outputs]
-                ctx = PrepareContext(k, ins, outs, g.subgraph, model=model, graphs=graphs)
+                ctx = PrepareContext(k, ins, outs, g.subgraph, model=model, graphs=graphs,
+                                     resources=self._resources)
                 self._guarded(k, "init", k.init, node.options, node.custom_options)
                 self._guarded(k, "prepare", k.prepare, ctx)
                 for sgi in ctx.subgraph_calls:
@@ -273,6 +276,12 @@ class Interpreter:
                 graphs[p.subgraph].arrays[p.index] = arena.view(p.offset, t.shape, t.dtype)
         for (g, t), off in zip(variables, arena.tail_offsets):
             g.arrays[t.index] = arena.view(off, t.shape, t.dtype)
+        tail = iter(zip(persistent, arena.tail_offsets[len(variables):]))
+        for g in graphs:
+            for k, ctx in zip(g.kernels, g.contexts):
+                # the request list first: zip must not pull an extra item from the iterator
+                k.persistent = [arena.view(off, (n,), np.uint8)
+                                for _, (n, off) in zip(ctx.persistent_requests, tail)]
         for g in graphs:  # zero-sized tensors and the like: empty arrays, no arena bytes
             for t in g.subgraph.tensors:
                 if g.arrays[t.index] is None and t.dtype is not None:
@@ -281,8 +290,11 @@ class Interpreter:
         for g in graphs:
             for k, ctx in zip(g.kernels, g.contexts):
                 k.scratch = [arena.view(p.offset, (p.size,), np.uint8)
-                             for p, _ in zip(scratch, ctx.scratch_requests)]
+                             for _, p in zip(ctx.scratch_requests, scratch)]
             g.bind()
+        for g in graphs:
+            for k in g.kernels:
+                self._guarded(k, "bind", k.bind)
 
         self._arena = arena
         self._graphs = graphs
@@ -344,6 +356,7 @@ class Interpreter:
         """Set every variable (state) tensor to its initial value: its constant data if it has
         any, else zero (the zero point for int8, as TFLM)."""
         self._require_allocated("reset_all_variables()")
+        self._resources.reset()
         for g, t in self._variables:
             a = g.arrays[t.index]
             if t.data is not None:

@@ -9,6 +9,8 @@ interpreter makes one instance per node and drives it through:
     once, at allocation: check dtypes and shapes, compute everything that does not depend on
     input values (multipliers, shifts, clamp bounds, lookup tables, reshaped weights) and keep it
     as plain attributes; request scratch memory with ``ctx.request_scratch``.
+``bind()``
+    optional, once after allocation, when the arena views of scratch and persistent buffers exist.
 ``eval(inputs, outputs)``
     every invoke: only arithmetic. ``inputs`` / ``outputs`` are numpy arrays (views into the arena
     or into the model file; ``None`` for an absent optional input). Results are written into the
@@ -40,6 +42,7 @@ class Kernel:
         self.node_index = node.index
         self.subgraph_index = subgraph_index
         self.scratch = []                 # arena views for the scratch requests, filled at allocation
+        self.persistent = []              # arena views for the persistent requests, likewise
 
     # -- lifecycle -------------------------------------------------------------------------
     def init(self, options, custom_options):
@@ -47,6 +50,9 @@ class Kernel:
 
     def prepare(self, ctx):
         pass
+
+    def bind(self):
+        """Called once after allocation, when ``scratch`` and ``persistent`` views exist."""
 
     def eval(self, inputs, outputs):
         raise NotImplementedError
@@ -68,8 +74,10 @@ class PrepareContext:
     is ``None``.
     """
 
-    def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None):
+    def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None,
+                 resources=None):
         self.kernel = kernel
+        self.resources = resources        # the interpreter's ResourceVariables
         self.inputs = inputs
         self.outputs = outputs
         self.subgraph = subgraph
@@ -94,7 +102,8 @@ class PrepareContext:
         return len(self.scratch_requests) - 1
 
     def allocate_persistent(self, nbytes):
-        """Account a persistent buffer in the arena tail (as TFLM's AllocatePersistentBuffer)."""
+        """Ask for a persistent buffer in the arena tail (TFLM's AllocatePersistentBuffer);
+        returns its index in ``kernel.persistent`` (a uint8 array filled in at allocation)."""
         self.persistent_requests.append(int(nbytes))
         return len(self.persistent_requests) - 1
 

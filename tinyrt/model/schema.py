@@ -11,12 +11,14 @@ TENSOR_TYPES = {
     3: ("UINT8", np.uint8), 4: ("INT64", np.int64), 5: ("STRING", None), 6: ("BOOL", np.bool_),
     7: ("INT16", np.int16), 8: ("COMPLEX64", np.complex64), 9: ("INT8", np.int8),
     10: ("FLOAT64", np.float64), 11: ("COMPLEX128", np.complex128), 12: ("UINT64", np.uint64),
-    13: ("RESOURCE", None), 14: ("VARIANT", None), 15: ("UINT32", np.uint32),
+    13: ("RESOURCE", np.int32), 14: ("VARIANT", None), 15: ("UINT32", np.uint32),
     16: ("UINT16", np.uint16), 17: ("INT4", None), 18: ("BFLOAT16", None), 19: ("INT2", None),
     20: ("UINT4", None), 21: ("FLOAT8_E4M3FN", None), 22: ("FLOAT8_E5M2", None),
 }
 TYPE_CODE = {name: code for code, (name, _) in TENSOR_TYPES.items()}
-DTYPE_CODE = {np.dtype(dt): code for code, (_, dt) in TENSOR_TYPES.items() if dt is not None}
+# A resource tensor holds an int32 id (TFLM's resource variables); it is not the dtype's type.
+DTYPE_CODE = {np.dtype(dt): code for code, (name, dt) in TENSOR_TYPES.items()
+              if dt is not None and name != "RESOURCE"}
 
 # BuiltinOperator code -> name (the code is the index).
 BUILTIN_OPS = (
