@@ -124,6 +124,19 @@ def load_model(source, max_bytes=DEFAULT_MAX_BYTES):
         raise ModelError("model nests tables too deeply") from None
 
 
+def _option_fields(name, spec):
+    fields = _OPTION_FIELDS.get(name)
+    if fields is None:
+        fields = _OPTION_FIELDS[name] = parse_fields(spec)
+    return fields
+
+
+def default_options(table_name):
+    """The options dict of ``table_name`` with every field at its schema default."""
+    fields = _option_fields(table_name, schema.OPTIONS_SPEC[table_name])
+    return {f[0]: (f[3] if f[1] == "scalar" else None) for f in fields if f is not None}
+
+
 class _Reader:
     def __init__(self, data, max_bytes):
         self.data = data
@@ -206,7 +219,7 @@ class _Reader:
                 raise ModelError(f"{where} uses opcode {op['opcode_index']}; the model has "
                                  f"{len(self.opcodes)}")
             name, code, version = self.opcodes[op["opcode_index"]]
-            options, options_type = self._options(op, where)
+            options, options_type = self._options(op, name, where)
             custom = None
             if op["custom_options"] is not None:
                 custom = bytes(op["custom_options"])
@@ -224,21 +237,25 @@ class _Reader:
                            indices(sg["inputs"], "input", False),
                            indices(sg["outputs"], "output", False), ops)
 
-    def _options(self, op, where):
+    def _options(self, op, op_name, where):
+        """The node's builtin options as a dict. Absent options give the defaults of the table
+        the op takes; options of another op's table are an error."""
+        expected = schema.OPTIONS_OF_OP.get(op_name)
         for key, table in (("builtin_options", schema.BUILTIN_OPTIONS),
                            ("builtin_options2", schema.BUILTIN_OPTIONS2)):
             t = op[key + "_type"]
             if t == 0 or op[key] is None:
                 continue
             if t not in table:
-                raise ModelError(f"{where} has unknown {key} type {t}")
+                raise ModelError(f"{where} ({op_name}) has unknown {key} type {t}")
             name, spec = table[t]
-            fields = _OPTION_FIELDS.get(name)
-            if fields is None:
-                fields = _OPTION_FIELDS[name] = parse_fields(spec)
-            opts = decode(self.fb, op[key], {name: fields}, name)
+            if expected is not None and name != expected:
+                raise ModelError(f"{where} ({op_name}) carries {name}; {op_name} takes {expected}")
+            opts = decode(self.fb, op[key], {name: _option_fields(name, spec)}, name)
             return {k: v for k, v in opts.items() if not k.endswith("__pos")}, name
-        return {}, None
+        if expected is None:
+            return {}, None
+        return default_options(expected), expected
 
     def _tensor(self, si, ti, t):
         name = t["name"] or f"tensor_{ti}"

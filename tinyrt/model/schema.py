@@ -247,3 +247,30 @@ BUILTIN_OPTIONS2 = {
     22: ("StablehloShiftLeftOptions", ""),
     23: ("StablehloCaseOptions", "branch_subgraph_indices:[i32]"),
 }
+
+
+# The options table each builtin op takes: by name (CONV_2D -> Conv2DOptions), with these
+# exceptions where schema.fbs shares one table among several ops.
+_OPTIONS_EXCEPTIONS = {
+    "AVERAGE_POOL_2D": "Pool2DOptions", "MAX_POOL_2D": "Pool2DOptions",
+    "L2_POOL_2D": "Pool2DOptions", "MEAN": "ReducerOptions", "SUM": "ReducerOptions",
+    "REDUCE_PROD": "ReducerOptions", "REDUCE_MAX": "ReducerOptions",
+    "REDUCE_MIN": "ReducerOptions", "REDUCE_ANY": "ReducerOptions",
+    "REDUCE_ALL": "ReducerOptions", "MAXIMUM": "MaximumMinimumOptions",
+    "MINIMUM": "MaximumMinimumOptions", "L2_NORMALIZATION": "L2NormOptions",
+    "UNIDIRECTIONAL_SEQUENCE_RNN": "SequenceRNNOptions", "LSTM": "LSTMOptions",
+}
+
+
+def _options_by_op():
+    by_key = {name.lower()[:-len("options")]: name for name, _ in BUILTIN_OPTIONS.values()}
+    out = {}
+    for op in BUILTIN_OPS:
+        name = _OPTIONS_EXCEPTIONS.get(op) or by_key.get(op.replace("_", "").lower())
+        if name is not None:
+            out[op] = name
+    return out
+
+
+OPTIONS_OF_OP = _options_by_op()
+OPTIONS_SPEC = {name: spec for name, spec in BUILTIN_OPTIONS.values()}
