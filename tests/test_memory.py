@@ -77,3 +77,42 @@ def test_arena_size_none_is_exactly_what_is_needed():
     it2.allocate_tensors()
     with pytest.raises(tinyrt.ArenaTooSmallError, match=f"needs {rep.used}"):
         tinyrt.Interpreter(model_path=str(path[0]), arena_size=rep.used - 1).allocate_tensors()
+
+
+def test_shared_arena_stacks_tails_and_shares_the_head():
+    paths = [shared_models(n) for n in ("hello_world_int8.tflite", "micro_speech_quantized.tflite")]
+    if not all(paths):
+        pytest.skip("../shared/models absent")
+    paths = [str(p[0]) for p in paths]
+    alone = []
+    for p in paths:
+        it = tinyrt.Interpreter(model_path=p)
+        it.allocate_tensors()
+        alone.append(it)
+    shared = tinyrt.SharedArena(64 * 1024)
+    tenants = [tinyrt.Interpreter(model_path=p, arena=shared) for p in paths]
+    for it in tenants:
+        it.allocate_tensors()
+    reports = [it.memory_report() for it in alone]
+    assert shared.head_max == max(r.head for r in reports)
+    assert shared.used == shared.head_max + sum(r.tail for r in reports)
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # interleaved invokes, inputs set before each one
+        for solo, tenant in zip(alone, tenants):
+            d = solo.get_input_details()[0]
+            x = rng.integers(-128, 128, size=tuple(d["shape"])).astype(np.int8)
+            solo.set_input(x, 0)
+            tenant.set_input(x, 0)
+            solo.invoke()
+            tenant.invoke()
+            np.testing.assert_array_equal(solo.get_output(0), tenant.get_output(0))
+
+
+def test_shared_arena_too_small_names_the_other_tenants():
+    path = shared_models("micro_speech_quantized.tflite")
+    if not path:
+        pytest.skip("../shared/models absent")
+    shared = tinyrt.SharedArena(10_000)
+    tinyrt.Interpreter(model_path=str(path[0]), arena=shared).allocate_tensors()
+    with pytest.raises(tinyrt.ArenaTooSmallError, match="beside 1 other interpreter"):
+        tinyrt.Interpreter(model_path=str(path[0]), arena=shared).allocate_tensors()

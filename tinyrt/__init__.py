@@ -3,6 +3,7 @@ from .errors import (ArenaTooSmallError, InputError, ModelError, OpError, StateE
                      UnsupportedOpError)
 from .interpreter import Interpreter, MemoryReport
 from .kernels.base import Kernel, PrepareContext, register
+from .memory.arena import SharedArena
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .model import load_model
 from .profiler import Profiler
@@ -12,5 +13,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Interpreter", "MemoryReport", "OpResolver", "AllOpsResolver", "Kernel",
            "PrepareContext", "register", "GreedyMemoryPlanner", "LinearMemoryPlanner",
-           "MemoryPlanner", "load_model", "Profiler", "TinyrtError", "ModelError", "UnsupportedOpError",
+           "MemoryPlanner", "SharedArena", "load_model", "Profiler", "TinyrtError", "ModelError", "UnsupportedOpError",
            "OpError", "ArenaTooSmallError", "InputError", "StateError", "__version__"]

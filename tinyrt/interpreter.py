@@ -176,7 +176,8 @@ class Interpreter:
     model_path, model_content : the model, as a file path or as bytes (exactly one).
     arena_size : bytes of the arena; ``None`` means exactly what the plan needs.
     op_resolver : an ``OpResolver``; ``None`` means every kernel tinyrt has.
-    arena : optional writable buffer to use as the arena (``bytearray``, numpy array, ...).
+    arena : optional writable buffer to use as the arena (``bytearray``, numpy array, ...), or a
+        ``SharedArena`` that several interpreters use together (one at a time).
     planner : "greedy" (TFLM's default), "linear", or a ``MemoryPlanner`` class.
     max_model_bytes : refuse models whose tensors declare more bytes than this.
     """
