@@ -36,6 +36,9 @@ def register(*names):
 
 class Kernel:
     op_name = None
+    # Activation dtypes the kernel supports, e.g. ("float32", "int8", "int16"): the coverage
+    # table in docs/ops.md is generated from these. prepare() still checks every combination.
+    dtypes = ()
 
     def __init__(self, node, subgraph_index=0):
         self.node = node                  # the model's OperatorDef
