@@ -49,34 +49,59 @@ def rounding_divide_by_pot(x, exponent):
 
 
 def saturating_rounding_doubling_high_mul(a, b):
-    """gemmlowp SaturatingRoundingDoublingHighMul on int32 values held in int64."""
-    ab = a * b
-    nudge = np.where(ab >= 0, np.int64(1 << 30), np.int64(1 - (1 << 30)))
-    v = ab + nudge
-    # C integer division by 2^31 truncates towards zero.
-    r = np.where(v >= 0, v >> 31, -((-v) >> 31))
-    if np.ndim(a) == 0 and np.ndim(b) == 0:
-        r = np.int64(r)
+    """gemmlowp SaturatingRoundingDoublingHighMul on int32 values held in int64.
+
+    The C code adds a nudge of 2^30 (or 1 - 2^30 when the product is negative) and divides by
+    2^31 truncating towards zero; for every product that equals (a*b + 2^30) >> 31 with an
+    arithmetic (flooring) shift, which is what is computed here. The only saturating case,
+    a = b = INT32_MIN, cannot occur with TFLM's non-negative multipliers but is kept.
+    """
+    r = (a * b + (1 << 30)) >> 31
     return np.where((a == INT32_MIN) & (b == INT32_MIN), INT32_MAX, r)
+
+
+class Requantizer:
+    """TFLM MultiplyByQuantizedMultiplier(int32 x, multiplier, shift) with everything that does
+    not depend on x prepared once; ``multiplier`` and ``shift`` may be per-channel arrays that
+    broadcast against x's last axes.
+
+    Double rounding (gemmlowp): SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT.
+    RoundingDivideByPOT(h, e) rounds half away from zero, which is
+    (h + 2^(e-1) - [h < 0]) >> e for e > 0 and h itself for e = 0.
+    """
+
+    def __init__(self, multiplier, shift):
+        self.multiplier = np.asarray(multiplier, np.int64)
+        shift = np.asarray(shift, np.int64)
+        self.shift = shift
+        self.left = np.maximum(shift, 0)
+        self.right = np.maximum(-shift, 0)
+        self.any_left = bool(np.any(self.left))
+        self.half = (np.int64(1) << self.right) >> 1
+        self.negative_adjust = (self.right > 0).astype(np.int64)
+        if SINGLE_ROUNDING:
+            self.total = 31 - shift
+            self.round = np.int64(1) << (self.total - 1)
+
+    def __call__(self, x):
+        x = np.asarray(x, np.int64)
+        if SINGLE_ROUNDING:
+            return (x * self.multiplier + self.round) >> self.total
+        if self.any_left:
+            # The C code shifts in int32, which wraps; reproduce that.
+            x = (x << self.left).astype(np.int32).astype(np.int64)
+        h = (x * self.multiplier + (1 << 30)) >> 31
+        return (h + self.half - ((h >> 63) & self.negative_adjust)) >> self.right
 
 
 def multiply_by_quantized_multiplier(x, multiplier, shift):
     """TFLM MultiplyByQuantizedMultiplier(int32 x, int32 m, int shift) -> int32 (as int64).
 
     ``multiplier`` and ``shift`` may be scalars or arrays broadcasting against ``x``
-    (per-channel requantization).
+    (per-channel requantization). Kernels that call this every invoke should build a
+    ``Requantizer`` in prepare instead.
     """
-    x = np.asarray(x, np.int64)
-    multiplier = np.asarray(multiplier, np.int64)
-    shift = np.asarray(shift, np.int64)
-    if SINGLE_ROUNDING:
-        total = 31 - shift
-        return (x * multiplier + (np.int64(1) << (total - 1))) >> total
-    left = np.maximum(shift, 0)
-    right = np.maximum(-shift, 0)
-    # The C code shifts in int32, which wraps; reproduce that.
-    shifted = (x << left).astype(np.int32).astype(np.int64) if np.any(left) else x
-    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right)
+    return Requantizer(multiplier, shift)(x)
 
 
 def multiply_by_quantized_multiplier_int64(x, multiplier, shift):
