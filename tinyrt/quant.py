@@ -70,15 +70,21 @@ class Requantizer:
     (h + 2^(e-1) - [h < 0]) >> e for e > 0 and h itself for e = 0.
     """
 
-    def __init__(self, multiplier, shift):
+    def __init__(self, multiplier, shift, offset=0):
+        """``offset`` (e.g. the output zero point) is added to the result for free: adding a
+        multiple of 2^e before a flooring shift by e adds it after."""
         self.multiplier = np.asarray(multiplier, np.int64)
         shift = np.asarray(shift, np.int64)
         self.shift = shift
+        self.offset = np.int64(offset) if np.ndim(offset) == 0 else np.asarray(offset, np.int64)
         self.left = np.maximum(shift, 0)
         self.right = np.maximum(-shift, 0)
         self.any_left = bool(np.any(self.left))
-        self.half = (np.int64(1) << self.right) >> 1
         self.negative_adjust = (self.right > 0).astype(np.int64)
+        # 2^(e-1) rounding term plus the offset scaled up by 2^e
+        self.bias = ((np.int64(1) << self.right) >> 1) + (self.offset << self.right)
+        # Per-tensor with a right shift (the usual case): one constant adjust, fewer ops.
+        self.uniform = self.negative_adjust.ndim == 0 and bool(self.negative_adjust)
         if SINGLE_ROUNDING:
             self.total = 31 - shift
             self.round = np.int64(1) << (self.total - 1)
@@ -86,12 +92,21 @@ class Requantizer:
     def __call__(self, x):
         x = np.asarray(x, np.int64)
         if SINGLE_ROUNDING:
-            return (x * self.multiplier + self.round) >> self.total
+            return ((x * self.multiplier + self.round) >> self.total) + self.offset
         if self.any_left:
             # The C code shifts in int32, which wraps; reproduce that.
             x = (x << self.left).astype(np.int32).astype(np.int64)
-        h = (x * self.multiplier + (1 << 30)) >> 31
-        return (h + self.half - ((h >> 63) & self.negative_adjust)) >> self.right
+        h = x * self.multiplier
+        h += 1 << 30
+        h >>= 31
+        if self.uniform:
+            r = h >> 63          # -1 where h < 0: rounds halves away from zero
+            r += h
+        else:
+            r = h - ((h >> 63) & self.negative_adjust)
+        r += self.bias
+        r >>= self.right
+        return r
 
 
 def multiply_by_quantized_multiplier(x, multiplier, shift):
