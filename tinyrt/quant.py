@@ -164,3 +164,109 @@ def round_half_away(x):
 
 def round_half_away_array(x):
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# gemmlowp fixed-point functions (int32 raw values held in int64 arrays), as used by TFLM's
+# softmax, logistic, tanh and friends.
+# ---------------------------------------------------------------------------------------------
+
+def srdhm(a, b):
+    """SaturatingRoundingDoublingHighMul: the product of two Q-format values."""
+    return saturating_rounding_doubling_high_mul(np.asarray(a, np.int64), np.asarray(b, np.int64))
+
+
+def saturating_left_shift(x, exponent):
+    """gemmlowp SaturatingRoundingMultiplyByPOT with a positive exponent."""
+    x = np.asarray(x, np.int64)
+    threshold = (1 << (31 - exponent)) - 1
+    return np.where(x > threshold, INT32_MAX, np.where(x < -threshold, INT32_MIN, x << exponent))
+
+
+def multiply_by_pot(x, exponent):
+    """gemmlowp SaturatingRoundingMultiplyByPOT for either sign of exponent."""
+    if exponent > 0:
+        return saturating_left_shift(x, exponent)
+    if exponent < 0:
+        return rounding_divide_by_pot(np.asarray(x, np.int64), -exponent)
+    return np.asarray(x, np.int64)
+
+
+def rescale(x, src_integer_bits, dst_integer_bits):
+    """gemmlowp Rescale: change the number of integer bits of a fixed-point value."""
+    return multiply_by_pot(x, src_integer_bits - dst_integer_bits)
+
+
+def _exp_on_interval_between_negative_one_quarter_and_0_excl(a):
+    """exp(a) for a in [-1/4, 0), Q0.31 in and out (Taylor series around -1/8)."""
+    constant_term = 1895147668          # exp(-1/8)
+    constant_1_over_3 = 715827883
+    x = a + (1 << 28)                   # a + 1/8
+    x2 = srdhm(x, x)
+    x3 = srdhm(x2, x)
+    x4 = srdhm(x2, x2)
+    x4_over_4 = rounding_divide_by_pot(x4, 2)
+    poly = rounding_divide_by_pot(srdhm(x4_over_4 + x3, constant_1_over_3) + x2, 1)
+    return constant_term + srdhm(constant_term, x + poly)
+
+
+_EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+               (2, 39332535), (3, 720401), (4, 242))
+
+
+def exp_on_negative_values(a, integer_bits):
+    """gemmlowp exp_on_negative_values: exp(a) for a <= 0 given with ``integer_bits`` integer
+    bits; the result is Q0.31."""
+    a = np.asarray(a, np.int64)
+    frac_bits = 31 - integer_bits
+    one_quarter = 1 << (frac_bits - 2)
+    mask = one_quarter - 1
+    a_mod = (a & mask) - one_quarter
+    result = _exp_on_interval_between_negative_one_quarter_and_0_excl(
+        rescale(a_mod, integer_bits, 0))
+    remainder = a_mod - a
+    for exponent, multiplier in _EXP_BARREL:
+        if integer_bits > exponent:
+            bit = 1 << (frac_bits + exponent)
+            result = np.where(remainder & bit, srdhm(result, multiplier), result)
+    if integer_bits > 5:
+        clamp = -(1 << (frac_bits + 5))  # -32.0
+        result = np.where(a < clamp, 0, result)
+    return np.where(a == 0, INT32_MAX, result)
+
+
+def rounding_half_sum(a, b):
+    s = np.asarray(a, np.int64) + b
+    sign = np.where(s >= 0, 1, -1)
+    v = s + sign
+    return np.where(v >= 0, v // 2, -((-v) // 2))  # C division truncates
+
+
+def one_over_one_plus_x_for_x_in_0_1(a):
+    """gemmlowp one_over_one_plus_x_for_x_in_0_1: 1/(1+a), Q0.31 in and out (Newton-Raphson)."""
+    half_denominator = rounding_half_sum(a, INT32_MAX)
+    x = 1515870810 + srdhm(half_denominator, -1010580540)   # 48/17 - 32/17 * d, Q2.29
+    one_q2 = 1 << 29
+    for _ in range(3):
+        hd_x = srdhm(half_denominator, x)
+        x = x + saturating_left_shift(srdhm(x, one_q2 - hd_x), 2)
+    return saturating_left_shift(x, 1)
+
+
+def count_leading_zeros32(x):
+    x = np.asarray(x, np.int64) & 0xFFFFFFFF
+    n = np.full(x.shape, 32, np.int64)
+    nz = x > 0
+    # floor(log2(x)) exactly for integers below 2^32 via frexp
+    _, e = np.frexp(np.where(nz, x, 1).astype(np.float64))
+    return np.where(nz, 32 - e, n)
+
+
+def get_reciprocal(x, x_integer_bits):
+    """TFLM GetReciprocal: (Q0.31 reciprocal of the fixed-point x, num_bits_over_unit)."""
+    x = np.asarray(x, np.int64)
+    headroom_plus_one = count_leading_zeros32(x)
+    num_bits_over_unit = x_integer_bits - headroom_plus_one
+    shifted = ((x << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)
+    shifted = np.where(shifted >= (1 << 31), shifted - (1 << 32), shifted)
+    return one_over_one_plus_x_for_x_in_0_1(shifted), num_bits_over_unit

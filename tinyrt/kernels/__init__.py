@@ -1,3 +1,4 @@
 """Kernels: one module per op or op family. Importing this package registers them all."""
 from .base import REGISTRY, Kernel, PrepareContext, register  # noqa: F401
 from . import control_flow, resource_variables  # noqa: F401,E402
+from . import fully_connected, reshape, softmax  # noqa: F401,E402

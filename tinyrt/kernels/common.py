@@ -47,3 +47,9 @@ def zero_point_of(tensor):
 def scales_of(tensor):
     """All scales (per-channel or a single one) as a float32 array."""
     return tensor.quantization.scale
+
+
+def clamp_range(act, output):
+    """Integer clamp bounds of a fused activation for a quantized output tensor."""
+    from ..quant import activation_range_quantized
+    return activation_range_quantized(act, scale_of(output), zero_point_of(output), output.dtype)

@@ -1,0 +1,81 @@
+"""FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights) and int16 x int8."""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+from .common import activation, clamp_range
+from .gemm import IntegerGemm, ordered_dot
+
+
+@register("FULLY_CONNECTED")
+class FullyConnected(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, w = ctx.inputs[0], ctx.inputs[1]
+        b = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        y = ctx.outputs[0]
+        if w.data is None:
+            self.fail("weights must be constant")
+        if len(w.shape) != 2:
+            self.fail(f"weights must be 2-D, got shape {list(w.shape)}")
+        units, depth = w.shape
+        if int(np.prod(x.shape)) % depth:
+            self.fail(f"input of {int(np.prod(x.shape))} values is not a multiple of the "
+                      f"weights' depth {depth}")
+        self.batch = int(np.prod(x.shape)) // depth
+        if int(np.prod(y.shape)) != self.batch * units:
+            self.fail(f"output shape {list(y.shape)} does not hold {self.batch}x{units} values")
+        self.depth, self.units = depth, units
+        act = activation(self.options)
+        if x.dtype == np.float32:
+            if w.dtype != np.float32 or y.dtype != np.float32:
+                self.fail(f"float32 input needs float32 weights and output, got {w.dtype}, {y.dtype}")
+            self.kind = "float"
+            self.w = np.asarray(w.data, np.float32)
+            self.bias = None if b is None else np.asarray(b.data, np.float32)
+            self.lo, self.hi = quant.activation_range_float(act)
+            return
+        if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
+            self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
+        if x.quantization is None or w.quantization is None or y.quantization is None:
+            self.fail("quantized FULLY_CONNECTED needs quantization parameters on every tensor")
+        self.kind = "int"
+        zx = int(x.quantization.zero_point[0])
+        zw = w.quantization.zero_point
+        wq = w.data.astype(np.int64) - (zw.reshape(-1, 1) if len(zw) == units else int(zw[0]))
+        x_bound = 1 << 15 if x.dtype == np.int16 else 256
+        self.gemm = IntegerGemm(wq, x_bound)
+        bias = np.zeros(units, np.int64) if b is None else b.data.astype(np.int64).reshape(-1)
+        # sum_k (x - zx) * w = sum_k x * w - zx * sum_k w
+        self.offset = bias - zx * wq.sum(axis=1)
+        in_scale = np.float64(x.quantization.scale[0])
+        out_scale = np.float64(y.quantization.scale[0])
+        w_scale = w.quantization.scale.astype(np.float64)
+        m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
+        zy = int(y.quantization.zero_point[0])
+        self.int16 = x.dtype == np.int16
+        if self.int16:
+            self.m, self.s, self.zy = m, s, zy
+        else:
+            self.requant = quant.Requantizer(m if len(m) > 1 else m[0], s if len(s) > 1 else s[0], zy)
+        self.lo, self.hi = clamp_range(act, y)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0].reshape(self.batch, self.depth)
+        out = outputs[0].reshape(self.batch, self.units)
+        if self.kind == "float":
+            acc = ordered_dot(x, self.w)
+            if self.bias is not None:
+                acc += self.bias
+            np.clip(acc, self.lo, self.hi, out=out)
+            return
+        acc = self.gemm(x)
+        acc += self.offset
+        if self.int16:
+            r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
+        else:
+            r = self.requant(acc)
+        np.maximum(r, self.lo, out=r)
+        np.minimum(r, self.hi, out=r)
+        out[...] = r

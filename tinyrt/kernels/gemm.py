@@ -1,0 +1,52 @@
+"""Matrix products for kernels: exact integer GEMMs through BLAS, and float32 dot products in
+TFLM's summation order.
+
+Integer products are exact in float64 (and in float32 while every partial sum stays below
+2^24), so an int8/int16 GEMM can run as a BLAS call and be converted back to int64 without
+changing a bit. Float kernels of TFLM sum products one by one in float32; ``ordered_dot``
+reproduces that order with a sequential accumulate.
+"""
+import numpy as np
+
+FLOAT32_EXACT = 1 << 24
+
+
+class IntegerGemm:
+    """y[n, o] = sum_k x[n, k] * w[o, k] exactly, for integer x and a constant integer w.
+
+    ``x_bound`` is the largest |x| the kernel may pass. Picks float32 BLAS when every partial
+    sum is exact in float32, else float64; reductions too long even for float64 are split.
+    """
+
+    def __init__(self, weights, x_bound):
+        w = np.asarray(weights, np.int64)
+        self.out_features, self.depth = w.shape
+        w_bound = int(np.abs(w).max()) if w.size else 0
+        worst = self.depth * w_bound * int(x_bound)
+        if worst < FLOAT32_EXACT:
+            self.dtype = np.float32
+        else:
+            self.dtype = np.float64
+        # Chunks of the reduction whose sums stay exact in float64 (always one in practice).
+        chunk = max(1, (1 << 53) // max(w_bound * int(x_bound), 1))
+        self.chunks = [(k, min(k + chunk, self.depth)) for k in range(0, self.depth, chunk)]
+        self.wt = np.ascontiguousarray(w.T.astype(self.dtype))   # [K, O]
+
+    def __call__(self, x):
+        """x: integer array [..., K]; returns int64 [..., O]."""
+        xf = x.astype(self.dtype)
+        if len(self.chunks) == 1:
+            return np.matmul(xf, self.wt).astype(np.int64)
+        out = 0
+        for a, b in self.chunks:
+            out = out + np.matmul(xf[..., a:b], self.wt[a:b]).astype(np.int64)
+        return out
+
+
+def ordered_dot(x, w):
+    """float32 y[n, o] = sum_k x[n, k] * w[o, k], summed in k order as TFLM's reference loops do
+    (``total += x * w`` one product at a time)."""
+    prods = x[..., None, :].astype(np.float32) * w.astype(np.float32)  # [..., O, K]
+    if prods.shape[-1] == 0:
+        return np.zeros(prods.shape[:-1], np.float32)
+    return np.add.accumulate(prods, axis=-1, dtype=np.float32)[..., -1]

@@ -1,0 +1,101 @@
+"""SOFTMAX: float32, and int8 -> int8 / int16 with gemmlowp's fixed-point exp as TFLM's
+reference.
+
+An int8 input row has at most 256 distinct differences from its maximum, so the fixed-point
+exp of every possible difference is tabulated in prepare; eval gathers from the table and does
+the per-row reciprocal and scaling vectorised over rows.
+"""
+import math
+
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+
+SCALED_DIFF_INTEGER_BITS = 5
+ACCUMULATION_INTEGER_BITS = 12
+
+
+@register("SOFTMAX")
+class Softmax(Kernel):
+    dtypes = ("float32", "int8")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.shape != y.shape:
+            self.fail(f"input shape {list(x.shape)} differs from output {list(y.shape)}")
+        if not x.shape:
+            self.fail("input must have at least one dimension")
+        self.depth = x.shape[-1]
+        beta = float(np.float32(self.options.get("beta", 1.0)))
+        if x.dtype == np.float32:
+            if y.dtype != np.float32:
+                self.fail(f"float32 input needs a float32 output, got {y.dtype}")
+            self.kind = "float"
+            self.beta = np.float32(beta)
+            return
+        if x.quantization is None or y.quantization is None:
+            self.fail("quantized SOFTMAX needs quantization parameters")
+        in_scale = float(x.quantization.scale[0])
+        out_scale = float(y.quantization.scale[0])
+        out_zp = int(y.quantization.zero_point[0])
+        if x.dtype == np.int8:
+            if y.dtype == np.int8:
+                if out_zp != -128 or np.float32(out_scale) != np.float32(1 / 256):
+                    self.fail("int8 output must have scale 1/256 and zero point -128")
+            elif y.dtype == np.int16:
+                if out_zp != -32768 or abs(out_scale - 1 / 65536) > 0.001 / 65536:
+                    self.fail("int16 output of an int8 input must have scale 1/65536 and zero "
+                              "point -32768")
+            else:
+                self.fail(f"int8 input needs an int8 or int16 output, got {y.dtype}")
+            self.kind = "int8"
+            self._prepare_int8(beta, in_scale, y.dtype)
+        else:
+            self.fail(f"unsupported input type {x.dtype}")
+
+    # -- int8 ---------------------------------------------------------------------------------
+    def _prepare_int8(self, beta, in_scale, out_dtype):
+        # PreprocessSoftmaxScaling, then QuantizeMultiplierGreaterThanOne
+        real = min(beta * in_scale * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
+        mult, left = quant.quantize_multiplier(real)
+        radius = math.floor(((1 << SCALED_DIFF_INTEGER_BITS) - 1)
+                            * (1 << (31 - SCALED_DIFF_INTEGER_BITS)) / (1 << left))
+        diff_min = -radius
+        diffs = np.arange(-255, 1, dtype=np.int64)              # every possible x - max
+        rescaled = quant.srdhm(diffs << left, mult)               # MultiplyByQuantizedMultiplierGreaterThanOne
+        exp = quant.exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
+        valid = diffs >= diff_min
+        self.exp_table = np.where(valid, exp, 0)                  # Q0.31, indexed by diff + 255
+        self.sum_table = np.where(valid, quant.rescale(exp, 0, ACCUMULATION_INTEGER_BITS), 0)
+        self.valid_table = valid
+        self.out_bits = np.dtype(out_dtype).itemsize * 8
+        self.out_min, self.out_max = quant.dtype_range(out_dtype)
+
+    def _eval_int8(self, x, out):
+        rows = x.reshape(-1, self.depth).astype(np.int64)
+        idx = rows - rows.max(axis=1, keepdims=True) + 255
+        sums = self.sum_table[idx].sum(axis=1)
+        scale, bits_over_unit = quant.get_reciprocal(sums, ACCUMULATION_INTEGER_BITS)
+        exponent = bits_over_unit + 31 - self.out_bits
+        prod = quant.srdhm(scale[:, None], self.exp_table[idx])
+        r = quant.rounding_divide_by_pot(prod, exponent[:, None]) + self.out_min
+        r = np.where(self.valid_table[idx], r, self.out_min)
+        np.clip(r, self.out_min, self.out_max, out=r)
+        out.reshape(-1, self.depth)[...] = r
+
+    # -- float --------------------------------------------------------------------------------
+    def _eval_float(self, x, out):
+        rows = x.reshape(-1, self.depth)
+        mx = rows.max(axis=1, keepdims=True)
+        e = np.exp((rows - mx) * self.beta)
+        s = np.add.accumulate(e, axis=1, dtype=np.float32)[:, -1:]
+        out.reshape(-1, self.depth)[...] = e / s
+
+    def eval(self, inputs, outputs):
+        kind = self.kind
+        if kind == "int8":
+            self._eval_int8(inputs[0], outputs[0])
+        else:
+            self._eval_float(inputs[0], outputs[0])
+
