@@ -53,3 +53,53 @@ def clamp_range(act, output):
     """Integer clamp bounds of a fused activation for a quantized output tensor."""
     from ..quant import activation_range_quantized
     return activation_range_quantized(act, scale_of(output), zero_point_of(output), output.dtype)
+
+
+class Window2D:
+    """Where a 2-D filter window of an NHWC input goes: output size, padding, and a strided
+    view of every window over a padded copy of the input (no Python loop over pixels)."""
+
+    def __init__(self, padding, in_h, in_w, kh, kw, stride_h, stride_w, dil_h=1, dil_w=1,
+                 out_h=None, out_w=None):
+        if min(stride_h, stride_w, dil_h, dil_w) < 1:
+            raise ValueError(f"strides and dilations must be >= 1, got stride {stride_h}x{stride_w}"
+                             f" dilation {dil_h}x{dil_w}")
+        self.kh, self.kw = kh, kw
+        self.stride_h, self.stride_w, self.dil_h, self.dil_w = stride_h, stride_w, dil_h, dil_w
+        self.out_h = output_size(padding, in_h, kh, stride_h, dil_h) if out_h is None else out_h
+        self.out_w = output_size(padding, in_w, kw, stride_w, dil_w) if out_w is None else out_w
+        self.pad_top, odd_h = padding_before(padding, in_h, kh, stride_h, dil_h, self.out_h)
+        self.pad_left, odd_w = padding_before(padding, in_w, kw, stride_w, dil_w, self.out_w)
+        # Enough rows/cols after the input for the last window (TFLM skips taps outside it).
+        need_h = (self.out_h - 1) * stride_h + (kh - 1) * dil_h + 1
+        need_w = (self.out_w - 1) * stride_w + (kw - 1) * dil_w + 1
+        self.pad_bottom = max(need_h - in_h - self.pad_top, 0)
+        self.pad_right = max(need_w - in_w - self.pad_left, 0)
+        self.in_h, self.in_w = in_h, in_w
+
+    @property
+    def padded(self):
+        return self.pad_top or self.pad_left or self.pad_bottom or self.pad_right
+
+    def padded_buffer(self, batch, channels, dtype, fill):
+        """A workspace holding the input surrounded by ``fill``; eval writes the interior."""
+        buf = np.full((batch, self.in_h + self.pad_top + self.pad_bottom,
+                       self.in_w + self.pad_left + self.pad_right, channels), fill, dtype)
+        interior = buf[:, self.pad_top:self.pad_top + self.in_h,
+                       self.pad_left:self.pad_left + self.in_w, :]
+        return buf, interior
+
+    def windows(self, padded):
+        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array."""
+        n, _, _, c = padded.shape
+        s0, s1, s2, s3 = padded.strides
+        return np.lib.stride_tricks.as_strided(
+            padded, (n, self.out_h, self.out_w, self.kh, self.kw, c),
+            (s0, s1 * self.stride_h, s2 * self.stride_w, s1 * self.dil_h, s2 * self.dil_w, s3),
+            writeable=False)
+
+    def valid_counts(self):
+        """Number of window taps inside the input for each output pixel: [out_h, out_w]."""
+        ones, inner = self.padded_buffer(1, 1, np.int64, 0)
+        inner[...] = 1
+        return self.windows(ones).sum(axis=(3, 4, 5))[0]

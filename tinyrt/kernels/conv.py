@@ -1,0 +1,109 @@
+"""CONV_2D: float32, int8 (per-channel weights), int16 x int8 (int32 or int64 bias).
+
+im2col through a strided view of a padded copy of the input, then one exact BLAS GEMM.
+"""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+from .common import Window2D, activation, clamp_range, padding_name
+from .gemm import IntegerGemm, ordered_dot
+
+
+def conv_requantization(kernel, x, w, y, channels):
+    """Per-channel (multiplier, shift) arrays of a quantized convolution's output."""
+    if x.quantization is None or w.quantization is None or y.quantization is None:
+        kernel.fail("quantized convolution needs quantization parameters on input, "
+                    "weights and output")
+    w_scale = w.quantization.scale.astype(np.float64)
+    if len(w_scale) not in (1, channels):
+        kernel.fail(f"weights have {len(w_scale)} scales for {channels} output channels")
+    w_scale = np.broadcast_to(w_scale, (channels,))
+    real = np.float64(x.quantization.scale[0]) * w_scale / np.float64(y.quantization.scale[0])
+    return quant.quantize_multipliers(real)
+
+
+def bias_values(kernel, b, channels):
+    if b is None:
+        return np.zeros(channels, np.int64)
+    if b.data is None or int(np.prod(b.shape)) != channels:
+        kernel.fail(f"bias must be a constant of {channels} values")
+    return b.data.astype(np.int64).reshape(channels)
+
+
+@register("CONV_2D")
+class Conv2D(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, w = ctx.inputs[0], ctx.inputs[1]
+        b = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        y = ctx.outputs[0]
+        if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+            self.fail("input, weights and output must be 4-D (NHWC, OHWI)")
+        if w.data is None:
+            self.fail("weights must be constant")
+        n, in_h, in_w, in_c = x.shape
+        out_c, kh, kw, w_in_c = w.shape
+        if in_c % w_in_c:
+            self.fail(f"input has {in_c} channels; weights take {w_in_c}")
+        if in_c != w_in_c:
+            self.fail("grouped convolution is not supported")
+        o = self.options
+        win = Window2D(padding_name(o), in_h, in_w, kh, kw, o["stride_h"], o["stride_w"],
+                       o["dilation_hfactor"], o["dilation_wfactor"])
+        if y.shape != (n, win.out_h, win.out_w, out_c):
+            self.fail(f"output shape {list(y.shape)} should be "
+                      f"{[n, win.out_h, win.out_w, out_c]}")
+        self.win = win
+        self.shape2d = (n * win.out_h * win.out_w, kh * kw * in_c)
+        self.out2d = (n * win.out_h * win.out_w, out_c)
+        act = activation(o)
+        if x.dtype == np.float32:
+            if w.dtype != np.float32 or y.dtype != np.float32:
+                self.fail("float32 input needs float32 weights and output")
+            self.kind = "float"
+            self.w2d = np.asarray(w.data, np.float32).reshape(out_c, -1)
+            self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
+            self.lo, self.hi = quant.activation_range_float(act)
+            self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+            return
+        if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
+            self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
+        self.kind = "int16" if x.dtype == np.int16 else "int8"
+        zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
+        w2d = w.data.astype(np.int64).reshape(out_c, -1)
+        self.gemm = IntegerGemm(w2d, 1 << 15 if x.dtype == np.int16 else 256)
+        # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
+        self.offset = bias_values(self, b, out_c) - zx * w2d.sum(axis=1)
+        m, s = conv_requantization(self, x, w, y, out_c)
+        zy = int(y.quantization.zero_point[0])
+        if self.kind == "int8":
+            self.requant = quant.Requantizer(m, s, zy)
+        else:
+            self.m, self.s, self.zy = m, s, zy
+        self.lo, self.hi = clamp_range(act, y)
+        self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.win.padded:
+            self.interior[...] = x
+            x = self.buf
+        cols = self.win.windows(x).reshape(self.shape2d)
+        out = outputs[0].reshape(self.out2d)
+        if self.kind == "float":
+            acc = ordered_dot(cols, self.w2d)
+            if self.bias is not None:
+                acc += self.bias
+            np.clip(acc, self.lo, self.hi, out=out)
+            return
+        acc = self.gemm(cols)
+        acc += self.offset
+        if self.kind == "int8":
+            r = self.requant(acc)
+        else:
+            r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
+        np.maximum(r, self.lo, out=r)
+        np.minimum(r, self.hi, out=r)
+        out[...] = r

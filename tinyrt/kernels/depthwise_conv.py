@@ -1,0 +1,97 @@
+"""DEPTHWISE_CONV_2D: float32, int8 (per-channel weights), int16 x int8.
+
+Each output channel c = input channel c // depth_multiplier; the sum runs over the filter taps,
+one vectorised multiply-add per tap (in TFLM's tap order, which float results depend on).
+"""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+from .common import Window2D, activation, clamp_range, padding_name
+from .conv import bias_values, conv_requantization
+
+
+@register("DEPTHWISE_CONV_2D")
+class DepthwiseConv2D(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, w = ctx.inputs[0], ctx.inputs[1]
+        b = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        y = ctx.outputs[0]
+        if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+            self.fail("input, weights and output must be 4-D")
+        if w.data is None:
+            self.fail("weights must be constant")
+        n, in_h, in_w, in_c = x.shape
+        _, kh, kw, out_c = w.shape
+        o = self.options
+        dm = o["depth_multiplier"] or (out_c // in_c if in_c else 0)
+        if in_c * dm != out_c:
+            self.fail(f"{in_c} input channels x depth multiplier {dm} != {out_c} output channels")
+        win = Window2D(padding_name(o), in_h, in_w, kh, kw, o["stride_h"], o["stride_w"],
+                       o["dilation_hfactor"], o["dilation_wfactor"])
+        if y.shape != (n, win.out_h, win.out_w, out_c):
+            self.fail(f"output shape {list(y.shape)} should be "
+                      f"{[n, win.out_h, win.out_w, out_c]}")
+        self.win, self.dm = win, dm
+        act = activation(o)
+        taps = w.data.reshape(kh * kw, out_c)
+        if x.dtype == np.float32:
+            if w.dtype != np.float32 or y.dtype != np.float32:
+                self.fail("float32 input needs float32 weights and output")
+            self.kind = "float"
+            self.taps = np.asarray(taps, np.float32)
+            self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
+            self.lo, self.hi = quant.activation_range_float(act)
+            self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+            return
+        if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
+            self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
+        self.kind = "int16" if x.dtype == np.int16 else "int8"
+        zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
+        w_int = taps.astype(np.int64)
+        bound = kh * kw * 128 * (1 << 15 if self.kind == "int16" else 256)
+        self.acc_dtype = np.float32 if bound < (1 << 24) else np.float64
+        self.taps = w_int.astype(self.acc_dtype)
+        self.offset = bias_values(self, b, out_c) - zx * w_int.sum(axis=0)
+        m, s = conv_requantization(self, x, w, y, out_c)
+        zy = int(y.quantization.zero_point[0])
+        if self.kind == "int8":
+            self.requant = quant.Requantizer(m, s, zy)
+        else:
+            self.m, self.s, self.zy = m, s, zy
+        self.lo, self.hi = clamp_range(act, y)
+        self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.win.padded:
+            self.interior[...] = x
+            x = self.buf
+        if self.dm > 1:
+            x = np.repeat(x, self.dm, axis=3)
+        win = self.win.windows(x)          # [N, OH, OW, kh, kw, C]
+        dtype = np.float32 if self.kind == "float" else self.acc_dtype
+        acc = None
+        t = 0
+        for ky in range(self.win.kh):
+            for kx in range(self.win.kw):
+                term = win[:, :, :, ky, kx, :].astype(dtype) * self.taps[t]
+                acc = term if acc is None else np.add(acc, term, out=acc)
+                t += 1
+        out = outputs[0]
+        if self.kind == "float":
+            if self.bias is not None:
+                acc += self.bias
+            np.clip(acc, self.lo, self.hi, out=out)
+            return
+        acc = acc.astype(np.int64)
+        acc += self.offset
+        if self.kind == "int8":
+            r = self.requant(acc)
+        else:
+            r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
+        np.maximum(r, self.lo, out=r)
+        np.minimum(r, self.hi, out=r)
+        out[...] = r

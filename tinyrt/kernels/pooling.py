@@ -1,0 +1,78 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D: float32, int8, int16. Only taps inside the input count,
+as in TFLM (the average divides by the number of valid taps, rounding half away from zero)."""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+from .common import Window2D, activation, clamp_range, padding_name
+
+
+class _Pool(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if len(x.shape) != 4:
+            self.fail(f"input must be 4-D NHWC, got {list(x.shape)}")
+        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8, np.int16):
+            self.fail(f"unsupported types: input {x.dtype}, output {y.dtype}")
+        n, in_h, in_w, c = x.shape
+        o = self.options
+        win = Window2D(padding_name(o), in_h, in_w, o["filter_height"], o["filter_width"],
+                       o["stride_h"], o["stride_w"])
+        if y.shape != (n, win.out_h, win.out_w, c):
+            self.fail(f"output shape {list(y.shape)} should be {[n, win.out_h, win.out_w, c]}")
+        self.win = win
+        self.float = x.dtype == np.float32
+        act = activation(o)
+        if self.float:
+            self.lo, self.hi = quant.activation_range_float(act)
+        else:
+            if x.quantization is not None and y.quantization is not None and (
+                    float(x.quantization.scale[0]) != float(y.quantization.scale[0]) or
+                    int(x.quantization.zero_point[0]) != int(y.quantization.zero_point[0])):
+                self.fail("input and output quantization must be equal")
+            self.lo, self.hi = (clamp_range(act, y) if y.quantization is not None
+                                else quant.dtype_range(y.dtype))
+        self.counts = win.valid_counts()[None, :, :, None]
+        self.setup(x)
+
+
+@register("AVERAGE_POOL_2D")
+class AveragePool2D(_Pool):
+    def setup(self, x):
+        dtype = np.float32 if self.float else np.int64
+        self.buf, self.interior = self.win.padded_buffer(x.shape[0], x.shape[3], dtype, 0)
+        self.half = self.counts // 2
+        self.countsf = self.counts.astype(np.float32)
+
+    def eval(self, inputs, outputs):
+        self.interior[...] = inputs[0]
+        win = self.win.windows(self.buf)
+        if self.float:
+            acc = None
+            for ky in range(self.win.kh):      # TFLM's summation order
+                for kx in range(self.win.kw):
+                    t = win[:, :, :, ky, kx, :]
+                    acc = t.copy() if acc is None else np.add(acc, t, out=acc)
+            np.clip(acc / self.countsf, self.lo, self.hi, out=outputs[0])
+            return
+        acc = win.sum(axis=(3, 4))
+        # C division truncates: round half away from zero by hand
+        pos = (acc + self.half) // self.counts
+        neg = -((-acc + self.half) // self.counts)
+        r = np.where(acc > 0, pos, neg)
+        np.clip(r, self.lo, self.hi, out=r)
+        outputs[0][...] = r
+
+
+@register("MAX_POOL_2D")
+class MaxPool2D(_Pool):
+    def setup(self, x):
+        fill = -np.inf if self.float else np.iinfo(x.dtype).min
+        self.buf, self.interior = self.win.padded_buffer(x.shape[0], x.shape[3], x.dtype, fill)
+
+    def eval(self, inputs, outputs):
+        self.interior[...] = inputs[0]
+        m = self.win.windows(self.buf).max(axis=(3, 4))
+        np.clip(m, self.lo, self.hi, out=outputs[0])
