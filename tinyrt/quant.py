@@ -151,6 +151,12 @@ def activation_range_quantized(activation, scale, zero_point, dtype):
     return qmin, qmax
 
 
+def activation_range_int(activation, dtype):
+    """TFLM CalculateActivationRange for unquantized integer kernels (int32 ADD, MUL, ...)."""
+    lo, hi = dtype_range(dtype)
+    return {"RELU": (0, hi), "RELU6": (0, 6), "RELU_N1_TO_1": (-1, 1)}.get(activation, (lo, hi))
+
+
 def activation_range_float(activation):
     """TFLM CalculateActivationRange for float kernels."""
     return {"RELU": (0.0, math.inf), "RELU6": (0.0, 6.0),

@@ -103,3 +103,26 @@ class Window2D:
         ones, inner = self.padded_buffer(1, 1, np.int64, 0)
         inner[...] = 1
         return self.windows(ones).sum(axis=(3, 4, 5))[0]
+
+
+def check_broadcast(kernel, a, b, out, max_rank=6):
+    """The two inputs broadcast (numpy rules, as TFLM's) to exactly the output's shape."""
+    if max(len(a.shape), len(b.shape)) > max_rank:
+        kernel.fail(f"inputs of rank above {max_rank} are not supported")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        kernel.fail(f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast")
+    if tuple(shape) != tuple(out.shape):
+        kernel.fail(f"inputs broadcast to {list(shape)} but the output is {list(out.shape)}")
+
+
+def same_types(kernel, tensors, allowed):
+    """All tensors share one dtype, which is in ``allowed`` (numpy dtypes)."""
+    dt = tensors[0].dtype
+    if any(t.dtype != dt for t in tensors):
+        kernel.fail("types differ: " + ", ".join(str(t.dtype) for t in tensors))
+    if dt not in [np.dtype(a) for a in allowed]:
+        kernel.fail(f"type {dt} is not supported (supported: "
+                    f"{', '.join(np.dtype(a).name for a in allowed)})")
+    return dt
