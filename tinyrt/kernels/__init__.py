@@ -4,3 +4,4 @@ from . import control_flow, resource_variables  # noqa: F401,E402
 from . import fully_connected, reshape, softmax  # noqa: F401,E402
 from . import conv, depthwise_conv, pooling  # noqa: F401,E402
 from . import add_sub, elementwise, mul  # noqa: F401,E402
+from . import quantize, svdf  # noqa: F401,E402

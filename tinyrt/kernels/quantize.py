@@ -1,0 +1,80 @@
+"""QUANTIZE (float32 -> int8/int16/int32, and requantization between int8, int16, int32) and
+DEQUANTIZE (int8/int16/uint8 -> float32), as TFLM's reference kernels."""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+
+_REQUANTIZE = {("int16", "int8"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
+               ("int8", "int16"), ("int8", "int32"), ("int16", "int16"), ("int16", "int32"),
+               ("int32", "int8"), ("int32", "int16")}
+
+
+@register("QUANTIZE")
+class Quantize(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32", "uint8")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if y.quantization is None or len(y.quantization.scale) != 1:
+            self.fail("output needs one quantization scale")
+        if int(np.prod(x.shape)) != int(np.prod(y.shape)):
+            self.fail(f"input {list(x.shape)} and output {list(y.shape)} differ in size")
+        self.out_range = quant.dtype_range(y.dtype) if y.dtype.kind in "iu" else None
+        self.zy = int(y.quantization.zero_point[0])
+        if x.dtype == np.float32 and y.dtype.name in ("int8", "int16", "int32", "uint8"):
+            self.kind = "float"
+            # TFLM divides by the scale in float32 and rounds half away from zero
+            self.scale = np.float32(y.quantization.scale[0])
+            return
+        if (x.dtype.name, y.dtype.name) not in _REQUANTIZE:
+            self.fail(f"{x.dtype} -> {y.dtype} is not supported")
+        if x.quantization is None:
+            self.fail("a quantized input needs quantization parameters")
+        self.kind = "requantize"
+        self.zx = int(x.quantization.zero_point[0])
+        real = float(x.quantization.scale[0]) / float(y.quantization.scale[0])
+        m, s = quant.quantize_multiplier(real)
+        self.flip = (m == 1 << 30 and s == 1 and (
+            (x.dtype == np.int8 and y.dtype == np.uint8 and self.zx - self.zy == -128) or
+            (x.dtype == np.uint8 and y.dtype == np.int8 and self.zx - self.zy == 128)))
+        self.requant = quant.Requantizer(m, s, self.zy)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0].reshape(outputs[0].shape)
+        lo, hi = self.out_range
+        if self.kind == "float":
+            q = x / self.scale
+            # static_cast<int32_t>(round(v)): NaN and out-of-range values become INT32_MIN on
+            # the x86 and Arm cores TFLM runs on; keep that instead of numpy's warning.
+            with np.errstate(invalid="ignore"):
+                r = quant.round_half_away_array(q)
+                bad = ~np.isfinite(r) | (r >= 2.0 ** 31) | (r < -2.0 ** 31)
+                r = np.where(bad, -2.0 ** 31, r).astype(np.int64)
+            r += self.zy
+        elif self.flip:
+            outputs[0][...] = (x.view(np.uint8) ^ 0x80).view(outputs[0].dtype)
+            return
+        else:
+            r = self.requant(x.astype(np.int64) - self.zx)
+        np.clip(r, lo, hi, out=r)
+        outputs[0][...] = r
+
+
+@register("DEQUANTIZE")
+class Dequantize(Kernel):
+    dtypes = ("int8", "int16", "uint8")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype not in (np.int8, np.int16, np.uint8) or y.dtype != np.float32:
+            self.fail(f"{x.dtype} -> {y.dtype} is not supported")
+        if x.quantization is None:
+            self.fail("input needs quantization parameters")
+        self.scale = np.float64(x.quantization.scale[0])
+        self.zx = int(x.quantization.zero_point[0])
+
+    def eval(self, inputs, outputs):
+        # TFLM: static_cast<float>(double scale * (value - zero_point))
+        outputs[0][...] = ((inputs[0].astype(np.int64) - self.zx) * self.scale).reshape(
+            outputs[0].shape)
