@@ -5,3 +5,4 @@ from . import fully_connected, reshape, softmax  # noqa: F401,E402
 from . import conv, depthwise_conv, pooling  # noqa: F401,E402
 from . import add_sub, elementwise, mul  # noqa: F401,E402
 from . import quantize, svdf  # noqa: F401,E402
+from . import relu  # noqa: F401,E402

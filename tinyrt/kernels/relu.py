@@ -1,0 +1,104 @@
+"""RELU, RELU6 and LEAKY_RELU: float32, int8, int16, as TFLM's kernels."""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+
+
+def _same_type(kernel, ctx, allowed=(np.float32, np.int8, np.int16)):
+    x, y = ctx.inputs[0], ctx.outputs[0]
+    if x.dtype != y.dtype or x.dtype not in allowed:
+        kernel.fail(f"unsupported types: input {x.dtype}, output {y.dtype}")
+    if x.shape != y.shape:
+        kernel.fail(f"input shape {list(x.shape)} differs from output {list(y.shape)}")
+    if x.dtype != np.float32 and (x.quantization is None or y.quantization is None):
+        kernel.fail("quantized input and output need quantization parameters")
+    return x, y
+
+
+def _quantize_float32(value, scale, zero_point):
+    """TFLM FloatToQuantizedType / roundf(value / scale) + zero point, in float32."""
+    return zero_point + int(quant.round_half_away(float(np.float32(value) / np.float32(scale))))
+
+
+@register("RELU")
+class Relu(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, y = _same_type(self, ctx)
+        self.float = x.dtype == np.float32
+        if self.float:
+            return
+        zx, zy = int(x.quantization.zero_point[0]), int(y.quantization.zero_point[0])
+        sx, sy = np.float32(x.quantization.scale[0]), np.float32(y.quantization.scale[0])
+        self.zx = zx
+        self.requant = quant.Requantizer(*quant.quantize_multiplier(float(sx / sy)), offset=zy)
+        lo, hi = quant.dtype_range(y.dtype)
+        self.lo = max(lo, _quantize_float32(0.0, sy, zy))
+        self.hi = hi
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.float:
+            outputs[0][...] = np.where(x < 0, np.float32(0), x)  # NaN passes, as in C
+            return
+        r = self.requant(x.astype(np.int64) - self.zx)
+        np.clip(r, self.lo, self.hi, out=r)
+        outputs[0][...] = r
+
+
+@register("RELU6")
+class Relu6(Kernel):
+    """Quantized RELU6 clamps in the input's quantization (TFLM does not rescale)."""
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, _ = _same_type(self, ctx)
+        self.float = x.dtype == np.float32
+        if self.float:
+            self.lo, self.hi = np.float32(0), np.float32(6)
+            return
+        zx = int(x.quantization.zero_point[0])
+        self.lo = zx
+        self.hi = _quantize_float32(6.0, x.quantization.scale[0], zx)
+        tmin, tmax = quant.dtype_range(x.dtype)
+        if not tmin <= self.hi <= tmax:
+            self.fail("6.0 is outside the input's quantized range")
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        outputs[0][...] = np.where(x > self.hi, self.hi, np.where(x < self.lo, self.lo, x))
+
+
+@register("LEAKY_RELU")
+class LeakyRelu(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, y = _same_type(self, ctx)
+        alpha = np.float32(self.options["alpha"])
+        self.float = x.dtype == np.float32
+        if self.float:
+            self.alpha = alpha
+            return
+        sx, sy = np.float32(x.quantization.scale[0]), np.float32(y.quantization.scale[0])
+        self.zx = int(x.quantization.zero_point[0])
+        zy = int(y.quantization.zero_point[0])
+        # TFLM computes both ratios in float32 before widening them
+        m_alpha, s_alpha = quant.quantize_multiplier(float(sx * alpha / sy))
+        self.alpha_sign = -1 if m_alpha < 0 else 1
+        self.q_alpha = quant.Requantizer(abs(m_alpha), s_alpha)
+        self.q_identity = quant.Requantizer(*quant.quantize_multiplier(float(sx / sy)))
+        self.zy = zy
+        self.lo, self.hi = quant.dtype_range(y.dtype)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.float:
+            outputs[0][...] = np.where(x > 0, x, x * self.alpha)
+            return
+        v = x.astype(np.int64) - self.zx
+        r = np.where(v >= 0, self.q_identity(v), self.alpha_sign * self.q_alpha(v)) + self.zy
+        np.clip(r, self.lo, self.hi, out=r)
+        outputs[0][...] = r
