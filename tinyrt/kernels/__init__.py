@@ -6,3 +6,4 @@ from . import conv, depthwise_conv, pooling  # noqa: F401,E402
 from . import add_sub, elementwise, mul  # noqa: F401,E402
 from . import quantize, svdf  # noqa: F401,E402
 from . import relu  # noqa: F401,E402
+from . import shape_ops  # noqa: F401,E402

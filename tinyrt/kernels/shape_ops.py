@@ -1,0 +1,200 @@
+"""Data movement: PAD, PADV2, STRIDED_SLICE, TRANSPOSE, CONCATENATION, CAST.
+
+Where the movement is fixed by constant inputs, prepare turns it into a gather index or a set
+of slices so eval is a single numpy call.
+"""
+import numpy as np
+
+from .base import Kernel, register
+
+ANY = ("float32", "int8", "int16", "int32", "int64", "uint8", "bool")
+
+
+def _const_ints(kernel, tensor, what):
+    if tensor is None or tensor.data is None:
+        kernel.fail(f"{what} must be a constant tensor")
+    return [int(v) for v in np.asarray(tensor.data).reshape(-1)]
+
+
+def _same_quantization(a, b):
+    qa, qb = a.quantization, b.quantization
+    if qa is None or qb is None:
+        return qa is None and qb is None or a.dtype.kind == "f"
+    return (float(qa.scale[0]) == float(qb.scale[0])
+            and int(qa.zero_point[0]) == int(qb.zero_point[0]))
+
+
+@register("PAD", "PADV2")
+class Pad(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32")
+
+    def prepare(self, ctx):
+        x, paddings = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8, np.int16, np.int32):
+            self.fail(f"unsupported types: input {x.dtype}, output {y.dtype}")
+        rank = len(x.shape)
+        if rank > 5:
+            self.fail("inputs of rank above 5 are not supported")
+        pads = _const_ints(self, paddings, "paddings")
+        if len(pads) != 2 * rank:
+            self.fail(f"paddings hold {len(pads)} values; a rank-{rank} input needs {2 * rank}")
+        pads = [(pads[2 * i], pads[2 * i + 1]) for i in range(rank)]
+        if any(p < 0 for pair in pads for p in pair):
+            self.fail("paddings must be non-negative")
+        want = tuple(d + a + b for d, (a, b) in zip(x.shape, pads))
+        if want != y.shape:
+            self.fail(f"output shape {list(y.shape)} should be {list(want)}")
+        value = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        if value is not None:
+            if value.dtype != x.dtype:
+                self.fail(f"constant value is {value.dtype}, input is {x.dtype}")
+            self.value = None if value.data is None else value.data.reshape(-1)[0]
+        elif x.dtype != np.float32 and y.quantization is not None:
+            self.value = y.quantization.zero_point[0]   # a quantized zero
+        else:
+            self.value = 0
+        self.interior = tuple(slice(a, a + d) for d, (a, _) in zip(x.shape, pads))
+
+    def eval(self, inputs, outputs):
+        out = outputs[0]
+        out[...] = self.value if self.value is not None else inputs[2].reshape(-1)[0]
+        out[self.interior] = inputs[0]
+
+
+@register("STRIDED_SLICE")
+class StridedSlice(Kernel):
+    """TFLM's strided slice: begin/end/strides constant; the ellipsis and new-axis masks are
+    ignored as TFLM does."""
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != y.dtype:
+            self.fail(f"input is {x.dtype} but output is {y.dtype}")
+        rank = len(x.shape)
+        begin = _const_ints(self, ctx.inputs[1], "begin")
+        end = _const_ints(self, ctx.inputs[2], "end")
+        strides = _const_ints(self, ctx.inputs[3], "strides")
+        if not len(begin) == len(end) == len(strides) == rank:
+            self.fail(f"begin, end and strides need {rank} values each")
+        o = self.options
+        out_shape, axes = [], []
+        for ax in range(rank):
+            size, stride = x.shape[ax], strides[ax]
+            if stride == 0:
+                self.fail("stride value has to be non-zero")
+            start = _start_for_axis(o["begin_mask"] & (1 << ax), begin[ax], stride, size)
+            shrink = bool(o["shrink_axis_mask"] & (1 << ax))
+            stop = start + 1 if shrink or size == 0 else \
+                _stop_for_axis(o["end_mask"] & (1 << ax), end[ax], stride, size)
+            if size == 0:
+                start = stop = 0
+            idx = np.arange(start, stop, stride)
+            if len(idx) and (idx.min() < 0 or idx.max() >= size):
+                self.fail(f"axis {ax} slice [{start}:{stop}:{stride}] leaves the input")
+            axes.append(idx)
+            if not shrink:
+                out_shape.append(len(idx))
+        if tuple(out_shape) != y.shape:
+            self.fail(f"output shape {list(y.shape)} should be {out_shape}")
+        flat = np.arange(int(np.prod(x.shape)), dtype=np.int64).reshape(x.shape)
+        self.gather = flat[np.ix_(*axes)].reshape(-1) if rank else flat.reshape(-1)
+
+    def eval(self, inputs, outputs):
+        np.take(inputs[0].reshape(-1), self.gather, out=outputs[0].reshape(-1))
+
+
+INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _clamp_axis(v, stride, size):
+    if v < 0:
+        v += size
+    lo, hi = (0, size) if stride > 0 else (-1, size - 1)
+    return min(max(v, lo), hi)
+
+
+def _start_for_axis(masked, start, stride, size):
+    """TFLM StartForAxis: ``masked`` is begin_mask's bit for the axis."""
+    if masked:
+        start = INT_MIN if stride > 0 else INT_MAX
+    return _clamp_axis(start, stride, size)
+
+
+def _stop_for_axis(masked, stop, stride, size):
+    """TFLM StopForAxis (without shrink, handled by the caller)."""
+    if masked:
+        stop = INT_MAX if stride > 0 else INT_MIN
+    return _clamp_axis(stop, stride, size)
+
+
+@register("TRANSPOSE")
+class Transpose(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        perm = _const_ints(self, ctx.inputs[1], "perm")
+        rank = len(x.shape)
+        if rank > 6:
+            self.fail("inputs of rank above 6 are not supported")
+        if sorted(perm) != list(range(rank)):
+            self.fail(f"perm {perm} is not a permutation of {rank} axes")
+        if x.dtype != y.dtype or tuple(x.shape[p] for p in perm) != y.shape:
+            self.fail(f"output must be {x.dtype} {[x.shape[p] for p in perm]}")
+        self.perm = perm
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = inputs[0].transpose(self.perm)
+
+
+@register("CONCATENATION")
+class Concatenation(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        y = ctx.outputs[0]
+        ins = ctx.inputs
+        if not ins or any(t is None for t in ins):
+            self.fail("needs at least one input")
+        rank = len(y.shape)
+        axis = self.options["axis"]
+        axis = axis + rank if axis < 0 else axis
+        if not 0 <= axis < max(rank, 1):
+            self.fail(f"axis {self.options['axis']} is out of range for rank {rank}")
+        for t in ins:
+            if t.dtype != y.dtype or len(t.shape) != rank:
+                self.fail(f"input {t.name!r} must be {y.dtype} of rank {rank}")
+            if any(a != b for i, (a, b) in enumerate(zip(t.shape, y.shape)) if i != axis):
+                self.fail(f"input {t.name!r} shape {list(t.shape)} does not fit output "
+                          f"{list(y.shape)}")
+            if y.dtype in (np.int8, np.int16) and not _same_quantization(t, y):
+                self.fail("quantized inputs must share the output's scale and zero point")
+        if sum(t.shape[axis] for t in ins) != y.shape[axis]:
+            self.fail(f"inputs do not add up to the output's {y.shape[axis]} along axis {axis}")
+        if self.options["fused_activation_function"] not in (0,):
+            self.fail("fused activations are not supported")
+        self.axis = axis
+
+    def eval(self, inputs, outputs):
+        np.concatenate(inputs, axis=self.axis, out=outputs[0])
+
+
+@register("CAST")
+class Cast(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32", "int64", "uint8", "uint32", "bool")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if int(np.prod(x.shape)) != int(np.prod(y.shape)):
+            self.fail("input and output differ in size")
+        ok = {"float32", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint16",
+              "bool", "float64"}
+        if x.dtype.name not in ok or y.dtype.name not in ok:
+            self.fail(f"{x.dtype} -> {y.dtype} is not supported")
+
+    def eval(self, inputs, outputs):
+        # static_cast semantics: floats truncate towards zero, integers wrap
+        with np.errstate(invalid="ignore", over="ignore"):
+            outputs[0].reshape(-1)[...] = inputs[0].reshape(-1).astype(outputs[0].dtype)
