@@ -7,3 +7,4 @@ from . import add_sub, elementwise, mul  # noqa: F401,E402
 from . import quantize, svdf  # noqa: F401,E402
 from . import relu  # noqa: F401,E402
 from . import shape_ops  # noqa: F401,E402
+from . import transpose_conv  # noqa: F401,E402
