@@ -294,6 +294,8 @@ class _Reader:
             zp = q["zero_point"]
             zp = np.zeros(len(scale), np.int64) if zp is None or not len(zp) else np.asarray(zp, np.int64)
             qd = q["quantized_dimension"]
+            if not np.all(np.isfinite(scale)):
+                raise ModelError(f"{where} has a quantization scale that is not finite")
             if len(zp) != len(scale):
                 raise ModelError(f"{where} has {len(scale)} quantization scales but "
                                  f"{len(zp)} zero points")
