@@ -276,3 +276,34 @@ def get_reciprocal(x, x_integer_bits):
     shifted = ((x << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)
     shifted = np.where(shifted >= (1 << 31), shifted - (1 << 32), shifted)
     return one_over_one_plus_x_for_x_in_0_1(shifted), num_bits_over_unit
+
+
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a):
+    """gemmlowp: (1 - a) / (1 + a), Q0.31 in and out (Newton-Raphson, as for 1 / (1 + a))."""
+    half_denominator = rounding_half_sum(a, INT32_MAX)
+    x = 1515870810 + srdhm(half_denominator, -1010580540)
+    one_q2 = 1 << 29
+    for _ in range(3):
+        hd_x = srdhm(half_denominator, x)
+        x = x + saturating_left_shift(srdhm(x, one_q2 - hd_x), 2)
+    return saturating_left_shift(x - one_q2, 2)
+
+
+def logistic_fixed(a, integer_bits):
+    """gemmlowp logistic: Q(integer_bits) in, Q0.31 out."""
+    a = np.asarray(a, np.int64)
+    positive = a > 0
+    abs_a = np.where(positive, a, -a)
+    r_pos = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-abs_a, integer_bits))
+    r = np.where(positive, r_pos, INT32_MAX - r_pos)
+    return np.where(a == 0, 1 << 30, r)
+
+
+def tanh_fixed(a, integer_bits):
+    """gemmlowp tanh: Q(integer_bits) in, Q0.31 out."""
+    a = np.asarray(a, np.int64)
+    negative = a < 0
+    n = np.where(negative, a, -a)                       # -|a|
+    # exp(2n): the same raw value read with one more integer bit
+    t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1))
+    return np.where(a == 0, 0, np.where(negative, -t, t))

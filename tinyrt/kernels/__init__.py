@@ -8,3 +8,4 @@ from . import quantize, svdf  # noqa: F401,E402
 from . import relu  # noqa: F401,E402
 from . import shape_ops  # noqa: F401,E402
 from . import transpose_conv  # noqa: F401,E402
+from . import activations  # noqa: F401,E402

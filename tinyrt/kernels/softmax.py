@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import quant
+from .activations import expf
 from .base import Kernel, register
 
 SCALED_DIFF_INTEGER_BITS = 5
@@ -88,7 +89,7 @@ class Softmax(Kernel):
     def _eval_float(self, x, out):
         rows = x.reshape(-1, self.depth)
         mx = rows.max(axis=1, keepdims=True)
-        e = np.exp((rows - mx) * self.beta)
+        e = expf((rows - mx) * self.beta)
         s = np.add.accumulate(e, axis=1, dtype=np.float32)[:, -1:]
         out.reshape(-1, self.depth)[...] = e / s
 
