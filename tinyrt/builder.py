@@ -89,7 +89,8 @@ def _aligned_bytes(fb, data, alignment=16):
     fb.StartVector(1, len(data), alignment)
     fb.head = fb.head - len(data)
     fb.Bytes[fb.head:fb.head + len(data)] = data
-    return fb.EndVector(len(data))
+    fb.vectorNumElems = len(data)
+    return fb.EndVector()
 
 
 class SubgraphBuilder:

@@ -23,10 +23,10 @@ def _quantize_float32(value, scale, zero_point):
 
 @register("RELU")
 class Relu(Kernel):
-    dtypes = ("float32", "int8", "int16")
+    dtypes = ("float32", "int8")
 
     def prepare(self, ctx):
-        x, y = _same_type(self, ctx)
+        x, y = _same_type(self, ctx, (np.float32, np.int8))  # TFLM has no int16 RELU
         self.float = x.dtype == np.float32
         if self.float:
             return

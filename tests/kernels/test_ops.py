@@ -1,0 +1,375 @@
+"""Differential tests: single-op (and small multi-op) models built with tinyrt.builder, run in
+tinyrt and tflite-micro on seeded random inputs. Integer outputs must be identical; float
+outputs too, except where noted with the reason."""
+import numpy as np
+import pytest
+
+import tinyrt
+from oracle import random_inputs, run_both, tflm
+from tinyrt.builder import ModelBuilder
+
+RNG_SEED = 7
+
+
+def check(data, n=6, atol=0.0, ulps=0):
+    tflm()
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    rng = np.random.default_rng(RNG_SEED)
+    batches = [random_inputs(it.get_input_details(), rng) for _ in range(n)]
+    for ours, theirs in run_both(data, batches, tinyrt_interp=it):
+        for a, b in zip(ours, theirs):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            if ulps:
+                diff = np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32).astype(np.int64))
+                assert diff.max() <= ulps
+            else:
+                np.testing.assert_array_equal(a, b)
+
+
+def q(scale, zp):
+    return {"scale": scale, "zero_point": zp}
+
+
+def unary(op, shape, dtype, qin=None, qout=None, **options):
+    b = ModelBuilder()
+    x = b.add_input("x", shape, dtype, **(qin or {}))
+    y = b.add_tensor("y", shape, dtype, **(qout or {}))
+    b.add_operator(op, [x], [y], **options)
+    b.mark_output(y)
+    return b.build()
+
+
+def binary(op, sa, sb, sy, dtype, qa=None, qb=None, qy=None, **options):
+    b = ModelBuilder()
+    x = b.add_input("a", sa, dtype, **(qa or {}))
+    z = b.add_input("b", sb, dtype, **(qb or {}))
+    y = b.add_tensor("y", sy, dtype, **(qy or {}))
+    b.add_operator(op, [x, z], [y], **options)
+    b.mark_output(y)
+    return b.build()
+
+
+# -- elementwise -------------------------------------------------------------------------------
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+@pytest.mark.parametrize("act", ["NONE", "RELU", "RELU6"])
+def test_binary_int8_broadcast(op, act):
+    check(binary(op, (2, 1, 5, 3), (1, 4, 1, 3), (2, 4, 5, 3), np.int8, q(0.05, 3), q(0.08, -7),
+                 q(0.1, 2), fused_activation_function=act))
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+def test_binary_int16(op):
+    check(binary(op, (3, 7), (3, 7), (3, 7), np.int16, q(0.002, 0), q(0.003, 0), q(0.004, 0)))
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV"])
+def test_binary_float(op):
+    check(binary(op, (4, 1, 6), (1, 5, 6), (4, 5, 6), np.float32))
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"])
+def test_binary_int32(op):
+    check(binary(op, (4, 6), (1, 6), (4, 6), np.int32))
+
+
+def test_relu_int16_is_refused_like_tflm():
+    with pytest.raises(tinyrt.OpError, match="RELU"):
+        tinyrt.Interpreter(model_content=unary("RELU", (4,), np.int16, q(0.1, 0),
+                                               q(0.1, 0))).allocate_tensors()
+
+
+@pytest.mark.parametrize("op,dtype", [("RELU", np.int8), ("RELU6", np.int8),
+                                      ("RELU", np.float32), ("RELU6", np.float32),
+                                      ("LEAKY_RELU", np.int8), ("LEAKY_RELU", np.float32)])
+def test_relus(op, dtype):
+    kw = {"alpha": 0.2} if op == "LEAKY_RELU" else {}
+    qin = q(0.05, 2) if dtype != np.float32 else None
+    # quantized RELU6 keeps the input's quantization (6.0 must be representable)
+    qout = qin if op == "RELU6" or qin is None else q(0.03, -4)
+    check(unary(op, (2, 9, 5), dtype, qin, qout, **kw))
+
+
+@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
+def test_sigmoidal_int8(op):
+    out = q(1 / 256, -128) if op == "LOGISTIC" else q(1 / 128, 0)
+    check(unary(op, (4, 64), np.int8, q(0.07, -9), out))
+
+
+def test_logistic_float_within_one_ulp():
+    # glibc's expf is not always correctly rounded; tinyrt's is (via float64): <= 1 ulp apart.
+    check(unary("LOGISTIC", (4, 64), np.float32), ulps=1)
+
+
+def test_tanh_float_within_two_ulps():
+    # glibc's tanhf is off the correctly rounded value by up to 2 ulps on these inputs.
+    check(unary("TANH", (4, 64), np.float32), ulps=2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+def test_softmax(dtype):
+    quantized = dtype == np.int8
+    check(unary("SOFTMAX", (3, 10), dtype, q(0.1, 4) if quantized else None,
+                q(1 / 256, -128) if quantized else None, beta=1.0))
+
+
+def test_quantize_dequantize():
+    b = ModelBuilder()
+    x = b.add_input("x", (5, 7), np.float32)
+    y = b.add_tensor("y", (5, 7), np.int8, **q(0.02, -3))
+    z = b.add_tensor("z", (5, 7), np.int16, **q(0.001, 0))
+    w = b.add_tensor("w", (5, 7), np.float32)
+    b.add_operator("QUANTIZE", [x], [y])
+    b.add_operator("QUANTIZE", [y], [z])
+    b.add_operator("DEQUANTIZE", [z], [w])
+    b.mark_output(y)
+    b.mark_output(w)
+    check(b.build())
+
+
+# -- convolutions, pooling, fully connected ------------------------------------------------------
+def conv_model(op, dtype, x_shape, w_shape, out_shape, rng, bias_dtype=np.int32, **options):
+    b = ModelBuilder()
+    quantized = dtype != np.float32
+    out_c = w_shape[0] if op != "DEPTHWISE_CONV_2D" else w_shape[3]
+    sx, sy = 0.05, 0.2
+    ws = rng.uniform(0.005, 0.02, out_c)
+    x = b.add_input("x", x_shape, dtype, **(q(sx, 0 if dtype == np.int16 else -5) if quantized else {}))
+    if quantized:
+        w = b.add_constant("w", rng.integers(-127, 128, w_shape).astype(np.int8), scale=ws,
+                           zero_point=[0] * out_c,
+                           quantized_dimension=3 if op == "DEPTHWISE_CONV_2D" else 0)
+        bias = b.add_constant("b", rng.integers(-2000, 2000, out_c).astype(bias_dtype),
+                              scale=ws * sx, zero_point=[0] * out_c)
+        y = b.add_tensor("y", out_shape, dtype, **q(sy, 0 if dtype == np.int16 else 3))
+    else:
+        w = b.add_constant("w", rng.standard_normal(w_shape).astype(np.float32))
+        bias = b.add_constant("b", rng.standard_normal(out_c).astype(np.float32))
+        y = b.add_tensor("y", out_shape, np.float32)
+    b.add_operator(op, [x, w, bias], [y], **options)
+    b.mark_output(y)
+    return b.build()
+
+
+CONV_CASES = [  # x shape, w shape, out shape, options
+    ((1, 9, 9, 3), (4, 3, 3, 3), (1, 9, 9, 4), dict(padding="SAME", stride_w=1, stride_h=1)),
+    ((2, 10, 7, 2), (5, 3, 2, 2), (2, 5, 4, 5), dict(padding="SAME", stride_w=2, stride_h=2)),
+    ((1, 8, 8, 4), (3, 3, 3, 4), (1, 6, 6, 3), dict(padding="VALID", stride_w=1, stride_h=1,
+                                                   fused_activation_function="RELU6")),
+    ((1, 9, 9, 2), (2, 3, 3, 2), (1, 5, 5, 2), dict(padding="VALID", stride_w=1, stride_h=1,
+                                                   dilation_w_factor=2, dilation_h_factor=2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
+@pytest.mark.parametrize("case", range(len(CONV_CASES)))
+def test_conv2d(dtype, case):
+    xs, ws, ys, opts = CONV_CASES[case]
+    # schema.fbs spells the dilation options dilation_w_factor as dilation_wfactor here
+    opts = {k.replace("_factor", "factor"): v for k, v in opts.items()}
+    check(conv_model("CONV_2D", dtype, xs, ws, ys, np.random.default_rng(case),
+                     bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))
+
+
+DW_CASES = [
+    ((1, 9, 9, 3), (1, 3, 3, 6), (1, 9, 9, 6), dict(padding="SAME", stride_w=1, stride_h=1,
+                                                   depth_multiplier=2)),
+    ((1, 10, 8, 4), (1, 3, 3, 4), (1, 5, 4, 4), dict(padding="SAME", stride_w=2, stride_h=2,
+                                                    depth_multiplier=1,
+                                                    fused_activation_function="RELU")),
+    ((2, 7, 7, 2), (1, 2, 3, 2), (2, 6, 5, 2), dict(padding="VALID", stride_w=1, stride_h=1,
+                                                   depth_multiplier=1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
+@pytest.mark.parametrize("case", range(len(DW_CASES)))
+def test_depthwise_conv2d(dtype, case):
+    xs, ws, ys, opts = DW_CASES[case]
+    check(conv_model("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, np.random.default_rng(10 + case),
+                     bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
+def test_fully_connected(dtype):
+    rng = np.random.default_rng(3)
+    b = ModelBuilder()
+    quantized = dtype != np.float32
+    x = b.add_input("x", (3, 20), dtype, **(q(0.05, 0 if dtype == np.int16 else 4) if quantized else {}))
+    if quantized:
+        ws = rng.uniform(0.005, 0.02, 6)
+        w = b.add_constant("w", rng.integers(-127, 128, (6, 20)).astype(np.int8), scale=ws,
+                           zero_point=[0] * 6)
+        bias = b.add_constant("b", rng.integers(-900, 900, 6).astype(
+            np.int64 if dtype == np.int16 else np.int32), scale=ws * 0.05, zero_point=[0] * 6)
+        y = b.add_tensor("y", (3, 6), dtype, **q(0.1, 0 if dtype == np.int16 else -2))
+    else:
+        w = b.add_constant("w", rng.standard_normal((6, 20)).astype(np.float32))
+        bias = b.add_constant("b", rng.standard_normal(6).astype(np.float32))
+        y = b.add_tensor("y", (3, 6), np.float32)
+    b.add_operator("FULLY_CONNECTED", [x, w, bias], [y], fused_activation_function="RELU")
+    b.mark_output(y)
+    check(b.build())
+
+
+@pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_pooling(op, dtype, padding):
+    out = (2, 4, 3, 3) if padding == "SAME" else (2, 3, 2, 3)
+    qq = q(0.05, 0 if dtype == np.int16 else -3) if dtype != np.float32 else None
+    check(unary_pool(op, (2, 8, 6, 3), out, dtype, qq, padding))
+
+
+def unary_pool(op, xs, ys, dtype, qq, padding):
+    b = ModelBuilder()
+    x = b.add_input("x", xs, dtype, **(qq or {}))
+    y = b.add_tensor("y", ys, dtype, **(qq or {}))
+    b.add_operator(op, [x], [y], padding=padding, stride_w=2, stride_h=2, filter_width=3,
+                   filter_height=3)
+    b.mark_output(y)
+    return b.build()
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_transpose_conv(dtype):
+    rng = np.random.default_rng(5)
+    b = ModelBuilder()
+    shape = b.add_constant("shape", np.array([1, 8, 8, 3], np.int32))
+    ws = rng.uniform(0.005, 0.02, 3)
+    w = b.add_constant("w", rng.integers(-127, 128, (3, 3, 3, 2)).astype(np.int8), scale=ws,
+                       zero_point=[0] * 3)
+    x = b.add_input("x", (1, 4, 4, 2), dtype, **q(0.05, 0 if dtype == np.int16 else 1))
+    bias = b.add_constant("b", rng.integers(-500, 500, 3).astype(
+        np.int64 if dtype == np.int16 else np.int32), scale=ws * 0.05, zero_point=[0] * 3)
+    y = b.add_tensor("y", (1, 8, 8, 3), dtype, **q(0.1, 0 if dtype == np.int16 else -1))
+    b.add_operator("TRANSPOSE_CONV", [shape, w, x, bias], [y], padding="SAME", stride_w=2,
+                   stride_h=2)
+    b.mark_output(y)
+    check(b.build())
+
+
+def test_svdf_float():
+    rng = np.random.default_rng(9)
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 5), np.float32)
+    wf = b.add_constant("wf", rng.standard_normal((6, 5)).astype(np.float32))
+    wt = b.add_constant("wt", rng.standard_normal((6, 4)).astype(np.float32))
+    bias = b.add_constant("b", rng.standard_normal(3).astype(np.float32))
+    st = b.add_variable("state", (2, 24), np.float32)
+    y = b.add_tensor("y", (2, 3), np.float32)
+    b.add_operator("SVDF", [x, wf, wt, bias, st], [y], rank=2, fused_activation_function="RELU")
+    b.mark_output(y)
+    check(b.build(), n=8)
+
+
+# -- data movement ---------------------------------------------------------------------------
+def test_shape_ops_int8():
+    b = ModelBuilder()
+    qq = q(0.1, 3)
+    x = b.add_input("x", (2, 3, 4), np.int8, **qq)
+    z = b.add_input("z", (2, 3, 2), np.int8, **qq)
+    c = b.add_tensor("c", (2, 3, 6), np.int8, **qq)
+    b.add_operator("CONCATENATION", [x, z], [c], axis=-1)
+    t = b.add_tensor("t", (6, 2, 3), np.int8, **qq)
+    b.add_operator("TRANSPOSE", [c, b.add_constant("perm", np.array([2, 0, 1], np.int32))], [t])
+    p = b.add_tensor("p", (8, 3, 3), np.int8, **qq)
+    b.add_operator("PAD", [t, b.add_constant("pads", np.array([[1, 1], [0, 1], [0, 0]],
+                                                               np.int32))], [p])
+    s = b.add_tensor("s", (4, 3), np.int8, **qq)
+    b.add_operator("STRIDED_SLICE", [p, b.add_constant("begin", np.array([7, 0, 1], np.int32)),
+                                     b.add_constant("end", np.array([0, 3, 2], np.int32)),
+                                     b.add_constant("strides", np.array([-2, 1, 1], np.int32))],
+                   [s], shrink_axis_mask=4, end_mask=1)
+    r = b.add_tensor("r", (12,), np.int8, **qq)
+    b.add_operator("RESHAPE", [s, b.add_constant("shape", np.array([12], np.int32))], [r],
+                   new_shape=[12])
+    f = b.add_tensor("f", (12,), np.float32)
+    b.add_operator("CAST", [r], [f])
+    b.mark_output(r)
+    b.mark_output(f)
+    check(b.build())
+
+
+# -- control flow and state ------------------------------------------------------------------
+def _counter_model():
+    """WHILE (i < 10) { i += 1; acc += x } with an IF choosing acc*2 or acc-1 after."""
+    b = ModelBuilder()
+    cond = b.add_subgraph("cond")
+    body = b.add_subgraph("body")
+    then_g = b.add_subgraph("then")
+    else_g = b.add_subgraph("else")
+    # cond: (i, acc) -> i < 10
+    ci = cond.add_input("i", (1,), np.int32)
+    cond.add_input("acc", (3,), np.float32)
+    lim = cond.add_constant("ten", np.array([10], np.int32))
+    cl = cond.add_tensor("less", (1,), np.bool_)
+    cond.add_operator("LESS", [ci, lim], [cl])
+    cond.mark_output(cl)
+    # body: (i, acc) -> (i + 1, acc + 0.5)
+    bi = body.add_input("i", (1,), np.int32)
+    ba = body.add_input("acc", (3,), np.float32)
+    one = body.add_constant("one", np.array([1], np.int32))
+    half = body.add_constant("half", np.full(3, 0.5, np.float32))
+    bo = body.add_tensor("i1", (1,), np.int32)
+    bs = body.add_tensor("acc1", (3,), np.float32)
+    body.add_operator("ADD", [bi, one], [bo])
+    body.add_operator("ADD", [ba, half], [bs])
+    body.mark_output(bo)
+    body.mark_output(bs)
+    for g, op in ((then_g, "MUL"), (else_g, "SUB")):
+        gi = g.add_input("v", (3,), np.float32)
+        k = g.add_constant("k", np.full(3, 2.0, np.float32))
+        go = g.add_tensor("o", (3,), np.float32)
+        g.add_operator(op, [gi, k], [go])
+        g.mark_output(go)
+    x = b.add_input("x", (3,), np.float32)
+    flag = b.add_input("flag", (1,), np.bool_)
+    i0 = b.add_constant("zero", np.array([0], np.int32))
+    wi = b.add_tensor("wi", (1,), np.int32)
+    wa = b.add_tensor("wa", (3,), np.float32)
+    b.add_operator("WHILE", [i0, x], [wi, wa], cond_subgraph_index=1, body_subgraph_index=2)
+    out = b.add_tensor("out", (3,), np.float32)
+    b.add_operator("IF", [flag, wa], [out], then_subgraph_index=3, else_subgraph_index=4)
+    b.mark_output(out)
+    return b.build()
+
+
+def test_while_and_if():
+    tflm()
+    from oracle import run_both
+    data = _counter_model()
+    rng = np.random.default_rng(1)
+    batches = [[rng.standard_normal(3).astype(np.float32), np.array([bool(k % 2)])]
+               for k in range(4)]
+    for ours, theirs in run_both(data, batches):
+        np.testing.assert_array_equal(ours[0], theirs[0])
+
+
+def test_call_once_and_resource_variables():
+    """CALL_ONCE initialises a variable to 1.5; every invoke adds x to it and returns it."""
+    tflm()
+    from oracle import run_both
+    b = ModelBuilder()
+    init = b.add_subgraph("init")
+    h = init.add_tensor("h", (), np.int32, type_name="RESOURCE")
+    init.add_operator("VAR_HANDLE", [], [h], shared_name="acc")
+    v0 = init.add_constant("v0", np.full((1, 4), 1.5, np.float32))
+    init.add_operator("ASSIGN_VARIABLE", [h, v0], [])
+    x = b.add_input("x", (1, 4), np.float32)
+    b.add_operator("CALL_ONCE", [], [], init_subgraph_index=1)
+    hm = b.add_tensor("hm", (), np.int32, type_name="RESOURCE")
+    b.add_operator("VAR_HANDLE", [], [hm], shared_name="acc")
+    cur = b.add_tensor("cur", (1, 4), np.float32)
+    b.add_operator("READ_VARIABLE", [hm], [cur])
+    nxt = b.add_tensor("next", (1, 4), np.float32)
+    b.add_operator("ADD", [cur, x], [nxt])
+    b.add_operator("ASSIGN_VARIABLE", [hm, nxt], [])
+    b.mark_output(nxt)
+    data = b.build()
+    rng = np.random.default_rng(2)
+    batches = [[rng.standard_normal((1, 4)).astype(np.float32)] for _ in range(4)]
+    results = run_both(data, batches)
+    for ours, theirs in results:
+        np.testing.assert_array_equal(ours[0], theirs[0])
+    assert not np.allclose(results[0][0][0], results[-1][0][0])  # state carried over
