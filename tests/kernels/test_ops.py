@@ -373,3 +373,21 @@ def test_call_once_and_resource_variables():
     for ours, theirs in results:
         np.testing.assert_array_equal(ours[0], theirs[0])
     assert not np.allclose(results[0][0][0], results[-1][0][0])  # state carried over
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int8, np.int16])
+@pytest.mark.parametrize("axes,keep", [([1, 2], True), ([-1], False), ([0, 2], False)])
+def test_mean(dtype, axes, keep):
+    xs = (2, 5, 4, 3)
+    shape = [d for i, d in enumerate(xs) if i not in [a % 4 for a in axes]]
+    ys = tuple(1 if i in [a % 4 for a in axes] else d for i, d in enumerate(xs)) if keep \
+        else tuple(shape)
+    b = ModelBuilder()
+    qin = q(0.05, 0 if dtype == np.int16 else 3) if dtype != np.float32 else {}
+    qout = q(0.03, 0 if dtype == np.int16 else -2) if dtype != np.float32 else {}
+    x = b.add_input("x", xs, dtype, **qin)
+    y = b.add_tensor("y", ys, dtype, **qout)
+    b.add_operator("MEAN", [x, b.add_constant("axis", np.array(axes, np.int32))], [y],
+                   keep_dims=keep)
+    b.mark_output(y)
+    check(b.build())

@@ -1,0 +1,65 @@
+"""MEAN: float32 (summed in input order, as TFLM), int8 and int16 (int32 sum, one requantization
+whose multiplier absorbs the 1/count, as TFLM's QuantizedMeanOrSum)."""
+import numpy as np
+
+from .. import quant
+from .base import Kernel, register
+
+
+@register("MEAN")
+class Mean(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, axis_t = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        rank = len(x.shape)
+        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8, np.int16):
+            self.fail(f"unsupported types: input {x.dtype}, output {y.dtype}")
+        if axis_t is None or axis_t.data is None:
+            self.fail("axis must be a constant tensor")
+        axes = []
+        for a in np.asarray(axis_t.data).reshape(-1):
+            a = int(a) + rank if int(a) < 0 else int(a)
+            if not 0 <= a < rank:
+                self.fail(f"axis {int(a)} is out of range for rank {rank}")
+            if a not in axes:
+                axes.append(a)
+        keep = [d for d in range(rank) if d not in axes]
+        out_shape = tuple(1 if d in axes else x.shape[d] for d in range(rank)) \
+            if self.options["keep_dims"] else tuple(x.shape[d] for d in keep)
+        if int(np.prod(out_shape)) != int(np.prod(y.shape)):
+            self.fail(f"output shape {list(y.shape)} should be {list(out_shape)}")
+        self.perm = keep + sorted(axes)
+        self.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        self.kept = tuple(x.shape[d] for d in keep)
+        self.float = x.dtype == np.float32
+        if self.float:
+            return
+        if x.quantization is None or y.quantization is None:
+            self.fail("quantized MEAN needs quantization parameters")
+        m, s = quant.quantize_multiplier(float(x.quantization.scale[0])
+                                         / float(y.quantization.scale[0]))
+        n = self.count
+        if n > 0:
+            shift = min(n.bit_length() - 1, 32, 31 + s)
+            m = ((m << shift) // n) if shift >= 0 else m
+            s = s - shift
+        self.zx = int(x.quantization.zero_point[0])
+        self.requant = quant.Requantizer(m, s, int(y.quantization.zero_point[0]))
+        self.range = quant.dtype_range(y.dtype)
+        ctx.request_scratch(4 * int(np.prod(y.shape)))   # TFLM's int32 accumulator
+
+    def eval(self, inputs, outputs):
+        x = inputs[0].transpose(self.perm).reshape(self.kept + (self.count,))
+        out = outputs[0].reshape(self.kept)
+        if self.float:
+            total = np.add.accumulate(x, axis=-1, dtype=np.float32)[..., -1]
+            out[...] = total / np.float32(self.count)
+            return
+        total = x.sum(axis=-1, dtype=np.int64)
+        # the int32 sum wraps as in C before the zero point is taken off
+        shifted = (total - self.zx * self.count).astype(np.int32).astype(np.int64)
+        r = self.requant(shifted)
+        np.clip(r, *self.range, out=r)
+        out[...] = r
