@@ -87,7 +87,7 @@ def tflm_allocations(model_path):
     process whose output is read whole."""
     tflm()
     code = ("import sys; sys.path[:0] = %r; from oracle import tflm_interpreter; "
-            "tflm_interpreter(%r).print_allocations()" % (sys.path[:3], str(model_path)))
+            "tflm_interpreter(%r).print_allocations()" % (sys.path[:3], str(Path(model_path).resolve())))
     text = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).parent, check=True).stderr
     out = {}
