@@ -70,17 +70,32 @@ class Softmax(Kernel):
         self.exp_table = np.where(valid, exp, 0)                  # Q0.31, indexed by diff + 255
         self.sum_table = np.where(valid, quant.rescale(exp, 0, ACCUMULATION_INTEGER_BITS), 0)
         self.valid_table = valid
+        self.reciprocal_cache = {}
         self.out_bits = np.dtype(out_dtype).itemsize * 8
         self.out_min, self.out_max = quant.dtype_range(out_dtype)
+
+    def _reciprocals(self, sums):
+        """(Q0.31 reciprocal, output exponent) per row. A row's sum of exps takes few distinct
+        values in practice, and the fixed-point reciprocal costs dozens of small numpy calls,
+        so results are remembered (exactly: they depend on the sum alone)."""
+        cache = self.reciprocal_cache
+        key = sums.tobytes()
+        hit = cache.get(key)
+        if hit is None:
+            scale, bits_over_unit = quant.get_reciprocal(sums, ACCUMULATION_INTEGER_BITS)
+            hit = (scale[:, None], (bits_over_unit + 31 - self.out_bits)[:, None])
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[key] = hit
+        return hit
 
     def _eval_int8(self, x, out):
         rows = x.reshape(-1, self.depth).astype(np.int64)
         idx = rows - rows.max(axis=1, keepdims=True) + 255
         sums = self.sum_table[idx].sum(axis=1)
-        scale, bits_over_unit = quant.get_reciprocal(sums, ACCUMULATION_INTEGER_BITS)
-        exponent = bits_over_unit + 31 - self.out_bits
-        prod = quant.srdhm(scale[:, None], self.exp_table[idx])
-        r = quant.rounding_divide_by_pot(prod, exponent[:, None]) + self.out_min
+        scale, exponent = self._reciprocals(sums)
+        prod = quant.srdhm(scale, self.exp_table[idx])
+        r = quant.rounding_divide_by_pot(prod, exponent) + self.out_min
         r = np.where(self.valid_table[idx], r, self.out_min)
         np.clip(r, self.out_min, self.out_max, out=r)
         out.reshape(-1, self.depth)[...] = r
