@@ -16,3 +16,36 @@ def test_two_thousand_mutants():
     assert not findings, "\n\n".join(f"mutant {n} ({kind}):\n{why}" for n, kind, _, why in findings[:3])
     # The mutants must exercise more than the reader: some run to the end.
     assert outcomes["ok"] > 0
+
+
+def test_model_claiming_too_many_bytes_is_refused_before_allocating():
+    import numpy as np
+    import tinyrt
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    x = b.add_input("x", (1 << 20, 1 << 14), np.float32)      # 64 GiB of activations
+    y = b.add_tensor("y", (1 << 20, 1 << 14), np.float32)
+    b.add_operator("RELU", [x], [y])
+    b.mark_output(y)
+    data = b.build()
+    with pytest.raises(tinyrt.ModelError, match="over the limit"):
+        tinyrt.Interpreter(model_content=data)
+    with pytest.raises(tinyrt.ModelError, match="over the limit of 1000"):
+        tinyrt.Interpreter(model_content=data, max_model_bytes=1000)
+
+
+def test_empty_tensor_with_huge_dimensions_does_not_allocate_them():
+    """Found by the fuzzer: an input of shape [1, 2^28, 2^30, 0] holds no bytes, but a kernel
+    that sized work by its dimensions asked for gigabytes."""
+    import numpy as np
+    import tinyrt
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 1 << 28, 1 << 30, 0), np.int16)
+    y = b.add_tensor("y", (1, 2, 22, 32), np.int16)
+    consts = [b.add_constant(n, np.array(v, np.int32)) for n, v in
+              (("begin", [0, 0, 0, 0]), ("end", [1, 2, 22, 32]), ("strides", [1, 1, 1, 1]))]
+    b.add_operator("STRIDED_SLICE", [x] + consts, [y], begin_mask=13, end_mask=15)
+    b.mark_output(y)
+    with pytest.raises(tinyrt.OpError, match="should be"):
+        tinyrt.Interpreter(model_content=b.build()).allocate_tensors()

@@ -194,7 +194,8 @@ def main(argv=None):
     outcomes, findings = fuzz(seeds, args.mutants, args.seed, args.time_limit,
                               log=lambda s: print(s, file=sys.stderr, flush=True))
     elapsed = time.time() - t
-    print(f"{args.mutants} mutants of {len(seeds)} models in {elapsed:.0f} s "
+    done = sum(v for k, v in outcomes.items() if k != "MEMORY")
+    print(f"{done} mutants of {len(seeds)} models in {elapsed:.0f} s "
           f"(max RSS {_rss_mb():.0f} MB)")
     for k, v in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         print(f"  {k:<24} {v}")

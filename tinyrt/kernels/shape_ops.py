@@ -79,7 +79,7 @@ class StridedSlice(Kernel):
         if not len(begin) == len(end) == len(strides) == rank:
             self.fail(f"begin, end and strides need {rank} values each")
         o = self.options
-        out_shape, axes = [], []
+        out_shape, ranges = [], []
         for ax in range(rank):
             size, stride = x.shape[ax], strides[ax]
             if stride == 0:
@@ -90,16 +90,25 @@ class StridedSlice(Kernel):
                 _stop_for_axis(o["end_mask"] & (1 << ax), end[ax], stride, size)
             if size == 0:
                 start = stop = 0
-            idx = np.arange(start, stop, stride)
-            if len(idx) and (idx.min() < 0 or idx.max() >= size):
+            count = max(0, -(-(stop - start) // stride))
+            if count and not (0 <= start < size and 0 <= start + (count - 1) * stride < size):
                 self.fail(f"axis {ax} slice [{start}:{stop}:{stride}] leaves the input")
-            axes.append(idx)
+            ranges.append((start, count, stride))
             if not shrink:
-                out_shape.append(len(idx))
+                out_shape.append(count)
         if tuple(out_shape) != y.shape:
             self.fail(f"output shape {list(y.shape)} should be {out_shape}")
-        flat = np.arange(int(np.prod(x.shape)), dtype=np.int64).reshape(x.shape)
-        self.gather = flat[np.ix_(*axes)].reshape(-1) if rank else flat.reshape(-1)
+        # Flat input offsets of every output element, built from the (bounded) output extent
+        # only, never from the input's.
+        if int(np.prod([c for _, c, _ in ranges])) == 0:
+            self.gather = np.zeros(0, np.int64)
+            return
+        elem_strides = np.cumprod((list(x.shape[1:]) + [1])[::-1])[::-1]
+        gather = np.zeros((), np.int64)
+        for ax, (start, count, stride) in enumerate(ranges):
+            idx = (start + stride * np.arange(count, dtype=np.int64)) * int(elem_strides[ax])
+            gather = np.add.outer(gather, idx)
+        self.gather = gather.reshape(-1)
 
     def eval(self, inputs, outputs):
         np.take(inputs[0].reshape(-1), self.gather, out=outputs[0].reshape(-1))
