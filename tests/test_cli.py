@@ -52,3 +52,13 @@ def test_bad_usage_is_exit_2():
         main(["run"])
     assert e.value.code == 2
     assert main([]) == 2
+
+
+def test_ops_doc_is_generated_from_the_registry():
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, str(root / "scripts" / "gen_ops_doc.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout

@@ -31,6 +31,7 @@ def _graph_tensors(graph, which):
 
 @register("IF")
 class If(Kernel):
+    dtypes = ("any",)
     def prepare(self, ctx):
         cond = ctx.inputs[0] if ctx.inputs else None
         if cond is None or cond.dtype != np.bool_ or int(np.prod(cond.shape)) != 1:
@@ -50,6 +51,7 @@ class If(Kernel):
 
 @register("WHILE")
 class While(Kernel):
+    dtypes = ("any",)
     # A loop that never ends would hang the host; devices would hang too, but a tool should not.
     max_iterations = 1 << 24
 
@@ -81,6 +83,7 @@ class While(Kernel):
 @register("CALL_ONCE")
 class CallOnce(Kernel):
     """Runs its subgraph on the first invoke only (TFLM: until the interpreter is rebuilt)."""
+    dtypes = ("any",)
 
     def prepare(self, ctx):
         self.init_graph = ctx.call_subgraph(self.options["init_subgraph_index"])

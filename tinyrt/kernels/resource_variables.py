@@ -27,6 +27,7 @@ def _resource_ids(ctx, kernel):
 
 @register("VAR_HANDLE")
 class VarHandle(Kernel):
+    dtypes = ("any",)
     def prepare(self, ctx):
         self.resources = _resources(ctx)
         self.id = self.resources.id_for(self.options.get("container"),
@@ -38,6 +39,7 @@ class VarHandle(Kernel):
 
 @register("ASSIGN_VARIABLE")
 class AssignVariable(Kernel):
+    dtypes = ("any",)
     def prepare(self, ctx):
         self.resources = _resources(ctx)
         self.id = _resource_ids(ctx, self)
@@ -62,6 +64,7 @@ class AssignVariable(Kernel):
 
 @register("READ_VARIABLE")
 class ReadVariable(Kernel):
+    dtypes = ("any",)
     def prepare(self, ctx):
         self.resources = _resources(ctx)
         self.id = _resource_ids(ctx, self)
