@@ -310,6 +310,8 @@ class Interpreter:
             scratch=sum(p.size for p in plans if p.kind == "scratch"),
             persistent_buffers=sum(align_up(n) for n in persistent),
             variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans)
+        self._quiet_float = any(t.dtype is not None and t.dtype.kind == "f"
+                                for g in graphs for t in g.subgraph.tensors)
         self._allocated = True
         self.reset_all_variables()
 
@@ -337,6 +339,13 @@ class Interpreter:
             return self._invoke_profiled()
         step = None
         try:
+            if self._quiet_float:
+                # inf and NaN inputs are legal and give IEEE results (documented); numpy's
+                # warnings about them would only be noise
+                with np.errstate(all="ignore"):
+                    for step in self._steps:
+                        step[0](step[1], step[2])
+                return
             for step in self._steps:
                 step[0](step[1], step[2])
         except TinyrtError:

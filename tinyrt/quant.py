@@ -157,10 +157,14 @@ def activation_range_int(activation, dtype):
     return {"RELU": (0, hi), "RELU6": (0, 6), "RELU_N1_TO_1": (-1, 1)}.get(activation, (lo, hi))
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def activation_range_float(activation):
-    """TFLM CalculateActivationRange for float kernels."""
-    return {"RELU": (0.0, math.inf), "RELU6": (0.0, 6.0),
-            "RELU_N1_TO_1": (-1.0, 1.0)}.get(activation, (-math.inf, math.inf))
+    """TFLM CalculateActivationRange for float kernels. Unbounded sides are +-FLT_MAX, not
+    infinity, so a fused activation turns an infinite result into FLT_MAX (NaN passes)."""
+    return {"RELU": (0.0, FLOAT32_MAX), "RELU6": (0.0, 6.0),
+            "RELU_N1_TO_1": (-1.0, 1.0)}.get(activation, (-FLOAT32_MAX, FLOAT32_MAX))
 
 
 def round_half_away(x):
