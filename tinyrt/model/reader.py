@@ -296,6 +296,8 @@ class _Reader:
             qd = q["quantized_dimension"]
             if not np.all(np.isfinite(scale)):
                 raise ModelError(f"{where} has a quantization scale that is not finite")
+            if len(zp) and (zp.min() < -(1 << 31) or zp.max() >= (1 << 31)):
+                raise ModelError(f"{where} has a zero point outside int32")
             if len(zp) != len(scale):
                 raise ModelError(f"{where} has {len(scale)} quantization scales but "
                                  f"{len(zp)} zero points")
