@@ -49,3 +49,34 @@ def test_empty_tensor_with_huge_dimensions_does_not_allocate_them():
     b.mark_output(y)
     with pytest.raises(tinyrt.OpError, match="should be"):
         tinyrt.Interpreter(model_content=b.build()).allocate_tensors()
+
+
+def test_kernel_work_memory_is_bounded():
+    """Found by the fuzzer: tensors within the byte limit whose convolution would need
+    gigabytes of partial products."""
+    import numpy as np
+    import tinyrt
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    shape = b.add_constant("shape", np.array([1, 2048, 2048, 64], np.int32))
+    w = b.add_constant("w", np.ones((64, 9, 9, 1), np.int8), scale=[0.1] * 64,
+                       zero_point=[0] * 64)
+    x = b.add_input("x", (1, 1024, 1024, 1), np.int8, scale=0.1, zero_point=0)
+    y = b.add_tensor("y", (1, 2048, 2048, 64), np.int8, scale=0.1, zero_point=0)
+    b.add_operator("TRANSPOSE_CONV", [shape, w, x], [y], padding="SAME", stride_w=2, stride_h=2)
+    b.mark_output(y)
+    with pytest.raises(tinyrt.OpError, match="over the limit"):
+        tinyrt.Interpreter(model_content=b.build(), max_model_bytes=1 << 28).allocate_tensors()
+
+
+def test_zero_point_outside_the_type_is_a_model_error():
+    import numpy as np
+    import tinyrt
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    x = b.add_input("x", (2,), np.int8, scale=0.1, zero_point=300)
+    y = b.add_tensor("y", (2,), np.int8, scale=0.1, zero_point=0)
+    b.add_operator("RELU", [x], [y])
+    b.mark_output(y)
+    with pytest.raises(tinyrt.ModelError, match="outside the INT8 range"):
+        tinyrt.Interpreter(model_content=b.build())

@@ -179,7 +179,8 @@ class Interpreter:
     arena : optional writable buffer to use as the arena (``bytearray``, numpy array, ...), or a
         ``SharedArena`` that several interpreters use together (one at a time).
     planner : "greedy" (TFLM's default), "linear", or a ``MemoryPlanner`` class.
-    max_model_bytes : refuse models whose tensors declare more bytes than this.
+    max_model_bytes : refuse models whose tensors declare more bytes than this, or whose
+        kernels would need more host work memory than this.
     """
 
     def __init__(self, model_path=None, model_content=None, arena_size=None, op_resolver=None,
@@ -191,6 +192,7 @@ class Interpreter:
             raise TinyrtError("give exactly one of model_path and model_content")
         self.model = load_model(model_path if model_path is not None else model_content,
                                 max_bytes=max_model_bytes)
+        self.max_model_bytes = max_model_bytes
         if op_resolver is None:
             from .resolver import AllOpsResolver
             op_resolver = AllOpsResolver()
@@ -237,7 +239,8 @@ class Interpreter:
                 ins = [tensors[i] if i >= 0 else None for i in node.inputs]
                 outs = [tensors[i] if i >= 0 else None for i in node.outputs]
                 ctx = PrepareContext(k, ins, outs, g.subgraph, model=model, graphs=graphs,
-                                     resources=self._resources)
+                                     resources=self._resources,
+                                     workspace_limit=self.max_model_bytes)
                 self._guarded(k, "init", k.init, node.options, node.custom_options)
                 self._guarded(k, "prepare", k.prepare, ctx)
                 for sgi in ctx.subgraph_calls:
@@ -371,7 +374,7 @@ class Interpreter:
             a = g.arrays[t.index]
             if t.data is not None:
                 a[...] = t.data
-            elif t.dtype == np.int8 and t.quantization is not None:
+            elif t.dtype == np.int8 and t.quantization is not None:  # TFLM memsets zero point
                 a[...] = t.quantization.zero_point[0]
             else:
                 a[...] = 0

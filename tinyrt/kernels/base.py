@@ -78,8 +78,9 @@ class PrepareContext:
     """
 
     def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None,
-                 resources=None):
+                 resources=None, workspace_limit=1 << 30):
         self.kernel = kernel
+        self.workspace_limit = workspace_limit
         self.resources = resources        # the interpreter's ResourceVariables
         self.inputs = inputs
         self.outputs = outputs
@@ -109,6 +110,13 @@ class PrepareContext:
         returns its index in ``kernel.persistent`` (a uint8 array filled in at allocation)."""
         self.persistent_requests.append(int(nbytes))
         return len(self.persistent_requests) - 1
+
+    def workspace(self, nbytes, what):
+        """Check that a host-side work array of ``nbytes`` (im2col columns, partial products)
+        stays under the interpreter's limit, so a hostile model cannot ask for gigabytes."""
+        if nbytes > self.workspace_limit:
+            self.fail(f"{what} would take {int(nbytes)} bytes, over the limit of "
+                      f"{self.workspace_limit} (raise max_model_bytes to allow it)")
 
     def fail(self, message):
         self.kernel.fail(message)

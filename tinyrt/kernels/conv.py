@@ -57,6 +57,7 @@ class Conv2D(Kernel):
                       f"{[n, win.out_h, win.out_w, out_c]}")
         self.win = win
         self.shape2d = (n * win.out_h * win.out_w, kh * kw * in_c)
+        ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16, "im2col columns")
         self.out2d = (n * win.out_h * win.out_w, out_c)
         act = activation(o)
         if x.dtype == np.float32:

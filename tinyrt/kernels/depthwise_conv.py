@@ -35,6 +35,8 @@ class DepthwiseConv2D(Kernel):
             self.fail(f"output shape {list(y.shape)} should be "
                       f"{[n, win.out_h, win.out_w, out_c]}")
         self.win, self.dm = win, dm
+        ctx.workspace(n * win.out_h * win.out_w * (kh * kw * in_c + out_c) * 16,
+                      "window columns")
         act = activation(o)
         taps = w.data.reshape(kh * kw, out_c)
         if x.dtype == np.float32:

@@ -47,8 +47,10 @@ class TransposeConv(Kernel):
         self.pad_h, _ = padding_before(pad, out_h, kh, sh, 1, output_size(pad, out_h, kh, sh))
         self.pad_w, _ = padding_before(pad, out_w, kw, sw, 1, output_size(pad, out_w, kw, sw))
         self.geometry = (n, in_h, in_w, in_c, out_c, kh, kw, sh, sw, out_h, out_w)
+        ctx.workspace(n * in_h * in_w * kh * kw * out_c * 16, "partial products")
         acc_h = max((in_h - 1) * sh + kh, self.pad_h + out_h)
         acc_w = max((in_w - 1) * sw + kw, self.pad_w + out_w)
+        ctx.workspace(n * acc_h * acc_w * out_c * 8, "accumulator")
         act = activation(o)
         # taps-major weights: [in_c, kh*kw*out_c]
         wt = np.transpose(w.data, (3, 1, 2, 0)).reshape(in_c, kh * kw * out_c)

@@ -298,6 +298,10 @@ class _Reader:
                 raise ModelError(f"{where} has a quantization scale that is not finite")
             if len(zp) and (zp.min() < -(1 << 31) or zp.max() >= (1 << 31)):
                 raise ModelError(f"{where} has a zero point outside int32")
+            if dtype is not None and np.dtype(dtype).kind in "iu" and np.dtype(dtype).itemsize <= 2:
+                info = np.iinfo(dtype)
+                if len(zp) and (zp.min() < info.min or zp.max() > info.max):
+                    raise ModelError(f"{where} has a zero point outside the {type_name} range")
             if len(zp) != len(scale):
                 raise ModelError(f"{where} has {len(scale)} quantization scales but "
                                  f"{len(zp)} zero points")
