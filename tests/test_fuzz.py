@@ -58,11 +58,11 @@ def test_kernel_work_memory_is_bounded():
     import tinyrt
     from tinyrt.builder import ModelBuilder
     b = ModelBuilder()
-    shape = b.add_constant("shape", np.array([1, 2048, 2048, 64], np.int32))
+    shape = b.add_constant("shape", np.array([1, 1024, 1024, 64], np.int32))
     w = b.add_constant("w", np.ones((64, 9, 9, 1), np.int8), scale=[0.1] * 64,
                        zero_point=[0] * 64)
-    x = b.add_input("x", (1, 1024, 1024, 1), np.int8, scale=0.1, zero_point=0)
-    y = b.add_tensor("y", (1, 2048, 2048, 64), np.int8, scale=0.1, zero_point=0)
+    x = b.add_input("x", (1, 512, 512, 1), np.int8, scale=0.1, zero_point=0)
+    y = b.add_tensor("y", (1, 1024, 1024, 64), np.int8, scale=0.1, zero_point=0)
     b.add_operator("TRANSPOSE_CONV", [shape, w, x], [y], padding="SAME", stride_w=2, stride_h=2)
     b.mark_output(y)
     with pytest.raises(tinyrt.OpError, match="over the limit"):
