@@ -70,9 +70,11 @@ class Requantizer:
     (h + 2^(e-1) - [h < 0]) >> e for e > 0 and h itself for e = 0.
     """
 
-    def __init__(self, multiplier, shift, offset=0):
+    def __init__(self, multiplier, shift, offset=0, shape=None):
         """``offset`` (e.g. the output zero point) is added to the result for free: adding a
-        multiple of 2^e before a flooring shift by e adds it after."""
+        multiple of 2^e before a flooring shift by e adds it after. ``shape``: the shape of the
+        arrays it will be applied to, when known (lets per-channel parameters be laid out
+        full size)."""
         self.multiplier = np.asarray(multiplier, np.int64)
         shift = np.asarray(shift, np.int64)
         self.shift = shift
@@ -85,6 +87,11 @@ class Requantizer:
         self.bias = ((np.int64(1) << self.right) >> 1) + (self.offset << self.right)
         # Per-tensor with a right shift (the usual case): one constant adjust, fewer ops.
         self.uniform = self.negative_adjust.ndim == 0 and bool(self.negative_adjust)
+        if shape is not None and self.multiplier.ndim and self.multiplier.shape[-1] < 32:
+            # numpy broadcasts a short channel axis slowly; full-size copies run twice as fast
+            full = lambda a: np.ascontiguousarray(np.broadcast_to(a, shape))  # noqa: E731
+            self.multiplier, self.right = full(self.multiplier), full(self.right)
+            self.negative_adjust, self.bias = full(self.negative_adjust), full(self.bias)
         if SINGLE_ROUNDING:
             self.total = 31 - shift
             self.round = np.int64(1) << (self.total - 1)
@@ -97,16 +104,29 @@ class Requantizer:
             # The C code shifts in int32, which wraps; reproduce that.
             x = (x << self.left).astype(np.int32).astype(np.int64)
         h = x * self.multiplier
+        return self._finish(h, np.empty_like(h))
+
+    def apply_inplace(self, x, tmp):
+        """The same on an int64 work array that may be overwritten; ``tmp`` is a scratch array
+        of its shape. Kernels keep both from prepare, so invoke allocates nothing large."""
+        if SINGLE_ROUNDING or self.any_left:
+            x[...] = self(x)
+            return x
+        np.multiply(x, self.multiplier, out=x)
+        return self._finish(x, tmp)
+
+    def _finish(self, h, tmp):
         h += 1 << 30
         h >>= 31
+        np.right_shift(h, 63, out=tmp)        # -1 where h < 0: rounds halves away from zero
         if self.uniform:
-            r = h >> 63          # -1 where h < 0: rounds halves away from zero
-            r += h
+            h += tmp
         else:
-            r = h - ((h >> 63) & self.negative_adjust)
-        r += self.bias
-        r >>= self.right
-        return r
+            tmp &= self.negative_adjust
+            h -= tmp
+        h += self.bias
+        h >>= self.right
+        return h
 
 
 def multiply_by_quantized_multiplier(x, multiplier, shift):

@@ -80,11 +80,13 @@ class Conv2D(Kernel):
         m, s = conv_requantization(self, x, w, y, out_c)
         zy = int(y.quantization.zero_point[0])
         if self.kind == "int8":
-            self.requant = quant.Requantizer(m, s, zy)
+            self.requant = quant.Requantizer(m, s, zy, shape=self.out2d)
         else:
             self.m, self.s, self.zy = m, s, zy
         self.lo, self.hi = clamp_range(act, y)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
+        self.work = self.gemm.buffers(self.shape2d[0])
+        self.tmp = np.empty(self.out2d, np.int64)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -99,10 +101,10 @@ class Conv2D(Kernel):
                 acc += self.bias
             np.clip(acc, self.lo, self.hi, out=out)
             return
-        acc = self.gemm(cols)
+        acc = self.gemm.into(cols, self.work)
         acc += self.offset
         if self.kind == "int8":
-            r = self.requant(acc)
+            r = self.requant.apply_inplace(acc, self.tmp)
         else:
             r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
         np.maximum(r, self.lo, out=r)

@@ -60,7 +60,7 @@ class DepthwiseConv2D(Kernel):
         m, s = conv_requantization(self, x, w, y, out_c)
         zy = int(y.quantization.zero_point[0])
         if self.kind == "int8":
-            self.requant = quant.Requantizer(m, s, zy)
+            self.requant = quant.Requantizer(m, s, zy, shape=y.shape)
         else:
             self.m, self.s, self.zy = m, s, zy
         self.lo, self.hi = clamp_range(act, y)
@@ -72,6 +72,10 @@ class DepthwiseConv2D(Kernel):
             self.taps.reshape(kh * kw, in_c, dm).transpose(1, 0, 2))
         # the padded workspace holds the input already converted for the products
         self.buf, self.interior = win.padded_buffer(n, in_c, self.acc_dtype, zx)
+        self.acc_int = np.empty(y.shape, np.int64)
+        self.acc_f = np.empty(y.shape, self.acc_dtype)
+        self.term = np.empty(y.shape, self.acc_dtype)
+        self.tmp = np.empty(y.shape, np.int64)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -109,19 +113,22 @@ class DepthwiseConv2D(Kernel):
             if self.dm > 1:
                 x = np.repeat(x, self.dm, axis=3)
             win = self.win.windows(x)
-            acc = win[:, :, :, 0, 0, :] * self.taps[0]
+            acc, term = self.acc_f, self.term
+            np.multiply(win[:, :, :, 0, 0, :], self.taps[0], out=acc)
             t = 0
             for ky in range(self.win.kh):
                 for kx in range(self.win.kw):
                     if t:
-                        acc += win[:, :, :, ky, kx, :] * self.taps[t]
+                        np.multiply(win[:, :, :, ky, kx, :], self.taps[t], out=term)
+                        acc += term
                     t += 1
-        acc = acc.astype(np.int64)
-        acc += self.offset
+        acc_i = self.acc_int
+        np.copyto(acc_i, acc, casting="unsafe")
+        acc_i += self.offset
         if self.kind == "int8":
-            r = self.requant(acc)
+            r = self.requant.apply_inplace(acc_i, self.tmp)
         else:
-            r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
+            r = quant.multiply_by_quantized_multiplier_int64(acc_i, self.m, self.s) + self.zy
         np.maximum(r, self.lo, out=r)
         np.minimum(r, self.hi, out=r)
         out[...] = r

@@ -60,6 +60,8 @@ class FullyConnected(Kernel):
         else:
             self.requant = quant.Requantizer(m if len(m) > 1 else m[0], s if len(s) > 1 else s[0], zy)
         self.lo, self.hi = clamp_range(act, y)
+        self.work = self.gemm.buffers(self.batch)
+        self.tmp = np.empty((self.batch, units), np.int64)
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)
@@ -70,12 +72,12 @@ class FullyConnected(Kernel):
                 acc += self.bias
             np.clip(acc, self.lo, self.hi, out=out)
             return
-        acc = self.gemm(x)
+        acc = self.gemm.into(x, self.work)
         acc += self.offset
         if self.int16:
             r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
         else:
-            r = self.requant(acc)
+            r = self.requant.apply_inplace(acc, self.tmp)
         np.maximum(r, self.lo, out=r)
         np.minimum(r, self.hi, out=r)
         out[...] = r

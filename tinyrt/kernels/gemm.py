@@ -32,6 +32,24 @@ class IntegerGemm:
         self.chunks = [(k, min(k + chunk, self.depth)) for k in range(0, self.depth, chunk)]
         self.wt = np.ascontiguousarray(w.T.astype(self.dtype))   # [K, O]
 
+    def buffers(self, rows):
+        """Work arrays for ``rows`` input rows: (x as float, product as float, int64 result),
+        made once in prepare and reused every invoke."""
+        return (np.empty((rows, self.depth), self.dtype),
+                np.empty((rows, self.out_features), self.dtype),
+                np.empty((rows, self.out_features), np.int64))
+
+    def into(self, x, bufs):
+        """Like calling, but into ``bufs`` from ``buffers``; returns the int64 array."""
+        xf, yf, acc = bufs
+        if len(self.chunks) > 1:
+            acc[...] = self(x)
+            return acc
+        np.copyto(xf, x, casting="unsafe")
+        np.matmul(xf, self.wt, out=yf)
+        np.copyto(acc, yf, casting="unsafe")
+        return acc
+
     def __call__(self, x):
         """x: integer array [..., K]; returns int64 [..., O]."""
         xf = x.astype(self.dtype)
