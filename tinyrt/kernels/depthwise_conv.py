@@ -67,6 +67,7 @@ class DepthwiseConv2D(Kernel):
         # Many taps or few input channels (micro_speech: 80 taps, 1 channel): a GEMM per input
         # channel; otherwise a multiply-add per tap.
         self.per_channel_gemm = kh * kw > 16 or in_c <= 4
+        self.einsum = not self.per_channel_gemm and out_c >= 16
         # [C_in, taps, dm]: output channel c * dm + m reads input channel c
         self.channel_taps = np.ascontiguousarray(
             self.taps.reshape(kh * kw, in_c, dm).transpose(1, 0, 2))
@@ -74,6 +75,7 @@ class DepthwiseConv2D(Kernel):
         self.buf, self.interior = win.padded_buffer(n, in_c, self.acc_dtype, zx)
         self.acc_int = np.empty(y.shape, np.int64)
         self.acc_f = np.empty(y.shape, self.acc_dtype)
+        self.tap_grid = self.taps.reshape(kh, kw, out_c)
         self.term = np.empty(y.shape, self.acc_dtype)
         self.tmp = np.empty(y.shape, np.int64)
 
@@ -108,8 +110,14 @@ class DepthwiseConv2D(Kernel):
             cols = win.transpose(5, 0, 1, 2, 3, 4).reshape(c, n * oh * ow, kh * kw)
             acc = np.matmul(cols, self.channel_taps)       # [C_in, pixels, dm]
             acc = acc.transpose(1, 0, 2).reshape(n, oh, ow, c * self.dm)
+        elif self.einsum:
+            # Many channels: numpy's einsum contracts the taps fastest.
+            if self.dm > 1:
+                x = np.repeat(x, self.dm, axis=3)
+            acc = np.einsum("nhwklc,klc->nhwc", self.win.windows(x), self.tap_grid,
+                            out=self.acc_f)
         else:
-            # Few taps over many channels: one vectorised multiply-add per tap.
+            # Few taps over few channels: one vectorised multiply-add per tap.
             if self.dm > 1:
                 x = np.repeat(x, self.dm, axis=3)
             win = self.win.windows(x)
