@@ -11,3 +11,4 @@ from . import transpose_conv  # noqa: F401,E402
 from . import activations  # noqa: F401,E402
 from . import comparisons  # noqa: F401,E402
 from . import reduce  # noqa: F401,E402
+from . import logical, unary  # noqa: F401,E402
