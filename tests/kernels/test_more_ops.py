@@ -33,3 +33,46 @@ def test_logical_not_select_and_zeros_like():
     b.mark_output(s)
     b.mark_output(zl)
     check(b.build())
+
+
+def _c(b, name, values):
+    return b.add_constant(name, np.array(values, np.int32))
+
+
+def test_movement_ops_float():
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 4, 6, 4), np.float32)
+    u = [b.add_tensor(f"u{i}", (4, 6, 4), np.float32) for i in range(2)]
+    b.add_operator("UNPACK", [x], u, num=2, axis=0)
+    p = b.add_tensor("p", (4, 2, 6, 4), np.float32)
+    b.add_operator("PACK", u, [p], values_count=2, axis=1)
+    s = [b.add_tensor(f"s{i}", (4, 2, 3, 4), np.float32) for i in range(2)]
+    b.add_operator("SPLIT", [_c(b, "ax", [2]), p], s, num_splits=2)
+    sv = [b.add_tensor(f"sv{i}", (4, 2, 3, n), np.float32) for i, n in enumerate((1, 3))]
+    b.add_operator("SPLIT_V", [s[0], _c(b, "sizes", [1, -1]), _c(b, "ax3", [3])], sv,
+                   num_splits=2)
+    sl = b.add_tensor("sl", (2, 2, 2, 3), np.float32)
+    b.add_operator("SLICE", [sv[1], _c(b, "begin", [1, 0, 1, 0]), _c(b, "size", [2, -1, 2, 3])],
+                   [sl])
+    r = b.add_tensor("r", (2, 2, 2, 3), np.float32)
+    b.add_operator("REVERSE_V2", [sl, _c(b, "raxes", [1])], [r])
+    g = b.add_tensor("g", (2, 3, 2, 3), np.float32)
+    b.add_operator("GATHER", [r, _c(b, "idx", [1, 0, 1])], [g], axis=1)
+    d2s = b.add_tensor("d2s", (2, 8, 12, 1), np.float32)
+    b.add_operator("DEPTH_TO_SPACE", [x], [d2s], block_size=2)
+    s2d = b.add_tensor("s2d", (2, 2, 3, 16), np.float32)
+    b.add_operator("SPACE_TO_DEPTH", [x], [s2d], block_size=2)
+    bt = b.add_tensor("bt", (3, 2, 3, 2, 3), np.float32)
+    b.add_operator("BROADCAST_TO", [g, _c(b, "bshape", [3, 2, 3, 2, 3])], [bt])
+    am = b.add_tensor("am", (2, 3, 2), np.int32)
+    b.add_operator("ARG_MAX", [g, _c(b, "amax", [3])], [am], output_type=2)
+    an = b.add_tensor("an", (2, 2, 3), np.int32)
+    b.add_operator("ARG_MIN", [g, _c(b, "amin", [1])], [an], output_type=2)
+    sh = b.add_tensor("sh", (5,), np.int32)
+    b.add_operator("SHAPE", [bt], [sh], out_type=2)
+    f = b.add_tensor("f", (2, 3), np.float32)
+    b.add_operator("FILL", [_c(b, "dims", [2, 3]), b.add_constant("v", np.array(1.5, np.float32))],
+                   [f])
+    for t in (bt, am, an, sh, f, d2s, s2d):
+        b.mark_output(t)
+    check(b.build())

@@ -12,3 +12,4 @@ from . import activations  # noqa: F401,E402
 from . import comparisons  # noqa: F401,E402
 from . import reduce  # noqa: F401,E402
 from . import logical, unary  # noqa: F401,E402
+from . import movement  # noqa: F401,E402

@@ -1,0 +1,264 @@
+"""More data movement: PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, REVERSE_V2, DEPTH_TO_SPACE,
+SPACE_TO_DEPTH, BROADCAST_TO, FILL, SHAPE, ARG_MAX, ARG_MIN.
+
+Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
+checked against the model's (tinyrt, like TFLM, runs static shapes)."""
+import numpy as np
+
+from .base import Kernel, register
+from .shape_ops import ANY, _const_ints
+
+
+def _axis(kernel, axis, rank):
+    a = axis + rank if axis < 0 else axis
+    if not 0 <= a < max(rank, 1):
+        kernel.fail(f"axis {axis} is out of range for rank {rank}")
+    return a
+
+
+def _expect(kernel, tensor, shape, what="output"):
+    if tuple(tensor.shape) != tuple(shape):
+        kernel.fail(f"{what} shape {list(tensor.shape)} should be {list(shape)}")
+
+
+@register("PACK")
+class Pack(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        ins, y = ctx.inputs, ctx.outputs[0]
+        first = ins[0]
+        if any(t.shape != first.shape or t.dtype != y.dtype for t in ins):
+            self.fail("inputs must share one shape and the output's type")
+        self.axis = _axis(self, self.options["axis"], len(first.shape) + 1)
+        shape = list(first.shape)
+        shape.insert(self.axis, len(ins))
+        _expect(self, y, shape)
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = np.stack(inputs, axis=self.axis)
+
+
+@register("UNPACK")
+class Unpack(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        x = ctx.inputs[0]
+        self.axis = _axis(self, self.options["axis"], len(x.shape))
+        if x.shape[self.axis] != len(ctx.outputs):
+            self.fail(f"axis {self.axis} has {x.shape[self.axis]} values for "
+                      f"{len(ctx.outputs)} outputs")
+        shape = x.shape[:self.axis] + x.shape[self.axis + 1:]
+        for y in ctx.outputs:
+            _expect(self, y, shape)
+
+    def eval(self, inputs, outputs):
+        for i, out in enumerate(outputs):
+            out[...] = np.take(inputs[0], i, axis=self.axis)
+
+
+class _Split(Kernel):
+    dtypes = ANY
+
+    def _setup(self, x, axis, sizes, outputs):
+        self.axis = _axis(self, axis, len(x.shape))
+        if sum(sizes) != x.shape[self.axis] or any(s < 0 for s in sizes):
+            self.fail(f"sizes {sizes} do not split {x.shape[self.axis]} values")
+        self.bounds = list(np.cumsum(sizes)[:-1])
+        for y, s in zip(outputs, sizes):
+            shape = list(x.shape)
+            shape[self.axis] = s
+            _expect(self, y, shape)
+
+    def eval(self, inputs, outputs):
+        parts = np.split(inputs[self.data_input], self.bounds, axis=self.axis)
+        for out, part in zip(outputs, parts):
+            out[...] = part
+
+
+@register("SPLIT")
+class Split(_Split):
+    data_input = 1
+
+    def prepare(self, ctx):
+        axis = _const_ints(self, ctx.inputs[0], "axis")[0]
+        x = ctx.inputs[1]
+        n = len(ctx.outputs)
+        a = _axis(self, axis, len(x.shape))
+        if x.shape[a] % n:
+            self.fail(f"{x.shape[a]} values do not split into {n} equal parts")
+        self._setup(x, axis, [x.shape[a] // n] * n, ctx.outputs)
+
+
+@register("SPLIT_V")
+class SplitV(_Split):
+    data_input = 0
+
+    def prepare(self, ctx):
+        x = ctx.inputs[0]
+        sizes = _const_ints(self, ctx.inputs[1], "size_splits")
+        axis = _const_ints(self, ctx.inputs[2], "axis")[0]
+        if sizes.count(-1) == 1:
+            a = _axis(self, axis, len(x.shape))
+            sizes[sizes.index(-1)] = x.shape[a] - (sum(sizes) + 1)
+        self._setup(x, axis, sizes, ctx.outputs)
+
+
+@register("SLICE")
+class Slice(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        begin = _const_ints(self, ctx.inputs[1], "begin")
+        size = _const_ints(self, ctx.inputs[2], "size")
+        if len(begin) != len(x.shape) or len(size) != len(x.shape):
+            self.fail("begin and size need one value per input dimension")
+        size = [d - b if s == -1 else s for d, b, s in zip(x.shape, begin, size)]
+        if any(b < 0 or s < 0 or b + s > d for d, b, s in zip(x.shape, begin, size)):
+            self.fail(f"slice begin {begin} size {size} leaves the input {list(x.shape)}")
+        _expect(self, y, size)
+        self.index = tuple(slice(b, b + s) for b, s in zip(begin, size))
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = inputs[0][self.index]
+
+
+@register("GATHER")
+class Gather(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32")
+
+    def prepare(self, ctx):
+        x, idx = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        if idx.dtype not in (np.int32, np.int64):
+            self.fail("indices must be int32 or int64")
+        if self.options["batch_dims"]:
+            self.fail("batch_dims is not supported")
+        self.axis = _axis(self, self.options["axis"], len(x.shape))
+        _expect(self, y, x.shape[:self.axis] + idx.shape + x.shape[self.axis + 1:])
+        self.limit = x.shape[self.axis]
+
+    def eval(self, inputs, outputs):
+        idx = inputs[1]
+        if idx.size and (idx.min() < 0 or idx.max() >= self.limit):
+            self.fail(f"an index is outside [0, {self.limit})")
+        outputs[0][...] = np.take(inputs[0], idx, axis=self.axis)
+
+
+@register("REVERSE_V2")
+class ReverseV2(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        x = ctx.inputs[0]
+        self.axes = tuple(_axis(self, a, len(x.shape))
+                          for a in _const_ints(self, ctx.inputs[1], "axis"))
+        if len(self.axes) != 1:
+            self.fail("exactly one axis is supported (as tflite-micro)")
+        _expect(self, ctx.outputs[0], x.shape)
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = np.flip(inputs[0], self.axes)
+
+
+@register("DEPTH_TO_SPACE")
+class DepthToSpace(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x = ctx.inputs[0]
+        bs = self.options["block_size"]
+        if len(x.shape) != 4 or bs < 1 or x.shape[3] % (bs * bs):
+            self.fail(f"needs a 4-D input with depth divisible by {bs}^2")
+        n, h, w, c = x.shape
+        self.shapes = (n, h, w, bs, bs, c // (bs * bs))
+        _expect(self, ctx.outputs[0], (n, h * bs, w * bs, c // (bs * bs)))
+
+    def eval(self, inputs, outputs):
+        n, h, w, b1, b2, c = self.shapes
+        v = inputs[0].reshape(n, h, w, b1, b2, c).transpose(0, 1, 3, 2, 4, 5)
+        outputs[0][...] = v.reshape(outputs[0].shape)
+
+
+@register("SPACE_TO_DEPTH")
+class SpaceToDepth(Kernel):
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x = ctx.inputs[0]
+        bs = self.options["block_size"]
+        if len(x.shape) != 4 or bs < 1 or x.shape[1] % bs or x.shape[2] % bs:
+            self.fail(f"needs a 4-D input with height and width divisible by {bs}")
+        n, h, w, c = x.shape
+        self.shapes = (n, h // bs, bs, w // bs, bs, c)
+        _expect(self, ctx.outputs[0], (n, h // bs, w // bs, c * bs * bs))
+
+    def eval(self, inputs, outputs):
+        v = inputs[0].reshape(self.shapes).transpose(0, 1, 3, 2, 4, 5)
+        outputs[0][...] = v.reshape(outputs[0].shape)
+
+
+@register("BROADCAST_TO")
+class BroadcastTo(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        shape = _const_ints(self, ctx.inputs[1], "shape")
+        try:
+            np.broadcast_shapes(ctx.inputs[0].shape, tuple(shape))
+        except ValueError:
+            self.fail(f"{list(ctx.inputs[0].shape)} does not broadcast to {shape}")
+        _expect(self, ctx.outputs[0], shape)
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = inputs[0]
+
+
+@register("FILL")
+class Fill(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32", "int64", "bool")
+
+    def prepare(self, ctx):
+        _expect(self, ctx.outputs[0], _const_ints(self, ctx.inputs[0], "dims"))
+        if ctx.inputs[1].dtype != ctx.outputs[0].dtype or int(np.prod(ctx.inputs[1].shape)) != 1:
+            self.fail("value must be one value of the output's type")
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = inputs[1].reshape(-1)[0]
+
+
+@register("SHAPE")
+class Shape(Kernel):
+    dtypes = ANY
+
+    def prepare(self, ctx):
+        y = ctx.outputs[0]
+        if y.dtype not in (np.int32, np.int64):
+            self.fail("output must be int32 or int64")
+        _expect(self, y, (len(ctx.inputs[0].shape),))
+        self.value = np.array(ctx.inputs[0].shape, y.dtype)
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = self.value
+
+
+class _ArgMinMax(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32")
+    fn = None
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        (axis,) = _const_ints(self, ctx.inputs[1], "axis")[:1] or [0]
+        self.axis = _axis(self, axis, len(x.shape))
+        if y.dtype != np.int32:
+            self.fail("output must be int32 (tflite-micro fails on int64 outputs)")
+        _expect(self, y, x.shape[:self.axis] + x.shape[self.axis + 1:])
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = type(self).fn(inputs[0], axis=self.axis)   # first of equal values
+
+
+register("ARG_MAX")(type("ArgMax", (_ArgMinMax,), {"fn": staticmethod(np.argmax)}))
+register("ARG_MIN")(type("ArgMin", (_ArgMinMax,), {"fn": staticmethod(np.argmin)}))
