@@ -76,3 +76,39 @@ def test_movement_ops_float():
     for t in (bt, am, an, sh, f, d2s, s2d):
         b.mark_output(t)
     check(b.build())
+
+
+@pytest.mark.parametrize("op,dtype", [("FLOOR_DIV", np.float32), ("FLOOR_MOD", np.float32),
+                                      ("SQUARED_DIFFERENCE", np.float32),
+                                      ("SQUARED_DIFFERENCE", np.int32)])
+def test_binary_extras(op, dtype):
+    b = ModelBuilder()
+    x = b.add_input("x", (3, 5), dtype)
+    # non-zero divisors of both signs
+    d = b.add_constant("d", np.array([3, -4, 7, -2, 5], dtype))
+    y = b.add_tensor("y", (3, 5), dtype)
+    b.add_operator(op, [x, d], [y])
+    b.mark_output(y)
+    check(b.build())
+
+
+def test_add_n():
+    b = ModelBuilder()
+    xs = [b.add_input(f"x{i}", (2, 7), np.float32) for i in range(3)]
+    y = b.add_tensor("y", (2, 7), np.float32)
+    b.add_operator("ADD_N", xs, [y])
+    b.mark_output(y)
+    check(b.build())
+
+
+@pytest.mark.parametrize("op", ["SUM", "REDUCE_MAX", "REDUCE_MIN"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+def test_reductions(op, dtype):
+    b = ModelBuilder()
+    qin = {"scale": 0.05, "zero_point": 2} if dtype == np.int8 else {}
+    qout = qin if op != "SUM" or not qin else {"scale": 0.3, "zero_point": -1}
+    x = b.add_input("x", (2, 5, 4), dtype, **qin)
+    y = b.add_tensor("y", (2, 4), dtype, **qout)
+    b.add_operator(op, [x, b.add_constant("axis", np.array([1], np.int32))], [y], keep_dims=False)
+    b.mark_output(y)
+    check(b.build())

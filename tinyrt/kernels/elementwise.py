@@ -1,4 +1,5 @@
-"""DIV, MAXIMUM, MINIMUM: element-wise binary ops with broadcasting."""
+"""DIV, MAXIMUM, MINIMUM, FLOOR_DIV, FLOOR_MOD, SQUARED_DIFFERENCE (element-wise binary ops
+with broadcasting) and ADD_N."""
 import numpy as np
 
 from .. import quant
@@ -55,3 +56,60 @@ class Maximum(_MinMax):
 @register("MINIMUM")
 class Minimum(_MinMax):
     fn = staticmethod(np.minimum)
+
+
+class _FloorOp(Kernel):
+    dtypes = ("float32",)        # tflite-micro's FLOOR_DIV / FLOOR_MOD take float32 only
+
+    def prepare(self, ctx):
+        a, b = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        same_types(self, [a, b, y], (np.float32,))
+        check_broadcast(self, a, b, y)
+
+    def eval(self, inputs, outputs):
+        outputs[0][...] = self.compute(*inputs)
+
+
+@register("FLOOR_DIV")
+class FloorDiv(_FloorOp):
+    def compute(self, a, b):
+        return np.floor(a / b)
+
+
+@register("FLOOR_MOD")
+class FloorMod(_FloorOp):
+    def compute(self, a, b):
+        # TFLM: the truncated remainder, moved by b when the signs differ
+        r = np.fmod(a, b)
+        return np.where((r != 0) & ((b < 0) != (r < 0)), r + b, r)
+
+
+@register("SQUARED_DIFFERENCE")
+class SquaredDifference(Kernel):
+    dtypes = ("float32", "int32")
+
+    def prepare(self, ctx):
+        a, b = ctx.inputs[0], ctx.inputs[1]
+        same_types(self, [a, b, ctx.outputs[0]], (np.float32, np.int32))
+        check_broadcast(self, a, b, ctx.outputs[0])
+
+    def eval(self, inputs, outputs):
+        d = np.subtract(inputs[0], inputs[1])
+        np.multiply(d, d, out=outputs[0])
+
+
+@register("ADD_N")
+class AddN(Kernel):
+    dtypes = ("float32", "int32")
+
+    def prepare(self, ctx):
+        same_types(self, list(ctx.inputs) + [ctx.outputs[0]], (np.float32, np.int32))
+        if any(t.shape != ctx.outputs[0].shape for t in ctx.inputs):
+            self.fail("all inputs must have the output's shape")
+
+    def eval(self, inputs, outputs):
+        out = outputs[0]
+        out[...] = inputs[0]
+        for x in inputs[1:]:      # in input order, as TFLM adds them
+            out += x

@@ -1,5 +1,6 @@
-"""MEAN: float32 (summed in input order, as TFLM), int8 and int16 (int32 sum, one requantization
-whose multiplier absorbs the 1/count, as TFLM's QuantizedMeanOrSum)."""
+"""MEAN and SUM: float32 (summed in input order, as TFLM), int8 and int16 (int32 sum, one
+requantization whose multiplier absorbs the 1/count for MEAN, as TFLM's QuantizedMeanOrSum).
+REDUCE_MAX and REDUCE_MIN: float32, and int8/int16 with the input's quantization."""
 import numpy as np
 
 from .. import quant
@@ -9,6 +10,7 @@ from .base import Kernel, register
 @register("MEAN")
 class Mean(Kernel):
     dtypes = ("float32", "int8", "int16")
+    mean = True
 
     def prepare(self, ctx):
         x, axis_t = ctx.inputs[0], ctx.inputs[1]
@@ -41,7 +43,7 @@ class Mean(Kernel):
         m, s = quant.quantize_multiplier(float(x.quantization.scale[0])
                                          / float(y.quantization.scale[0]))
         n = self.count
-        if n > 0:
+        if n > 0 and self.mean:
             shift = min(n.bit_length() - 1, 32, 31 + s)
             m = ((m << shift) // n) if shift >= 0 else m
             s = s - shift
@@ -54,8 +56,9 @@ class Mean(Kernel):
         x = inputs[0].transpose(self.perm).reshape(self.kept + (self.count,))
         out = outputs[0].reshape(self.kept)
         if self.float:
-            total = np.add.accumulate(x, axis=-1, dtype=np.float32)[..., -1]
-            out[...] = total / np.float32(self.count)
+            total = np.add.accumulate(x, axis=-1, dtype=np.float32)[..., -1] if self.count \
+                else np.zeros(self.kept, np.float32)
+            out[...] = total / np.float32(self.count) if self.mean else total
             return
         total = x.sum(axis=-1, dtype=np.int64)
         # the int32 sum wraps as in C before the zero point is taken off
@@ -63,3 +66,36 @@ class Mean(Kernel):
         r = self.requant(shifted)
         np.clip(r, *self.range, out=r)
         out[...] = r
+
+
+@register("SUM")
+class Sum(Mean):
+    mean = False
+
+
+class _ReduceExtreme(Mean):
+    fn = None
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != np.float32 and (x.quantization is None or y.quantization is None or
+                                      float(x.quantization.scale[0]) != float(y.quantization.scale[0]) or
+                                      int(x.quantization.zero_point[0]) != int(y.quantization.zero_point[0])):
+            self.fail("quantized input and output must share scale and zero point")
+        super().prepare(ctx)
+        if self.count == 0:
+            self.fail("cannot reduce an empty axis")
+
+    def eval(self, inputs, outputs):
+        x = inputs[0].transpose(self.perm).reshape(self.kept + (self.count,))
+        outputs[0].reshape(self.kept)[...] = type(self).fn(x, axis=-1)
+
+
+@register("REDUCE_MAX")
+class ReduceMax(_ReduceExtreme):
+    fn = staticmethod(np.max)
+
+
+@register("REDUCE_MIN")
+class ReduceMin(_ReduceExtreme):
+    fn = staticmethod(np.min)
