@@ -112,3 +112,66 @@ def test_reductions(op, dtype):
     b.add_operator(op, [x, b.add_constant("axis", np.array([1], np.int32))], [y], keep_dims=False)
     b.mark_output(y)
     check(b.build())
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+def test_mirror_pad(mode):
+    b = ModelBuilder()
+    x = b.add_input("x", (3, 4, 2), np.float32)
+    y = b.add_tensor("y", (5, 7, 2), np.float32)
+    b.add_operator("MIRROR_PAD", [x, _c(b, "p", [[1, 1], [2, 1], [0, 0]])], [y], mode=mode)
+    b.mark_output(y)
+    check(b.build())
+
+
+def test_space_batch_round_trip_int8():
+    b = ModelBuilder()
+    qq = {"scale": 0.1, "zero_point": 4}
+    x = b.add_input("x", (1, 5, 6, 3), np.int8, **qq)
+    s = b.add_tensor("s", (4, 3, 3, 3), np.int8, **qq)
+    b.add_operator("SPACE_TO_BATCH_ND", [x, _c(b, "block", [2, 2]),
+                                         _c(b, "pads", [[1, 0], [0, 0]])], [s])
+    y = b.add_tensor("y", (1, 5, 5, 3), np.int8, **qq)
+    b.add_operator("BATCH_TO_SPACE_ND", [s, _c(b, "block2", [2, 2]),
+                                         _c(b, "crops", [[1, 0], [0, 1]])], [y])
+    b.mark_output(s)
+    b.mark_output(y)
+    check(b.build())
+
+
+@pytest.mark.parametrize("align,half", [(False, False), (True, False), (False, True)])
+def test_resize_nearest(align, half):
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 3, 5, 2), np.float32)
+    y = b.add_tensor("y", (1, 7, 4, 2), np.float32)
+    b.add_operator("RESIZE_NEAREST_NEIGHBOR", [x, _c(b, "size", [7, 4])], [y],
+                   align_corners=align, half_pixel_centers=half)
+    b.mark_output(y)
+    check(b.build())
+
+
+@pytest.mark.parametrize("exclusive,reverse", [(False, False), (True, False), (False, True),
+                                               (True, True)])
+def test_cumsum(exclusive, reverse):
+    b = ModelBuilder()
+    x = b.add_input("x", (3, 6), np.float32)
+    y = b.add_tensor("y", (3, 6), np.float32)
+    b.add_operator("CUMSUM", [x, _c(b, "axis", [1])], [y], exclusive=exclusive, reverse=reverse)
+    b.mark_output(y)
+    check(b.build())
+
+
+def test_dynamic_update_slice_hard_swish_prelu():
+    b = ModelBuilder()
+    x = b.add_input("x", (4, 5), np.float32)
+    u = b.add_input("u", (2, 2), np.float32)
+    d = b.add_tensor("d", (4, 5), np.float32)
+    b.add_operator("DYNAMIC_UPDATE_SLICE", [x, u, _c(b, "start", [3, 1])], [d])
+    h = b.add_tensor("h", (4, 5), np.float32)
+    b.add_operator("HARD_SWISH", [d], [h])
+    p = b.add_tensor("p", (4, 5), np.float32)
+    b.add_operator("PRELU", [h, b.add_constant("alpha", np.linspace(0.1, 0.5, 5)
+                                                .astype(np.float32))], [p])
+    b.mark_output(d)
+    b.mark_output(p)
+    check(b.build())

@@ -13,3 +13,4 @@ from . import comparisons  # noqa: F401,E402
 from . import reduce  # noqa: F401,E402
 from . import logical, unary  # noqa: F401,E402
 from . import movement  # noqa: F401,E402
+from . import spatial  # noqa: F401,E402

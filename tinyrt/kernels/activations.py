@@ -94,3 +94,39 @@ class Tanh(_Sigmoidal):
     @staticmethod
     def float_fn(x):
         return np.tanh(x.astype(np.float64)).astype(np.float32)
+
+
+@register("HARD_SWISH")
+class HardSwish(Kernel):
+    dtypes = ("float32",)
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != np.float32 or y.dtype != np.float32 or x.shape != y.shape:
+            self.fail("only float32 with equal shapes is supported")
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        # TFLM: in * min(6, max(0, in + 3)) / 6, in that order
+        outputs[0][...] = x * np.minimum(np.float32(6), np.maximum(np.float32(0),
+                                                                   x + np.float32(3))) / np.float32(6)
+
+
+@register("PRELU")
+class Prelu(Kernel):
+    dtypes = ("float32",)
+
+    def prepare(self, ctx):
+        x, alpha = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        if not x.dtype == alpha.dtype == y.dtype == np.float32:
+            self.fail("only float32 is supported")
+        try:
+            if np.broadcast_shapes(x.shape, alpha.shape) != tuple(y.shape):
+                self.fail("input and alpha do not broadcast to the output")
+        except ValueError:
+            self.fail("input and alpha do not broadcast")
+
+    def eval(self, inputs, outputs):
+        x, alpha = inputs[0], inputs[1]
+        outputs[0][...] = np.where(x >= 0, x, x * alpha)
