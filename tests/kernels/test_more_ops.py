@@ -177,3 +177,15 @@ def test_dynamic_update_slice_hard_swish_prelu():
     b.mark_output(p)
     check(b.build())
 
+
+
+@pytest.mark.parametrize("op", ["L2_NORMALIZATION", "LOG_SOFTMAX"])
+def test_float_normalizations(op):
+    # expf / logf of the C library are not always correctly rounded: 1 ulp allowed where used.
+    check(unary(op, (3, 9), np.float32), ulps=0 if op == "L2_NORMALIZATION" else 1)
+
+
+def test_elu_float():
+    # expf(x) - 1 cancels near 0, so expf's 1-ulp freedom shows as an absolute error of about
+    # one ulp of 1.0 (1.2e-7) rather than a relative one.
+    check(unary("ELU", (3, 9), np.float32), atol=2.5e-7)

@@ -20,7 +20,9 @@ def check(data, n=6, atol=0.0, ulps=0):
     for ours, theirs in run_both(data, batches, tinyrt_interp=it):
         for a, b in zip(ours, theirs):
             assert a.dtype == b.dtype and a.shape == b.shape
-            if ulps:
+            if atol:
+                np.testing.assert_allclose(a, b, rtol=0, atol=atol)
+            elif ulps:
                 nan = np.isnan(a)
                 np.testing.assert_array_equal(nan, np.isnan(b))
                 diff = np.abs(a[~nan].view(np.int32).astype(np.int64)

@@ -14,3 +14,4 @@ from . import reduce  # noqa: F401,E402
 from . import logical, unary  # noqa: F401,E402
 from . import movement  # noqa: F401,E402
 from . import spatial  # noqa: F401,E402
+from . import normalization  # noqa: F401,E402
