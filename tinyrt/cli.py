@@ -24,10 +24,11 @@ def _quant(d):
     return f"per-channel ({len(q['scales'])} scales, dim {q['quantized_dimension']})"
 
 
-def _load(args, allocate=True):
+def _load(args, allocate=True, plan_unresolved=False):
     from .interpreter import Interpreter
     it = Interpreter(model_path=args.model, arena_size=getattr(args, "arena_size", None),
-                     planner=getattr(args, "planner", "greedy"))
+                     planner=getattr(args, "planner", "greedy"),
+                     plan_unresolved=plan_unresolved)
     if allocate:
         it.allocate_tensors()
     return it
@@ -59,8 +60,12 @@ def cmd_info(args):
 
 
 def cmd_plan(args):
-    it = _load(args)
+    it = _load(args, plan_unresolved=True)
     rep = it.memory_report()
+    if it.unresolved_ops:
+        names = sorted({name for _, _, name in it.unresolved_ops})
+        print(f"note: no kernel for {', '.join(names)}; planned assuming they need no scratch "
+              "memory")
     for line in rep.lines():
         print(line)
     print()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError, OpError, StateError, TinyrtError, UnsupportedOpError
-from .kernels.base import PrepareContext
+from .kernels.base import Kernel, PrepareContext
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .model import DEFAULT_MAX_BYTES, load_model
@@ -58,6 +58,16 @@ class MemoryReport:
             f"planned tensors   {self.planned_tensors:>10} bytes before reuse",
             f"scratch buffers   {self.scratch:>10} bytes before reuse",
         ]
+
+
+class UnresolvedKernel(Kernel):
+    """Stands in for an op missing from the resolver when only the plan is wanted: it asks
+    for no memory of its own and refuses to run."""
+
+    def eval(self, inputs, outputs):
+        raise UnsupportedOpError(f"{self.node.op_name} (node {self.node_index}) has no kernel; "
+                                 "this interpreter was built with plan_unresolved=True to "
+                                 "plan memory only")
 
 
 class Graph:
@@ -179,14 +189,17 @@ class Interpreter:
     arena : optional writable buffer to use as the arena (``bytearray``, numpy array, ...), or a
         ``SharedArena`` that several interpreters use together (one at a time).
     planner : "greedy" (TFLM's default), "linear", or a ``MemoryPlanner`` class.
+    plan_unresolved : plan the arena even when ops are missing from the resolver, assuming
+        they need no scratch memory; such a model can be planned and inspected but not invoked
+        (``unresolved_ops`` lists them).
     max_model_bytes : refuse models whose tensors declare more bytes than this, or whose
         kernels would need more host work memory than this.
     """
 
     def __init__(self, model_path=None, model_content=None, arena_size=None, op_resolver=None,
                  arena=None, planner="greedy", max_model_bytes=DEFAULT_MAX_BYTES,
-                 num_threads=None, experimental_op_resolver_type=None,
-                 experimental_delegates=None, **_ignored):
+                 plan_unresolved=False, num_threads=None,
+                 experimental_op_resolver_type=None, experimental_delegates=None, **_ignored):
         # num_threads / experimental_* are accepted so LiteRT code runs unchanged.
         if (model_path is None) == (model_content is None):
             raise TinyrtError("give exactly one of model_path and model_content")
@@ -209,6 +222,8 @@ class Interpreter:
         if not (isinstance(planner, type) and issubclass(planner, MemoryPlanner)):
             raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
         self._planner_cls = planner
+        self.plan_unresolved = plan_unresolved
+        self.unresolved_ops = []
         self._allocated = False
         self.kernels = []
         self.profiler = None
@@ -226,6 +241,9 @@ class Interpreter:
         for g in graphs:  # 1. resolve every node of every subgraph before doing any work
             for node in g.subgraph.operators:
                 cls = self.op_resolver.find(node.op_name)
+                if cls is None and self.plan_unresolved:
+                    self.unresolved_ops.append((g.index, node.index, node.op_name))
+                    cls = UnresolvedKernel
                 if cls is None:
                     where = f"node {node.index}" + (f", subgraph {g.index}" if g.index else "")
                     raise UnsupportedOpError(
