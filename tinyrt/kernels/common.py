@@ -126,3 +126,33 @@ def same_types(kernel, tensors, allowed):
         kernel.fail(f"type {dt} is not supported (supported: "
                     f"{', '.join(np.dtype(a).name for a in allowed)})")
     return dt
+
+
+class QuantizedOutput:
+    """The last stage of every quantized accumulate-then-requantize kernel (FULLY_CONNECTED,
+    convolutions): requantize the int64 accumulators (TFLM's int32 path for 8-bit outputs, its
+    int64 path for 16x8), add the output zero point, clamp to the fused activation, store."""
+
+    def __init__(self, multiplier, shift, output, act, shape):
+        from ..quant import Requantizer
+        self.wide = output.dtype == np.int16
+        zy = zero_point_of(output)
+        if self.wide:
+            self.m, self.s, self.zy = multiplier, shift, zy
+        else:
+            if len(multiplier) == 1:
+                multiplier, shift = multiplier[0], shift[0]
+            self.requant = Requantizer(multiplier, shift, zy, shape=shape)
+            self.tmp = np.empty(shape, np.int64)
+        self.lo, self.hi = clamp_range(act, output)
+
+    def store(self, acc, out):
+        """``acc``: int64 accumulators of ``out``'s shape (overwritten)."""
+        if self.wide:
+            from ..quant import multiply_by_quantized_multiplier_int64
+            r = multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
+        else:
+            r = self.requant.apply_inplace(acc, self.tmp)
+        np.maximum(r, self.lo, out=r)
+        np.minimum(r, self.hi, out=r)
+        out[...] = r

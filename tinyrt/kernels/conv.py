@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import Window2D, activation, clamp_range, padding_name
+from .common import QuantizedOutput, Window2D, activation, padding_name
 from .gemm import IntegerGemm, ordered_dot
 
 
@@ -78,15 +78,9 @@ class Conv2D(Kernel):
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
         self.offset = bias_values(self, b, out_c) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
-        zy = int(y.quantization.zero_point[0])
-        if self.kind == "int8":
-            self.requant = quant.Requantizer(m, s, zy, shape=self.out2d)
-        else:
-            self.m, self.s, self.zy = m, s, zy
-        self.lo, self.hi = clamp_range(act, y)
+        self.output = QuantizedOutput(m, s, y, act, self.out2d)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.work = self.gemm.buffers(self.shape2d[0])
-        self.tmp = np.empty(self.out2d, np.int64)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -103,10 +97,4 @@ class Conv2D(Kernel):
             return
         acc = self.gemm.into(cols, self.work)
         acc += self.offset
-        if self.kind == "int8":
-            r = self.requant.apply_inplace(acc, self.tmp)
-        else:
-            r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
-        np.maximum(r, self.lo, out=r)
-        np.minimum(r, self.hi, out=r)
-        out[...] = r
+        self.output.store(acc, out)

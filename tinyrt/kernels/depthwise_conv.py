@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import Window2D, activation, clamp_range, padding_name
+from .common import QuantizedOutput, Window2D, activation, padding_name
 from .conv import bias_values, conv_requantization
 
 
@@ -58,12 +58,7 @@ class DepthwiseConv2D(Kernel):
         self.taps = w_int.astype(self.acc_dtype)
         self.offset = bias_values(self, b, out_c) - zx * w_int.sum(axis=0)
         m, s = conv_requantization(self, x, w, y, out_c)
-        zy = int(y.quantization.zero_point[0])
-        if self.kind == "int8":
-            self.requant = quant.Requantizer(m, s, zy, shape=y.shape)
-        else:
-            self.m, self.s, self.zy = m, s, zy
-        self.lo, self.hi = clamp_range(act, y)
+        self.output = QuantizedOutput(m, s, y, act, y.shape)
         # Many taps or few input channels (micro_speech: 80 taps, 1 channel): a GEMM per input
         # channel; otherwise a multiply-add per tap.
         self.per_channel_gemm = kh * kw > 16 or in_c <= 4
@@ -133,10 +128,4 @@ class DepthwiseConv2D(Kernel):
         acc_i = self.acc_int
         np.copyto(acc_i, acc, casting="unsafe")
         acc_i += self.offset
-        if self.kind == "int8":
-            r = self.requant.apply_inplace(acc_i, self.tmp)
-        else:
-            r = quant.multiply_by_quantized_multiplier_int64(acc_i, self.m, self.s) + self.zy
-        np.maximum(r, self.lo, out=r)
-        np.minimum(r, self.hi, out=r)
-        out[...] = r
+        self.output.store(acc_i, out)

@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation, clamp_range
+from .common import QuantizedOutput, activation
 from .gemm import IntegerGemm, ordered_dot
 
 
@@ -53,15 +53,8 @@ class FullyConnected(Kernel):
         out_scale = np.float64(y.quantization.scale[0])
         w_scale = w.quantization.scale.astype(np.float64)
         m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
-        zy = int(y.quantization.zero_point[0])
-        self.int16 = x.dtype == np.int16
-        if self.int16:
-            self.m, self.s, self.zy = m, s, zy
-        else:
-            self.requant = quant.Requantizer(m if len(m) > 1 else m[0], s if len(s) > 1 else s[0], zy)
-        self.lo, self.hi = clamp_range(act, y)
+        self.output = QuantizedOutput(m, s, y, act, (self.batch, units))
         self.work = self.gemm.buffers(self.batch)
-        self.tmp = np.empty((self.batch, units), np.int64)
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)
@@ -74,10 +67,4 @@ class FullyConnected(Kernel):
             return
         acc = self.gemm.into(x, self.work)
         acc += self.offset
-        if self.int16:
-            r = quant.multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
-        else:
-            r = self.requant.apply_inplace(acc, self.tmp)
-        np.maximum(r, self.lo, out=r)
-        np.minimum(r, self.hi, out=r)
-        out[...] = r
+        self.output.store(acc, out)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation, clamp_range, output_size, padding_before, padding_name
+from .common import QuantizedOutput, activation, output_size, padding_before, padding_name
 from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm
 
@@ -70,12 +70,7 @@ class TransposeConv(Kernel):
         self.gemm = IntegerGemm(wt.T.astype(np.int64), 1 << 15 if self.kind == "int16" else 256)
         self.bias = bias_values(self, b, out_c)
         m, s = conv_requantization(self, x, w, y, out_c)
-        zy = int(y.quantization.zero_point[0])
-        if self.kind == "int8":
-            self.requant = quant.Requantizer(m, s, zy)
-        else:
-            self.m, self.s, self.zy = m, s, zy
-        self.lo, self.hi = clamp_range(act, y)
+        self.output = QuantizedOutput(m, s, y, act, y.shape)
         self.acc = np.zeros((n, acc_h, acc_w, out_c), np.int64)
         # TFLM's accumulator lives in a scratch buffer of the arena (int32, or int64 for int16)
         ctx.request_scratch(int(np.prod(y.shape)) * (8 if self.kind == "int16" else 4))
@@ -103,10 +98,4 @@ class TransposeConv(Kernel):
             r = res + self.bias if self.bias is not None else res
             np.clip(r, self.lo, self.hi, out=out)
             return
-        r = res + self.bias
-        if self.kind == "int8":
-            r = self.requant(r)
-        else:
-            r = quant.multiply_by_quantized_multiplier_int64(r, self.m, self.s) + self.zy
-        np.clip(r, self.lo, self.hi, out=r)
-        out[...] = r
+        self.output.store(res + self.bias, out)
