@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
+from .common import clip
 
 INPUT_INTEGER_BITS = 4
 
@@ -70,7 +71,7 @@ class Logistic(_Sigmoidal):
 
     def table(self, q4):
         r = quant.rounding_divide_by_pot(quant.logistic_fixed(q4, INPUT_INTEGER_BITS), 23) - 128
-        return np.clip(r, -128, 127)
+        return clip(r, -128, 127)
 
     @staticmethod
     def float_fn(x):
@@ -89,7 +90,7 @@ class Tanh(_Sigmoidal):
 
     def table(self, q4):
         r = quant.rounding_divide_by_pot(quant.tanh_fixed(q4, INPUT_INTEGER_BITS), 24)
-        return np.clip(r, -128, 127)
+        return clip(r, -128, 127)
 
     @staticmethod
     def float_fn(x):

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation, check_broadcast, clamp_range, same_types
+from .common import activation, check_broadcast, clamp_range, clip, same_types
 
 
 class _AddSub(Kernel):
@@ -48,16 +48,16 @@ class _AddSub(Kernel):
         kind = self.kind
         if kind == "float32":
             r = a + b if self.sign > 0 else a - b
-            np.clip(r, self.lo, self.hi, out=outputs[0])
+            clip(r, self.lo, self.hi, out=outputs[0])
             return
         if kind in ("int32", "int64"):
             r = np.add(a, b) if self.sign > 0 else np.subtract(a, b)  # wraps as C does
-            np.clip(r, self.lo, self.hi, out=outputs[0])
+            clip(r, self.lo, self.hi, out=outputs[0])
             return
         sa = self.qa((a.astype(np.int64) - self.za) << self.left)
         sb = self.qb((b.astype(np.int64) - self.zb) << self.left)
         r = self.qo(sa + sb if self.sign > 0 else sa - sb)
-        np.clip(r, self.lo, self.hi, out=r)
+        clip(r, self.lo, self.hi, out=r)
         outputs[0][...] = r
 
 

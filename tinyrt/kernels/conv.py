@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, padding_name
+from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .gemm import IntegerGemm, ordered_dot
 
 
@@ -80,6 +80,7 @@ class Conv2D(Kernel):
         m, s = conv_requantization(self, x, w, y, out_c)
         self.output = QuantizedOutput(m, s, y, act, self.out2d)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
+        self.gemm.set_offset(self.offset)
         self.work = self.gemm.buffers(self.shape2d[0])
 
     def eval(self, inputs, outputs):
@@ -93,8 +94,7 @@ class Conv2D(Kernel):
             acc = ordered_dot(cols, self.w2d)
             if self.bias is not None:
                 acc += self.bias
-            np.clip(acc, self.lo, self.hi, out=out)
+            clip(acc, self.lo, self.hi, out=out)
             return
         acc = self.gemm.into(cols, self.work)
-        acc += self.offset
         self.output.store(acc, out)

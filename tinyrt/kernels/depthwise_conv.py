@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, padding_name
+from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .conv import bias_values, conv_requantization
 
 
@@ -95,7 +95,7 @@ class DepthwiseConv2D(Kernel):
                     t += 1
             if self.bias is not None:
                 acc += self.bias
-            np.clip(acc, self.lo, self.hi, out=out)
+            clip(acc, self.lo, self.hi, out=out)
             return
         if self.per_channel_gemm:
             # Integer sums are exact in any order: per input channel, one small GEMM of its

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation, check_broadcast, same_types
+from .common import activation, check_broadcast, clip, same_types
 
 
 @register("DIV")
@@ -24,14 +24,14 @@ class Div(Kernel):
     def eval(self, inputs, outputs):
         a, b = inputs
         if self.float:
-            np.clip(a / b, self.lo, self.hi, out=outputs[0])
+            clip(a / b, self.lo, self.hi, out=outputs[0])
             return
         if not b.all():
             # C integer division by zero traps on the device; say so instead.
             self.fail("integer division by zero")
         q = np.abs(a) // np.abs(b)            # C division truncates towards zero
         q = np.where((a < 0) != (b < 0), -q, q)
-        np.clip(q, self.lo, self.hi, out=outputs[0], casting="unsafe")
+        clip(q, self.lo, self.hi, out=outputs[0], casting="unsafe")
 
 
 class _MinMax(Kernel):

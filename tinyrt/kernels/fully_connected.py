@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import QuantizedOutput, activation
+from .common import QuantizedOutput, activation, clip
 from .gemm import IntegerGemm, ordered_dot
 
 
@@ -54,6 +54,7 @@ class FullyConnected(Kernel):
         w_scale = w.quantization.scale.astype(np.float64)
         m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
         self.output = QuantizedOutput(m, s, y, act, (self.batch, units))
+        self.gemm.set_offset(self.offset)
         self.work = self.gemm.buffers(self.batch)
 
     def eval(self, inputs, outputs):
@@ -63,8 +64,7 @@ class FullyConnected(Kernel):
             acc = ordered_dot(x, self.w)
             if self.bias is not None:
                 acc += self.bias
-            np.clip(acc, self.lo, self.hi, out=out)
+            clip(acc, self.lo, self.hi, out=out)
             return
         acc = self.gemm.into(x, self.work)
-        acc += self.offset
         self.output.store(acc, out)

@@ -31,6 +31,7 @@ class IntegerGemm:
         chunk = max(1, (1 << 53) // max(w_bound * int(x_bound), 1))
         self.chunks = [(k, min(k + chunk, self.depth)) for k in range(0, self.depth, chunk)]
         self.wt = np.ascontiguousarray(w.T.astype(self.dtype))   # [K, O]
+        self.set_offset(np.zeros(self.out_features, np.int64))
 
     def buffers(self, rows):
         """Work arrays for ``rows`` input rows: (x as float, product as float, int64 result),
@@ -39,15 +40,26 @@ class IntegerGemm:
                 np.empty((rows, self.out_features), self.dtype),
                 np.empty((rows, self.out_features), np.int64))
 
+    def set_offset(self, offset):
+        """An int64 term per output (bias minus the zero-point correction) that ``into`` adds.
+        The GEMM's sums are exact integers, so the addition is done in float64 on the way out
+        while that stays exact."""
+        offset = np.asarray(offset, np.int64)
+        self.offset = offset
+        self.offset_f64 = offset.astype(np.float64) \
+            if len(self.chunks) == 1 and np.abs(offset).max(initial=0) < (1 << 52) else None
+
     def into(self, x, bufs):
-        """Like calling, but into ``bufs`` from ``buffers``; returns the int64 array."""
+        """Like calling, but into ``bufs`` from ``buffers`` and with the offset added; returns
+        the int64 array."""
         xf, yf, acc = bufs
-        if len(self.chunks) > 1:
+        if self.offset_f64 is None:
             acc[...] = self(x)
+            acc += self.offset
             return acc
         np.copyto(xf, x, casting="unsafe")
         np.matmul(xf, self.wt, out=yf)
-        np.copyto(acc, yf, casting="unsafe")
+        np.add(yf, self.offset_f64, out=acc, casting="unsafe")
         return acc
 
     def __call__(self, x):

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation, check_broadcast, clamp_range, same_types
+from .common import activation, check_broadcast, clamp_range, clip, same_types
 
 
 @register("MUL")
@@ -39,11 +39,11 @@ class Mul(Kernel):
     def eval(self, inputs, outputs):
         a, b = inputs
         if self.kind == "float32":
-            np.clip(a * b, self.lo, self.hi, out=outputs[0])
+            clip(a * b, self.lo, self.hi, out=outputs[0])
             return
         if self.kind == "int32":
-            np.clip(np.multiply(a, b), self.lo, self.hi, out=outputs[0])
+            clip(np.multiply(a, b), self.lo, self.hi, out=outputs[0])
             return
         r = self.requant((a.astype(np.int64) - self.za) * (b.astype(np.int64) - self.zb))
-        np.clip(r, self.lo, self.hi, out=r)
+        clip(r, self.lo, self.hi, out=r)
         outputs[0][...] = r

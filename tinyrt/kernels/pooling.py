@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import Window2D, activation, clamp_range, padding_name
+from .common import Window2D, activation, clamp_range, clip, padding_name
 
 
 class _Pool(Kernel):
@@ -55,14 +55,14 @@ class AveragePool2D(_Pool):
                 for kx in range(self.win.kw):
                     t = win[:, :, :, ky, kx, :]
                     acc = t.copy() if acc is None else np.add(acc, t, out=acc)
-            np.clip(acc / self.countsf, self.lo, self.hi, out=outputs[0])
+            clip(acc / self.countsf, self.lo, self.hi, out=outputs[0])
             return
         acc = win.sum(axis=(3, 4))
         # C division truncates: round half away from zero by hand
         pos = (acc + self.half) // self.counts
         neg = -((-acc + self.half) // self.counts)
         r = np.where(acc > 0, pos, neg)
-        np.clip(r, self.lo, self.hi, out=r)
+        clip(r, self.lo, self.hi, out=r)
         outputs[0][...] = r
 
 
@@ -75,4 +75,4 @@ class MaxPool2D(_Pool):
     def eval(self, inputs, outputs):
         self.interior[...] = inputs[0]
         m = self.win.windows(self.buf).max(axis=(3, 4))
-        np.clip(m, self.lo, self.hi, out=outputs[0])
+        clip(m, self.lo, self.hi, out=outputs[0])

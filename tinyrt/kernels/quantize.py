@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
+from .common import clip
 
 _REQUANTIZE = {("int16", "int8"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
                ("int8", "int16"), ("int8", "int32"), ("int16", "int16"), ("int16", "int32"),
@@ -57,7 +58,7 @@ class Quantize(Kernel):
             return
         else:
             r = self.requant(x.astype(np.int64) - self.zx)
-        np.clip(r, lo, hi, out=r)
+        clip(r, lo, hi, out=r)
         outputs[0][...] = r
 
 

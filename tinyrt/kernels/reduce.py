@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
+from .common import clip
 
 
 @register("MEAN")
@@ -64,7 +65,7 @@ class Mean(Kernel):
         # the int32 sum wraps as in C before the zero point is taken off
         shifted = (total - self.zx * self.count).astype(np.int32).astype(np.int64)
         r = self.requant(shifted)
-        np.clip(r, *self.range, out=r)
+        clip(r, *self.range, out=r)
         out[...] = r
 
 

@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
+from .common import clip
 
 
 def _same_type(kernel, ctx, allowed=(np.float32, np.int8, np.int16)):
@@ -44,7 +45,7 @@ class Relu(Kernel):
             outputs[0][...] = np.where(x < 0, np.float32(0), x)  # NaN passes, as in C
             return
         r = self.requant(x.astype(np.int64) - self.zx)
-        np.clip(r, self.lo, self.hi, out=r)
+        clip(r, self.lo, self.hi, out=r)
         outputs[0][...] = r
 
 
@@ -100,5 +101,5 @@ class LeakyRelu(Kernel):
             return
         v = x.astype(np.int64) - self.zx
         r = np.where(v >= 0, self.q_identity(v), self.alpha_sign * self.q_alpha(v)) + self.zy
-        np.clip(r, self.lo, self.hi, out=r)
+        clip(r, self.lo, self.hi, out=r)
         outputs[0][...] = r

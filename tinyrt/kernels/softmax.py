@@ -12,6 +12,7 @@ import numpy as np
 from .. import quant
 from .activations import expf
 from .base import Kernel, register
+from .common import clip
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
@@ -97,7 +98,7 @@ class Softmax(Kernel):
         prod = quant.srdhm(scale, self.exp_table[idx])
         r = quant.rounding_divide_by_pot(prod, exponent) + self.out_min
         r = np.where(self.valid_table[idx], r, self.out_min)
-        np.clip(r, self.out_min, self.out_max, out=r)
+        clip(r, self.out_min, self.out_max, out=r)
         out.reshape(-1, self.depth)[...] = r
 
     # -- float --------------------------------------------------------------------------------

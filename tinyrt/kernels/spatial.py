@@ -3,6 +3,7 @@ DYNAMIC_UPDATE_SLICE."""
 import numpy as np
 
 from .base import Kernel, register
+from .common import clip
 from .movement import _axis, _expect
 from .shape_ops import ANY, _const_ints
 
@@ -186,5 +187,5 @@ class DynamicUpdateSlice(Kernel):
         out = outputs[0]
         out[...] = x
         # TFLM clamps the start so the update stays inside the operand
-        start = np.clip(idx.reshape(-1).astype(np.int64), 0, self.limits)
+        start = clip(idx.reshape(-1).astype(np.int64), 0, self.limits)
         out[tuple(slice(s, s + n) for s, n in zip(start, self.ushape))] = upd

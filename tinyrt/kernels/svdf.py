@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation
+from .common import activation, clip
 from .gemm import IntegerGemm, ordered_dot
 
 
@@ -90,16 +90,16 @@ class SVDF(Kernel):
             acts = acts.reshape(batch, n_unit, rank)
             for j in range(rank):
                 out += acts[:, :, j]
-            np.clip(out, self.lo, self.hi, out=outputs[0].reshape(batch, n_unit))
+            clip(out, self.lo, self.hi, out=outputs[0].reshape(batch, n_unit))
             return
         dot = self.gemm(x) + self.feature_offset                # [batch, n_filter]
         lo, hi = self.state_range
-        new = np.clip(self.q1(dot), lo, hi) + self.zs
+        new = clip(self.q1(dot), lo, hi) + self.zs
         state[:, :, -1] = new                                   # stored as T: wraps like C
         acts = ((state.astype(np.int64) - self.zs) * self.wt).sum(axis=2)
         out = acts.reshape(batch, n_unit, rank).sum(axis=2) + self.bias
         r = self.q2(out)
-        np.clip(r, -128, 127, out=r)
+        clip(r, -128, 127, out=r)
         outputs[0].reshape(batch, n_unit)[...] = r
 
 

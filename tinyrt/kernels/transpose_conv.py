@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import QuantizedOutput, activation, output_size, padding_before, padding_name
+from .common import QuantizedOutput, activation, clip, output_size, padding_before, padding_name
 from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm
 
@@ -96,6 +96,6 @@ class TransposeConv(Kernel):
         out = outputs[0]
         if self.kind == "float":
             r = res + self.bias if self.bias is not None else res
-            np.clip(r, self.lo, self.hi, out=out)
+            clip(r, self.lo, self.hi, out=out)
             return
         self.output.store(res + self.bias, out)
