@@ -189,3 +189,59 @@ def test_elu_float():
     # expf(x) - 1 cancels near 0, so expf's 1-ulp freedom shows as an absolute error of about
     # one ulp of 1.0 (1.2e-7) rather than a relative one.
     check(unary("ELU", (3, 9), np.float32), atol=2.5e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+@pytest.mark.parametrize("adj_x,adj_y", [(False, False), (True, False), (False, True)])
+def test_batch_matmul(dtype, adj_x, adj_y):
+    b = ModelBuilder()
+    qa = {"scale": 0.05, "zero_point": 3} if dtype == np.int8 else {}
+    qb = {"scale": 0.02, "zero_point": -4} if dtype == np.int8 else {}
+    qy = {"scale": 0.3, "zero_point": 1} if dtype == np.int8 else {}
+    x = b.add_input("a", (2, 5, 4) if adj_x else (2, 4, 5), dtype, **qa)
+    z = b.add_input("b", (1, 3, 5) if adj_y else (1, 5, 3), dtype, **qb)
+    y = b.add_tensor("y", (2, 4, 3), dtype, **qy)
+    b.add_operator("BATCH_MATMUL", [x, z], [y], adj_x=adj_x, adj_y=adj_y)
+    b.mark_output(y)
+    check(b.build())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+@pytest.mark.parametrize("align,half", [(False, False), (True, False), (False, True)])
+def test_resize_bilinear(dtype, align, half):
+    b = ModelBuilder()
+    qq = {"scale": 0.1, "zero_point": 0} if dtype == np.int8 else {}
+    x = b.add_input("x", (1, 4, 5, 2), dtype, **qq)
+    y = b.add_tensor("y", (1, 7, 9, 2), dtype, **qq)
+    b.add_operator("RESIZE_BILINEAR", [x, _c(b, "size", [7, 9])], [y], align_corners=align,
+                   half_pixel_centers=half)
+    b.mark_output(y)
+    check(b.build())
+
+
+def test_gather_nd_embedding_lookup_broadcast_args():
+    b = ModelBuilder()
+    x = b.add_input("x", (4, 3, 2), np.float32)
+    g = b.add_tensor("g", (2, 2), np.float32)
+    b.add_operator("GATHER_ND", [x, _c(b, "idx", [[3, 1], [0, 2]])], [g])
+    e = b.add_tensor("e", (3, 3, 2), np.float32)
+    b.add_operator("EMBEDDING_LOOKUP", [_c(b, "ids", [2, 0, 3]), x], [e])
+    ba = b.add_tensor("ba", (3,), np.int32)
+    b.add_operator("BROADCAST_ARGS", [_c(b, "s1", [4, 1, 2]), _c(b, "s2", [3, 1])], [ba])
+    for t in (g, e, ba):
+        b.mark_output(t)
+    check(b.build())
+
+
+def test_l2_pool_and_reduce_all():
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 6, 6, 2), np.float32)
+    y = b.add_tensor("y", (1, 3, 3, 2), np.float32)
+    b.add_operator("L2_POOL_2D", [x], [y], padding="SAME", stride_w=2, stride_h=2,
+                   filter_width=3, filter_height=3)
+    c = b.add_input("c", (2, 3, 4), np.bool_)
+    r = b.add_tensor("r", (2, 4), np.bool_)
+    b.add_operator("REDUCE_ALL", [c, _c(b, "axis", [1])], [r], keep_dims=False)
+    b.mark_output(y)
+    b.mark_output(r)
+    check(b.build())

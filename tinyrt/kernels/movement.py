@@ -1,5 +1,6 @@
-"""More data movement: PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, REVERSE_V2, DEPTH_TO_SPACE,
-SPACE_TO_DEPTH, BROADCAST_TO, FILL, SHAPE, ARG_MAX, ARG_MIN.
+"""More data movement: PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, GATHER_ND,
+EMBEDDING_LOOKUP, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BROADCAST_TO, BROADCAST_ARGS, FILL,
+SHAPE, ARG_MAX, ARG_MIN.
 
 Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
 checked against the model's (tinyrt, like TFLM, runs static shapes)."""
@@ -262,3 +263,64 @@ class _ArgMinMax(Kernel):
 
 register("ARG_MAX")(type("ArgMax", (_ArgMinMax,), {"fn": staticmethod(np.argmax)}))
 register("ARG_MIN")(type("ArgMin", (_ArgMinMax,), {"fn": staticmethod(np.argmin)}))
+
+
+@register("GATHER_ND")
+class GatherNd(Kernel):
+    dtypes = ("float32", "int8", "int16", "int32")
+
+    def prepare(self, ctx):
+        x, idx = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        if idx.dtype != np.int32 or not idx.shape or idx.shape[-1] > len(x.shape):
+            self.fail("indices must be int32 with a last dimension no larger than the rank")
+        self.depth = idx.shape[-1]
+        _expect(self, y, idx.shape[:-1] + x.shape[self.depth:])
+        self.limits = np.array(x.shape[:self.depth])
+
+    def eval(self, inputs, outputs):
+        x, idx = inputs[0], inputs[1].reshape(-1, self.depth)
+        if idx.size and ((idx < 0).any() or (idx >= self.limits).any()):
+            self.fail("an index is out of range")
+        outputs[0][...] = x[tuple(idx.T)].reshape(outputs[0].shape)
+
+
+@register("EMBEDDING_LOOKUP")
+class EmbeddingLookup(Kernel):
+    dtypes = ("float32", "int8")
+
+    def prepare(self, ctx):
+        ids, table = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        if ids.dtype != np.int32 or len(ids.shape) != 1:
+            self.fail("lookup ids must be a 1-D int32 tensor")
+        if table.dtype != y.dtype:
+            self.fail(f"values are {table.dtype} but the output is {y.dtype} (hybrid lookup is "
+                      "not supported)")
+        _expect(self, y, ids.shape + table.shape[1:])
+        self.rows = table.shape[0]
+
+    def eval(self, inputs, outputs):
+        ids = inputs[0]
+        if ids.size and (ids.min() < 0 or ids.max() >= self.rows):
+            self.fail(f"an id is outside [0, {self.rows})")
+        outputs[0][...] = np.take(inputs[1], ids, axis=0)
+
+
+@register("BROADCAST_ARGS")
+class BroadcastArgs(Kernel):
+    dtypes = ("int32", "int64")
+
+    def prepare(self, ctx):
+        a, b = ctx.inputs[0], ctx.inputs[1]
+        y = ctx.outputs[0]
+        if not (a.dtype == b.dtype == y.dtype) or a.dtype not in (np.int32, np.int64):
+            self.fail("shapes must be int32 or int64, all alike")
+        _expect(self, y, (max(int(np.prod(a.shape)), int(np.prod(b.shape))),))
+
+    def eval(self, inputs, outputs):
+        try:
+            outputs[0][...] = np.broadcast_shapes(tuple(int(v) for v in inputs[0]),
+                                                  tuple(int(v) for v in inputs[1]))
+        except ValueError:
+            self.fail("the shapes do not broadcast")

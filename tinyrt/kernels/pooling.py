@@ -1,4 +1,4 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D: float32, int8, int16. Only taps inside the input count,
+"""AVERAGE_POOL_2D and MAX_POOL_2D: float32, int8, int16; L2_POOL_2D: float32. Only taps inside the input count,
 as in TFLM (the average divides by the number of valid taps, rounding half away from zero)."""
 import numpy as np
 
@@ -76,3 +76,24 @@ class MaxPool2D(_Pool):
         self.interior[...] = inputs[0]
         m = self.win.windows(self.buf).max(axis=(3, 4))
         clip(m, self.lo, self.hi, out=outputs[0])
+
+
+@register("L2_POOL_2D")
+class L2Pool2D(_Pool):
+    dtypes = ("float32",)
+
+    def setup(self, x):
+        if not self.float:
+            self.fail("only float32 is supported")
+        self.buf, self.interior = self.win.padded_buffer(x.shape[0], x.shape[3], np.float32, 0)
+        self.countsf = self.counts.astype(np.float32)
+
+    def eval(self, inputs, outputs):
+        self.interior[...] = inputs[0]
+        win = self.win.windows(self.buf)
+        acc = None
+        for ky in range(self.win.kh):      # TFLM's summation order
+            for kx in range(self.win.kw):
+                t = win[:, :, :, ky, kx, :]
+                acc = t * t if acc is None else np.add(acc, t * t, out=acc)
+        clip(np.sqrt(acc / self.countsf), self.lo, self.hi, out=outputs[0])

@@ -100,3 +100,27 @@ class ReduceMax(_ReduceExtreme):
 @register("REDUCE_MIN")
 class ReduceMin(_ReduceExtreme):
     fn = staticmethod(np.min)
+
+
+@register("REDUCE_ALL")
+class ReduceAll(Kernel):
+    dtypes = ("bool",)
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != np.bool_ or y.dtype != np.bool_:
+            self.fail("input and output must be bool")
+        rank = len(x.shape)
+        axes = sorted({int(a) + rank if int(a) < 0 else int(a)
+                       for a in np.asarray(ctx.inputs[1].data).reshape(-1)}) \
+            if ctx.inputs[1].data is not None else self.fail("axis must be constant")
+        if any(not 0 <= a < rank for a in axes):
+            self.fail("axis out of range")
+        self.axes = tuple(axes)
+        kept = [1 if d in axes else x.shape[d] for d in range(rank)] if self.options["keep_dims"] \
+            else [x.shape[d] for d in range(rank) if d not in axes]
+        if tuple(kept) != tuple(y.shape):
+            self.fail(f"output shape {list(y.shape)} should be {kept}")
+
+    def eval(self, inputs, outputs):
+        np.all(inputs[0], axis=self.axes, keepdims=self.options["keep_dims"], out=outputs[0])

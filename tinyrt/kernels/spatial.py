@@ -189,3 +189,71 @@ class DynamicUpdateSlice(Kernel):
         # TFLM clamps the start so the update stays inside the operand
         start = clip(idx.reshape(-1).astype(np.int64), 0, self.limits)
         out[tuple(slice(s, s + n) for s, n in zip(start, self.ushape))] = upd
+
+
+@register("RESIZE_BILINEAR")
+class ResizeBilinear(Kernel):
+    """float32 in TFLM's float arithmetic; int8 in its 10-bit fixed point."""
+    dtypes = ("float32", "int8")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        size = _const_ints(self, ctx.inputs[1], "size")
+        if len(x.shape) != 4 or len(size) != 2 or min(size) < 1:
+            self.fail("needs a 4-D input and a positive size of 2 values")
+        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8):
+            self.fail(f"unsupported types {x.dtype} -> {y.dtype}")
+        _expect(self, y, (x.shape[0], size[0], size[1], x.shape[3]))
+        ac, hp = self.options["align_corners"], self.options["half_pixel_centers"]
+        self.float = x.dtype == np.float32
+        axis = _bilinear_float if self.float else _bilinear_int
+        self.rows = axis(x.shape[1], size[0], ac, hp)
+        self.cols = axis(x.shape[2], size[1], ac, hp)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        y0, y1, fy, gy = self.rows
+        x0, x1, fx, gx = self.cols
+        top, bottom = x[:, y0], x[:, y1]
+        v00, v01 = top[:, :, x0], top[:, :, x1]
+        v10, v11 = bottom[:, :, x0], bottom[:, :, x1]
+        fy, gy = fy[None, :, None, None], gy[None, :, None, None]
+        fx, gx = fx[None, None, :, None], gx[None, None, :, None]
+        if self.float:
+            # left to right, as the C expression: v * (1 - dy) * (1 - dx) + ...
+            r = v00 * gy * gx + v10 * fy * gx + v01 * gy * fx + v11 * fy * fx
+            outputs[0][...] = r
+            return
+        s = (v00.astype(np.int64) * gy * gx + v10.astype(np.int64) * fy * gx
+             + v01.astype(np.int64) * gy * fx + v11.astype(np.int64) * fy * fx)
+        rounded = np.where(s > 0, s + (1 << 19), s - (1 << 19))
+        q = np.where(rounded >= 0, rounded >> 20, -((-rounded) >> 20))   # C division
+        outputs[0][...] = q
+
+
+def _bilinear_float(in_size, out_size, align_corners, half_pixel):
+    f32 = np.float32
+    scale = f32(in_size - 1) / f32(out_size - 1) if align_corners and out_size > 1 \
+        else f32(in_size) / f32(out_size)
+    v = np.arange(out_size, dtype=np.float32)
+    pos = (v + f32(0.5)) * scale - f32(0.5) if half_pixel else v * scale
+    lo = np.maximum(np.floor(pos).astype(np.int64), 0)
+    hi = np.minimum(np.ceil(pos).astype(np.int64), in_size - 1)
+    frac = (pos - lo.astype(np.float32)).astype(np.float32)
+    return lo, hi, frac, (f32(1) - frac).astype(np.float32)
+
+
+def _bilinear_int(in_size, out_size, align_corners, half_pixel):
+    if align_corners and out_size > 1:
+        scale = ((1 << 10) * (in_size - 1) + (out_size - 1) // 2) // (out_size - 1)
+    else:
+        scale = ((1 << 10) * in_size + out_size // 2) // out_size
+    v = np.arange(out_size, dtype=np.int64)
+    pos = v * scale + scale // 2 - (1 << 9) if half_pixel else v * scale
+
+    def cdiv(a, d):   # C division truncates
+        return np.where(a >= 0, a // d, -((-a) // d))
+    lo = np.maximum(cdiv(pos, 1 << 10), 0)
+    hi = np.minimum(cdiv(pos + (1 << 10) - 1, 1 << 10), in_size - 1)
+    frac = pos - (1 << 10) * lo
+    return lo, hi, frac, (1 << 10) - frac
