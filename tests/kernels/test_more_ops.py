@@ -245,3 +245,31 @@ def test_l2_pool_and_reduce_all():
     b.mark_output(y)
     b.mark_output(r)
     check(b.build())
+
+
+@pytest.mark.parametrize("time_major", [False, True])
+def test_lstm_float(time_major):
+    rng = np.random.default_rng(4)
+    n_batch, n_time, n_in, n_cell = 2, 5, 3, 4
+    b = ModelBuilder()
+    shape = (n_time, n_batch, n_in) if time_major else (n_batch, n_time, n_in)
+    x = b.add_input("x", shape, np.float32)
+    ins = [x]
+    def weights(name, shape):
+        return b.add_constant(name, (rng.standard_normal(shape) * 0.5).astype(np.float32))
+    ins += [weights(f"wi{k}", (n_cell, n_in)) for k in range(4)]
+    ins += [weights(f"wr{k}", (n_cell, n_cell)) for k in range(4)]
+    ins += [-1, -1, -1]
+    for k in range(4):
+        ins.append(b.add_constant(f"b{k}", rng.standard_normal(n_cell).astype(np.float32) * 0.1))
+    ins += [-1, -1]
+    ins.append(b.add_variable("h", (n_batch, n_cell), np.float32))
+    ins.append(b.add_variable("c", (n_batch, n_cell), np.float32))
+    ins += [-1, -1, -1, -1]
+    out_shape = (n_time, n_batch, n_cell) if time_major else (n_batch, n_time, n_cell)
+    y = b.add_tensor("y", out_shape, np.float32)
+    b.add_operator("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], fused_activation_function="TANH",
+                   time_major=time_major)
+    b.mark_output(y)
+    # BLAS gate sums vs TFLM's sequential ones, and exp/tanh rounding: stated tolerance 1e-5
+    check(b.build(), n=4, atol=1e-5)
