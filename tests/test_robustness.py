@@ -79,3 +79,21 @@ def test_constant_tensor_cannot_be_set():
     it.allocate_tensors()
     with pytest.raises(tinyrt.InputError, match="constant"):
         it.set_tensor(c, np.zeros(2, np.float32))
+
+
+def test_subgraph_call_cycle_is_a_model_error():
+    """Subgraph 1 holds an IF whose branches are subgraph 1 itself."""
+    b = ModelBuilder()
+    sub = b.add_subgraph("loop")
+    c1 = sub.add_input("c", (1,), np.bool_)
+    v1 = sub.add_input("v", (2,), np.float32)
+    o1 = sub.add_tensor("o", (2,), np.float32)
+    sub.add_operator("IF", [c1, c1, v1], [o1], then_subgraph_index=1, else_subgraph_index=1)
+    sub.mark_output(o1)
+    c = b.add_input("c", (1,), np.bool_)
+    v = b.add_input("v", (2,), np.float32)
+    o = b.add_tensor("o", (2,), np.float32)
+    b.add_operator("IF", [c, c, v], [o], then_subgraph_index=1, else_subgraph_index=1)
+    b.mark_output(o)
+    with pytest.raises(tinyrt.ModelError, match="cycle"):
+        tinyrt.Interpreter(model_content=b.build()).allocate_tensors()

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, OpError, StateError, TinyrtError, UnsupportedOpError
+from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
+                     UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
@@ -262,9 +263,11 @@ class Interpreter:
                 self._guarded(k, "init", k.init, node.options, node.custom_options)
                 self._guarded(k, "prepare", k.prepare, ctx)
                 for sgi in ctx.subgraph_calls:
-                    if not 0 <= sgi < len(graphs) or sgi == g.index:
+                    if not 0 <= sgi < len(graphs):
                         k.fail(f"calls subgraph {sgi}; the model has {len(graphs)} subgraphs")
                 g.contexts.append(ctx)
+
+        self._check_call_cycles(graphs)
 
         # 3. lifetimes on one timeline through all subgraphs, then the plan
         plans = _Lifetimes(graphs).plans()
@@ -335,6 +338,27 @@ class Interpreter:
                                 for g in graphs for t in g.subgraph.tensors)
         self._allocated = True
         self.reset_all_variables()
+
+    @staticmethod
+    def _check_call_cycles(graphs):
+        """Subgraph calls (IF, WHILE, CALL_ONCE) must not lead back to the caller: a cycle would
+        recurse without end at invoke."""
+        calls = {g.index: {(sgi, k.node_index) for k, ctx in zip(g.kernels, g.contexts)
+                           for sgi in ctx.subgraph_calls} for g in graphs}
+        state = {}
+
+        def visit(i, path):
+            state[i] = "open"
+            for j, node in sorted(calls[i]):
+                if state.get(j) == "open":
+                    chain = " -> ".join(f"subgraph {a} (node {n})" for a, n in path + [(i, node)])
+                    raise ModelError(f"subgraph calls form a cycle: {chain} -> subgraph {j}")
+                if j not in state:
+                    visit(j, path + [(i, node)])
+            state[i] = "done"
+        for g in graphs:
+            if g.index not in state:
+                visit(g.index, [])
 
     def _guarded(self, kernel, stage, fn, *args):
         try:
