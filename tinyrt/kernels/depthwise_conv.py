@@ -9,6 +9,7 @@ from .. import quant
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .conv import bias_values, conv_requantization
+from .gemm import IntegerGemm
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -59,20 +60,30 @@ class DepthwiseConv2D(Kernel):
         self.offset = bias_values(self, b, out_c) - zx * w_int.sum(axis=0)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.output = QuantizedOutput(m, s, y, act, y.shape)
-        # Many taps or few input channels (micro_speech: 80 taps, 1 channel): a GEMM per input
-        # channel; otherwise a multiply-add per tap.
-        self.per_channel_gemm = kh * kw > 16 or in_c <= 4
-        self.einsum = not self.per_channel_gemm and out_c >= 16
-        # [C_in, taps, dm]: output channel c * dm + m reads input channel c
-        self.channel_taps = np.ascontiguousarray(
-            self.taps.reshape(kh * kw, in_c, dm).transpose(1, 0, 2))
+        # How the integer sums are formed (exact in any order), by what is fastest in numpy:
+        # few input channels -> one GEMM against a block-diagonal filter matrix (im2col);
+        # many channels, few taps -> einsum over the taps; many of both -> a GEMM per channel.
+        if in_c <= 16:
+            self.mode = "block_gemm"
+            block = np.zeros((kh * kw, in_c, out_c), np.int64)
+            c_of = np.arange(out_c) // dm
+            block[:, c_of, np.arange(out_c)] = w_int            # tap t, channel c -> c*dm+m
+            self.gemm = IntegerGemm(block.reshape(kh * kw * in_c, out_c).T,
+                                    1 << 15 if self.kind == "int16" else 256)
+            self.gemm.set_offset(self.offset)
+            rows = n * win.out_h * win.out_w
+            ctx.workspace(rows * kh * kw * in_c * 8, "window columns")
+            self.cols_shape = (rows, kh * kw * in_c)
+            self.work = self.gemm.buffers(rows)
+        elif kh * kw <= 16:
+            self.mode = "einsum"
+        else:
+            self.mode = "channel_gemm"
         # the padded workspace holds the input already converted for the products
         self.buf, self.interior = win.padded_buffer(n, in_c, self.acc_dtype, zx)
         self.acc_int = np.empty(y.shape, np.int64)
         self.acc_f = np.empty(y.shape, self.acc_dtype)
         self.tap_grid = self.taps.reshape(kh, kw, out_c)
-        self.term = np.empty(y.shape, self.acc_dtype)
-        self.tmp = np.empty(y.shape, np.int64)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -97,34 +108,22 @@ class DepthwiseConv2D(Kernel):
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
             return
-        if self.per_channel_gemm:
-            # Integer sums are exact in any order: per input channel, one small GEMM of its
-            # windows [pixels, taps] with its filters [taps, depth_multiplier].
+        if self.mode == "block_gemm":
+            cols = self.win.windows(x).reshape(self.cols_shape)
+            self.output.store(self.gemm.into(cols, self.work).reshape(out.shape), out)
+            return
+        if self.mode == "channel_gemm":
+            # per input channel, a GEMM of its windows [pixels, taps] with its filters
             win = self.win.windows(x)      # [N, OH, OW, kh, kw, C_in]
             n, oh, ow, kh, kw, c = win.shape
             cols = win.transpose(5, 0, 1, 2, 3, 4).reshape(c, n * oh * ow, kh * kw)
             acc = np.matmul(cols, self.channel_taps)       # [C_in, pixels, dm]
             acc = acc.transpose(1, 0, 2).reshape(n, oh, ow, c * self.dm)
-        elif self.einsum:
-            # Many channels: numpy's einsum contracts the taps fastest.
+        else:
             if self.dm > 1:
                 x = np.repeat(x, self.dm, axis=3)
             acc = np.einsum("nhwklc,klc->nhwc", self.win.windows(x), self.tap_grid,
                             out=self.acc_f)
-        else:
-            # Few taps over few channels: one vectorised multiply-add per tap.
-            if self.dm > 1:
-                x = np.repeat(x, self.dm, axis=3)
-            win = self.win.windows(x)
-            acc, term = self.acc_f, self.term
-            np.multiply(win[:, :, :, 0, 0, :], self.taps[0], out=acc)
-            t = 0
-            for ky in range(self.win.kh):
-                for kx in range(self.win.kw):
-                    if t:
-                        np.multiply(win[:, :, :, ky, kx, :], self.taps[t], out=term)
-                        acc += term
-                    t += 1
         acc_i = self.acc_int
         np.copyto(acc_i, acc, casting="unsafe")
         acc_i += self.offset
