@@ -1,0 +1,69 @@
+"""GELU, which TFLM's pip build lacks: float32 and int8 as TensorFlow Lite's reference kernel
+(the oracle here is LiteRT with its reference op resolver).
+
+int8 is a 256-entry table filled in prepare exactly as LiteRT fills it (dequantize in float32,
+transform, round, requantize); float32 evaluates the same transform vectorised.
+"""
+import math
+
+import numpy as np
+
+from .base import Kernel, register
+
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _erf(x):
+    """erf in float64, vectorised (Abramowitz & Stegun 7.1.26: |error| < 1.5e-7)."""
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                          + t * 1.061405429))))
+    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
+
+
+def gelu_float(x, approximate):
+    x = np.asarray(x, np.float32)
+    if approximate:
+        f = np.float32
+        inner = f(SQRT_2_OVER_PI) * (x + f(0.044715) * x * x * x)
+        t = np.tanh(inner.astype(np.float64)).astype(np.float32)
+        return f(0.5) * x * (f(1) + t)
+    e = _erf(x.astype(np.float64) * math.sqrt(0.5)).astype(np.float32)
+    return np.float32(0.5) * x * (np.float32(1) + e)
+
+
+@register("GELU")
+class Gelu(Kernel):
+    dtypes = ("float32", "int8")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
+            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
+        self.approximate = bool(self.options["approximate"])
+        self.float = x.dtype == np.float32
+        if self.float:
+            return
+        if x.quantization is None or y.quantization is None:
+            self.fail("int8 GELU needs quantization parameters")
+        sx, zx = np.float32(x.quantization.scale[0]), int(x.quantization.zero_point[0])
+        sy, zy = np.float32(y.quantization.scale[0]), int(y.quantization.zero_point[0])
+        values = np.arange(-128, 128)
+        deq = sx * (values - zx).astype(np.float32)
+        # the table in float64 precision per entry (exact math.erf), as the C++ double/float
+        # evaluation of 256 values; then TFLite's round-and-clamp
+        if self.approximate:
+            out = gelu_float(deq, True)
+        else:
+            out = np.array([np.float32(0.5) * d * (np.float32(1) + np.float32(math.erf(
+                float(d) * math.sqrt(0.5)))) for d in deq], np.float32)
+        rescaled = out * (np.float32(1) / sy)
+        q = np.sign(rescaled) * np.floor(np.abs(rescaled) + 0.5) + zy
+        self.lut = np.clip(q, -128, 127).astype(np.int8)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.float:
+            outputs[0][...] = gelu_float(x, self.approximate)
+            return
+        np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
