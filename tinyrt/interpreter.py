@@ -10,6 +10,7 @@ import numpy as np
 from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
                      UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
+from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .model import DEFAULT_MAX_BYTES, load_model
@@ -393,6 +394,8 @@ class Interpreter:
                 return
             for step in self._steps:
                 step[0](step[1], step[2])
+        except AbortInvoke:
+            return
         except TinyrtError:
             raise
         except Exception as e:
@@ -404,7 +407,11 @@ class Interpreter:
         prof = self.profiler
         for k, (fn, ins, outs) in zip(self.kernels, self._steps):
             h = prof.begin_event(k)
-            fn(ins, outs)
+            try:
+                fn(ins, outs)
+            except AbortInvoke:
+                prof.end_event(h)
+                return
             prof.end_event(h)
 
     def reset_all_variables(self):
@@ -412,6 +419,9 @@ class Interpreter:
         any, else zero (the zero point for int8, as TFLM)."""
         self._require_allocated("reset_all_variables()")
         self._resources.reset()
+        for g in self._graphs:
+            for k in g.kernels:
+                k.reset()
         for g, t in self._variables:
             a = g.arrays[t.index]
             if t.data is not None:

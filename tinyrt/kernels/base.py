@@ -57,6 +57,9 @@ class Kernel:
     def bind(self):
         """Called once after allocation, when ``scratch`` and ``persistent`` views exist."""
 
+    def reset(self):
+        """Forget state kept between invokes (TFLM's reset), with the variable tensors."""
+
     def eval(self, inputs, outputs):
         raise NotImplementedError
 

@@ -8,6 +8,11 @@ import numpy as np
 from .base import Kernel, register
 
 
+class AbortInvoke(Exception):
+    """Raised by a kernel to end the current invoke early, successfully (TFLM's kTfLiteAbort:
+    the remaining nodes do not run this time)."""
+
+
 def _copy(dst_arrays, src_arrays):
     for d, s in zip(dst_arrays, src_arrays):
         np.copyto(d, s.reshape(d.shape))
