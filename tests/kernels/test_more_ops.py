@@ -273,3 +273,18 @@ def test_lstm_float(time_major):
     b.mark_output(y)
     # BLAS gate sums vs TFLM's sequential ones, and exp/tanh rounding: stated tolerance 1e-5
     check(b.build(), n=4, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS",
+                                "LESS_EQUAL"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int8, np.int32])
+def test_comparisons(op, dtype):
+    b = ModelBuilder()
+    qa = {"scale": 0.05, "zero_point": 3} if dtype == np.int8 else {}
+    qb = {"scale": 0.07, "zero_point": -2} if dtype == np.int8 else {}
+    x = b.add_input("a", (2, 1, 5), dtype, **qa)
+    z = b.add_input("b", (3, 1), dtype, **qb)
+    y = b.add_tensor("y", (2, 3, 5), np.bool_)
+    b.add_operator(op, [x, z], [y])
+    b.mark_output(y)
+    check(b.build())

@@ -1,15 +1,17 @@
-"""EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL on unquantized types (float32,
-int32, int64, bool for (NOT_)EQUAL), with broadcasting; the output is bool."""
+"""EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL with broadcasting; the output is
+bool. float32, int32, int64 (and bool for the equalities) compare values; int8 compares the
+real values through TFLM's rescaling (offset, shift left by 8, multiply by each scale)."""
 import numpy as np
 
+from .. import quant
 from .base import Kernel, register
 from .common import check_broadcast
 
 
 class _Compare(Kernel):
-    dtypes = ("float32", "int32", "int64")
+    dtypes = ("float32", "int8", "int32", "int64")
     fn = None
-    allowed = (np.float32, np.int32, np.int64)
+    allowed = (np.float32, np.int8, np.int32, np.int64)
 
     def prepare(self, ctx):
         a, b = ctx.inputs[0], ctx.inputs[1]
@@ -20,9 +22,22 @@ class _Compare(Kernel):
         if a.dtype not in self.allowed:
             self.fail(f"type {a.dtype} is not supported")
         check_broadcast(self, a, b, y)
+        self.rescale = None
+        if a.dtype == np.int8:
+            if a.quantization is None or b.quantization is None:
+                self.fail("int8 comparison needs quantization parameters")
+            self.rescale = [(int(t.quantization.zero_point[0]),
+                             quant.Requantizer(*quant.quantize_multiplier(
+                                 float(t.quantization.scale[0]))))
+                            for t in (a, b)]
 
     def eval(self, inputs, outputs):
-        type(self).fn(inputs[0], inputs[1], out=outputs[0])
+        a, b = inputs[0], inputs[1]
+        if self.rescale is not None:
+            (za, qa), (zb, qb) = self.rescale
+            a = qa((a.astype(np.int64) - za) << 8)
+            b = qb((b.astype(np.int64) - zb) << 8)
+        type(self).fn(a, b, out=outputs[0])
 
 
 def _make(name, fn, allowed=None):
@@ -33,8 +48,8 @@ def _make(name, fn, allowed=None):
     register(name)(type(name.title().replace("_", ""), (_Compare,), attrs))
 
 
-_make("EQUAL", np.equal, (np.float32, np.int32, np.int64, np.bool_))
-_make("NOT_EQUAL", np.not_equal, (np.float32, np.int32, np.int64, np.bool_))
+_make("EQUAL", np.equal, (np.float32, np.int8, np.int32, np.int64, np.bool_))
+_make("NOT_EQUAL", np.not_equal, (np.float32, np.int8, np.int32, np.int64, np.bool_))
 _make("GREATER", np.greater)
 _make("GREATER_EQUAL", np.greater_equal)
 _make("LESS", np.less)
