@@ -288,3 +288,11 @@ def test_comparisons(op, dtype):
     b.add_operator(op, [x, z], [y])
     b.mark_output(y)
     check(b.build())
+
+
+@pytest.mark.parametrize("dtype,qin,qout", [
+    (np.int8, (0.05, 3), (0.05, -2)), (np.int8, (0.05, 3), (0.08, -100)),
+    (np.int16, (0.002, 0), (0.003, 0))])
+def test_abs_quantized(dtype, qin, qout):
+    check(unary("ABS", (3, 20), dtype, {"scale": qin[0], "zero_point": qin[1]},
+                {"scale": qout[0], "zero_point": qout[1]}))

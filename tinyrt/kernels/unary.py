@@ -3,7 +3,9 @@ LOG. Transcendentals are evaluated in float64 and rounded once to float32, which
 correctly rounded result that C's float functions return in all but rare cases."""
 import numpy as np
 
+from .. import quant
 from .base import Kernel, register
+from .common import clip
 
 
 def _f64(fn):
@@ -15,7 +17,7 @@ def _rsqrt(x):
 
 
 _FUNCTIONS = {
-    "ABS": np.abs, "NEG": np.negative, "CEIL": np.ceil, "FLOOR": np.floor,
+    "NEG": np.negative, "CEIL": np.ceil, "FLOOR": np.floor,
     "ROUND": np.round,            # TFLM rounds halves to even, as numpy does
     "SQRT": np.sqrt, "RSQRT": _rsqrt, "SQUARE": np.square,
     "SIN": _f64(np.sin), "COS": _f64(np.cos), "EXP": _f64(np.exp), "LOG": _f64(np.log),
@@ -39,3 +41,38 @@ class _Unary(Kernel):
 
 for _name, _fn in _FUNCTIONS.items():
     register(_name)(type(_name.title(), (_Unary,), {"fn": staticmethod(_fn)}))
+
+
+@register("ABS")
+class Abs(Kernel):
+    """float32, and int8 / int16 with requantization when the output scale differs (TFLM)."""
+    dtypes = ("float32", "int8", "int16")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8, np.int16) or \
+                x.shape != y.shape:
+            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
+        self.float = x.dtype == np.float32
+        if self.float:
+            return
+        if x.quantization is None or y.quantization is None:
+            self.fail("quantized ABS needs quantization parameters")
+        self.zx = int(x.quantization.zero_point[0])
+        zy = int(y.quantization.zero_point[0])
+        if x.dtype == np.int16 and (self.zx or zy):
+            self.fail("int16 ABS needs zero points of 0")
+        sx, sy = np.float32(x.quantization.scale[0]), np.float32(y.quantization.scale[0])
+        self.zy = zy
+        self.requant = None if sx == sy else \
+            quant.Requantizer(*quant.quantize_multiplier(float(sx / sy)), offset=zy)
+        self.range = quant.dtype_range(y.dtype)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.float:
+            np.abs(x, out=outputs[0])
+            return
+        v = np.abs(x.astype(np.int64) - self.zx)
+        r = v + self.zy if self.requant is None else self.requant(v)
+        clip(r, *self.range, out=outputs[0], casting="unsafe")
