@@ -331,3 +331,16 @@ def tanh_fixed(a, integer_bits):
     # exp(2n): the same raw value read with one more integer bit
     t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1))
     return np.where(a == 0, 0, np.where(negative, -t, t))
+
+
+
+def int8_lookup_table(transform, in_scale, in_zero_point, out_scale, out_zero_point):
+    """TFLite's LUTPopulate for int8: for every input value, dequantize in float32, apply
+    ``transform`` (float32 array -> float32 array), multiply by 1/out_scale, round half away
+    from zero, add the zero point and clamp. Returns the 256 outputs indexed by value + 128."""
+    f32 = np.float32
+    values = np.arange(-128, 128)
+    dequantized = f32(in_scale) * (values - in_zero_point).astype(f32)
+    transformed = np.asarray(transform(dequantized), f32)
+    rescaled = round_half_away_array(transformed * (f32(1) / f32(out_scale)))
+    return np.clip(rescaled + out_zero_point, -128, 127).astype(np.int8)

@@ -296,3 +296,8 @@ def test_comparisons(op, dtype):
 def test_abs_quantized(dtype, qin, qout):
     check(unary("ABS", (3, 20), dtype, {"scale": qin[0], "zero_point": qin[1]},
                 {"scale": qout[0], "zero_point": qout[1]}))
+
+
+def test_elu_int8():
+    check(unary("ELU", (4, 64), np.int8, {"scale": 0.06, "zero_point": 20},
+                {"scale": 0.05, "zero_point": -5}))

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .. import quant
 from .base import Kernel, register
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -46,20 +47,17 @@ class Gelu(Kernel):
             return
         if x.quantization is None or y.quantization is None:
             self.fail("int8 GELU needs quantization parameters")
-        sx, zx = np.float32(x.quantization.scale[0]), int(x.quantization.zero_point[0])
-        sy, zy = np.float32(y.quantization.scale[0]), int(y.quantization.zero_point[0])
-        values = np.arange(-128, 128)
-        deq = sx * (values - zx).astype(np.float32)
-        # the table in float64 precision per entry (exact math.erf), as the C++ double/float
-        # evaluation of 256 values; then TFLite's round-and-clamp
         if self.approximate:
-            out = gelu_float(deq, True)
+            def transform(d):
+                return gelu_float(d, True)
         else:
-            out = np.array([np.float32(0.5) * d * (np.float32(1) + np.float32(math.erf(
-                float(d) * math.sqrt(0.5)))) for d in deq], np.float32)
-        rescaled = out * (np.float32(1) / sy)
-        q = np.sign(rescaled) * np.floor(np.abs(rescaled) + 0.5) + zy
-        self.lut = np.clip(q, -128, 127).astype(np.int8)
+            def transform(d):  # exact erf per entry: 256 values, once
+                return np.array([np.float32(0.5) * v * (np.float32(1) + np.float32(
+                    math.erf(float(v) * math.sqrt(0.5)))) for v in d], np.float32)
+        self.lut = quant.int8_lookup_table(transform, x.quantization.scale[0],
+                                           int(x.quantization.zero_point[0]),
+                                           y.quantization.scale[0],
+                                           int(y.quantization.zero_point[0]))
 
     def eval(self, inputs, outputs):
         x = inputs[0]
