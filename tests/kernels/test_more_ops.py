@@ -301,3 +301,10 @@ def test_abs_quantized(dtype, qin, qout):
 def test_elu_int8():
     check(unary("ELU", (4, 64), np.int8, {"scale": 0.06, "zero_point": 20},
                 {"scale": 0.05, "zero_point": -5}))
+
+
+@pytest.mark.parametrize("qin,qout", [((0.05, 3), (0.03, -10)), ((0.1, -20), (0.08, -60)),
+                                      ((0.02, 0), (0.02, 0))])
+def test_hard_swish_int8(qin, qout):
+    check(unary("HARD_SWISH", (4, 64), np.int8, {"scale": qin[0], "zero_point": qin[1]},
+                {"scale": qout[0], "zero_point": qout[1]}))

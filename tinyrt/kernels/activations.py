@@ -99,18 +99,94 @@ class Tanh(_Sigmoidal):
 
 @register("HARD_SWISH")
 class HardSwish(Kernel):
-    dtypes = ("float32",)
+    """float32, and int8 through TFLM's 16-bit fixed-point algorithm (tabulated over the 256
+    input values in prepare)."""
+    dtypes = ("float32", "int8")
 
     def prepare(self, ctx):
         x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != np.float32 or y.dtype != np.float32 or x.shape != y.shape:
-            self.fail("only float32 with equal shapes is supported")
+        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
+            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
+        self.lut = None
+        if x.dtype == np.int8:
+            if x.quantization is None or y.quantization is None:
+                self.fail("int8 HARD_SWISH needs quantization parameters")
+            self.lut = _hard_swish_table(x.quantization, y.quantization)
+            if self.lut is None:
+                self.fail("output scale too small for TFLM's HARD_SWISH (output exponent > 0)")
 
     def eval(self, inputs, outputs):
         x = inputs[0]
+        if self.lut is not None:
+            np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
+            return
         # TFLM: in * min(6, max(0, in + 3)) / 6, in that order
         outputs[0][...] = x * np.minimum(np.float32(6), np.maximum(np.float32(0),
                                                                    x + np.float32(3))) / np.float32(6)
+
+
+def _i16(v):
+    return (int(v) + (1 << 15)) % (1 << 16) - (1 << 15)
+
+
+def _srdhm16(a, b):
+    if a == b == -(1 << 15):
+        return (1 << 15) - 1
+    ab = a * b
+    nudge = (1 << 14) if ab >= 0 else 1 - (1 << 14)
+    v = ab + nudge
+    return _i16(abs(v) // (1 << 15) * (1 if v >= 0 else -1))
+
+
+def _sdhm16(a, b):  # SaturatingDoublingHighMul: no rounding, C division
+    if a == b == -(1 << 15):
+        return (1 << 15) - 1
+    ab = a * b
+    return _i16(abs(ab) // (1 << 15) * (1 if ab >= 0 else -1))
+
+
+def _sat_left16(v, amount):
+    return max(min(v * (1 << amount), (1 << 15) - 1), -(1 << 15))
+
+
+def _rdbpot(x, e):
+    return int(quant.rounding_divide_by_pot(np.int64(x), e))
+
+
+def _to_int16_multiplier(m32):
+    """TFLM DownScaleInt32ToInt16Multiplier."""
+    if m32 >= (1 << 31) - 1 - (1 << 15):
+        return (1 << 15) - 1
+    return (m32 + (1 << 15)) >> 16
+
+
+def _hard_swish_table(qin, qout):
+    f32 = np.float32
+    in_scale, out_scale = f32(qin.scale[0]), f32(qout.scale[0])
+    zx, zy = int(qin.zero_point[0]), int(qout.zero_point[0])
+    hires = f32(1.0 / 128.0) * in_scale
+    out_m32, out_exp = quant.quantize_multiplier(float(hires / out_scale))
+    rel_m32, rel_exp = quant.quantize_multiplier(float(hires / f32(3.0 / 32768.0)))
+    if out_exp > 0:
+        return None
+    out_m, rel_m = _to_int16_multiplier(out_m32), _to_int16_multiplier(rel_m32)
+    table = []
+    for q in range(-128, 128):
+        v = _i16(q - zx)
+        hires_v = _i16(v * (1 << 7))
+        pre_out = _srdhm16(hires_v, out_m)
+        r = hires_v
+        if rel_exp > 0:
+            r = _sat_left16(r, rel_exp - 1)
+        r = _srdhm16(r, rel_m)
+        if rel_exp > 0:
+            r = _sat_left16(r, 1)
+        if rel_exp < 0:
+            r = _rdbpot(r, -rel_exp)
+        r = _i16((r + (1 << 15)) >> 1)
+        out = _i16(_rdbpot(_sdhm16(r, pre_out), -out_exp) + zy)
+        table.append(min(max(out, -128), 127))
+    return np.array(table, np.int8)
 
 
 @register("PRELU")
