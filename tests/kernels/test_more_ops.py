@@ -308,3 +308,14 @@ def test_elu_int8():
 def test_hard_swish_int8(qin, qout):
     check(unary("HARD_SWISH", (4, 64), np.int8, {"scale": qin[0], "zero_point": qin[1]},
                 {"scale": qout[0], "zero_point": qout[1]}))
+
+
+def test_prelu_int8():
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 3, 5), np.int8, scale=0.05, zero_point=4)
+    a = b.add_constant("alpha", np.random.default_rng(0).integers(-128, 128, 5).astype(np.int8),
+                       scale=0.01, zero_point=-3)
+    y = b.add_tensor("y", (2, 3, 5), np.int8, scale=0.04, zero_point=-7)
+    b.add_operator("PRELU", [x, a], [y])
+    b.mark_output(y)
+    check(b.build())

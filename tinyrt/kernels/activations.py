@@ -191,19 +191,40 @@ def _hard_swish_table(qin, qout):
 
 @register("PRELU")
 class Prelu(Kernel):
-    dtypes = ("float32",)
+    """float32; int8 and int16 (with int8 alpha) requantized as TFLM's reference."""
+    dtypes = ("float32", "int8", "int16")
 
     def prepare(self, ctx):
         x, alpha = ctx.inputs[0], ctx.inputs[1]
         y = ctx.outputs[0]
-        if not x.dtype == alpha.dtype == y.dtype == np.float32:
-            self.fail("only float32 is supported")
         try:
             if np.broadcast_shapes(x.shape, alpha.shape) != tuple(y.shape):
                 self.fail("input and alpha do not broadcast to the output")
         except ValueError:
             self.fail("input and alpha do not broadcast")
+        self.float = x.dtype == np.float32
+        if self.float:
+            if not alpha.dtype == y.dtype == np.float32:
+                self.fail("float32 input needs float32 alpha and output")
+            return
+        if x.dtype not in (np.int8, np.int16) or y.dtype != x.dtype or alpha.dtype != np.int8:
+            self.fail(f"unsupported types: input {x.dtype}, alpha {alpha.dtype}, output {y.dtype}")
+        if any(t.quantization is None for t in (x, alpha, y)):
+            self.fail("quantized PRELU needs quantization parameters")
+        sx, sa, sy = (float(t.quantization.scale[0]) for t in (x, alpha, y))
+        self.zx = int(x.quantization.zero_point[0])
+        self.za = int(alpha.quantization.zero_point[0])
+        zy = int(y.quantization.zero_point[0])
+        self.q1 = quant.Requantizer(*quant.quantize_multiplier(sx / sy), offset=zy)
+        self.q2 = quant.Requantizer(*quant.quantize_multiplier(sx * sa / sy), offset=zy)
+        self.range = quant.dtype_range(y.dtype)
 
     def eval(self, inputs, outputs):
         x, alpha = inputs[0], inputs[1]
-        outputs[0][...] = np.where(x >= 0, x, x * alpha)
+        if self.float:
+            outputs[0][...] = np.where(x >= 0, x, x * alpha)
+            return
+        v = x.astype(np.int64) - self.zx
+        neg = self.q2(v * (alpha.astype(np.int64) - self.za))
+        r = np.where(v >= 0, self.q1(v), neg)
+        clip(r, *self.range, out=outputs[0], casting="unsafe")
