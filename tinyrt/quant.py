@@ -344,3 +344,44 @@ def int8_lookup_table(transform, in_scale, in_zero_point, out_scale, out_zero_po
     transformed = np.asarray(transform(dequantized), f32)
     rescaled = round_half_away_array(transformed * (f32(1) / f32(out_scale)))
     return np.clip(rescaled + out_zero_point, -128, 127).astype(np.int8)
+
+
+
+def int16_lookup_table(transform, in_scale, in_zero_point, out_scale, out_zero_point):
+    """TFLite's LUTPopulateInt16<float>: 513 samples of ``transform`` (float32 -> float32) over
+    the input range, each corrected by half its midpoint interpolation error, all in float32
+    as the C code computes them. Read with ``int16_lookup``."""
+    f32 = np.float32
+    in_scale, out_scale = f32(in_scale), f32(out_scale)
+    input_min = in_scale * f32(-32768 - in_zero_point)
+    input_max = in_scale * f32(32767 - in_zero_point)
+    output_min = out_scale * f32(-32768 - out_zero_point)
+    output_max = out_scale * f32(32767 - out_zero_point)
+    steps = 512
+    step = (input_max - input_min) / f32(steps)
+    half_step = step / f32(2)
+    inv = f32(65536) / (output_max - output_min)
+    i = np.arange(steps, dtype=np.float32)
+    at = input_min + i * step
+    val = np.asarray(transform(at), f32)
+    mid = np.asarray(transform(at + half_step), f32)
+    nxt = np.asarray(transform(input_min + (i + f32(1)) * step), f32)
+    rnd = round_half_away_array
+    sample = rnd(val * inv).astype(f32)
+    interp = rnd((nxt * inv + rnd(val * inv).astype(f32)) / f32(2)).astype(f32)
+    bias = rnd((interp - rnd(mid * inv).astype(f32)) / f32(2)).astype(f32)
+    table = np.empty(steps + 1, np.int16)
+    table[:steps] = np.clip(sample - bias, -32768, 32767)
+    last = rnd(np.asarray(transform(np.array([input_max], f32)), f32) * inv)
+    table[steps] = np.clip(last, -32768, 32767)[0]
+    return table
+
+
+def int16_lookup(values, table):
+    """TFLite's LUTLookup: linear interpolation in a 513-entry int16 table."""
+    v = np.asarray(values, np.int64)
+    index = 256 + (v >> 7)
+    offset = v & 0x7F
+    base = table[index].astype(np.int64)
+    slope = table[index + 1].astype(np.int64) - base
+    return ((base + ((slope * offset + 64) >> 7)) + (1 << 15)) % (1 << 16) - (1 << 15)

@@ -319,3 +319,9 @@ def test_prelu_int8():
     b.add_operator("PRELU", [x, a], [y])
     b.mark_output(y)
     check(b.build())
+
+
+@pytest.mark.parametrize("scale", [0.0005, 0.002, 0.01])
+def test_softmax_int16(scale):
+    check(unary("SOFTMAX", (3, 17), np.int16, {"scale": scale, "zero_point": 0},
+                {"scale": 1 / 32768, "zero_point": 0}, beta=1.0))

@@ -1,5 +1,5 @@
-"""SOFTMAX: float32, and int8 -> int8 / int16 with gemmlowp's fixed-point exp as TFLM's
-reference.
+"""SOFTMAX: float32, int8 -> int8 / int16 with gemmlowp's fixed-point exp, and int16 -> int16
+with TFLite's interpolated lookup tables, as TFLM's reference.
 
 An int8 input row has at most 256 distinct differences from its maximum, so the fixed-point
 exp of every possible difference is tabulated in prepare; eval gathers from the table and does
@@ -20,7 +20,7 @@ ACCUMULATION_INTEGER_BITS = 12
 
 @register("SOFTMAX")
 class Softmax(Kernel):
-    dtypes = ("float32", "int8")
+    dtypes = ("float32", "int8", "int16")
 
     def prepare(self, ctx):
         x, y = ctx.inputs[0], ctx.outputs[0]
@@ -53,6 +53,22 @@ class Softmax(Kernel):
                 self.fail(f"int8 input needs an int8 or int16 output, got {y.dtype}")
             self.kind = "int8"
             self._prepare_int8(beta, in_scale, y.dtype)
+        elif x.dtype == np.int16:
+            if y.dtype != np.int16:
+                self.fail(f"int16 input needs an int16 output, got {y.dtype}")
+            if int(x.quantization.zero_point[0]) != 0 or out_zp != 0:
+                self.fail("int16 SOFTMAX needs zero points of 0")
+            if abs(out_scale - 1 / 32768) > 0.001 / 32768:
+                self.fail("int16 output must have scale 1/32768")
+            self.kind = "int16"
+            rng = 65535
+            self.exp_lut = quant.int16_lookup_table(expf, np.float32(10.0) / np.float32(rng),
+                                                    32767, np.float32(2.0) / np.float32(rng), 0)
+            self.inv_lut = quant.int16_lookup_table(
+                lambda v: np.float32(1) / (np.float32(1) + v), np.float32(1.0) / np.float32(rng),
+                -32768, np.float32(2.0) / np.float32(rng), 0)
+            self.requant = quant.Requantizer(*quant.quantize_multiplier(
+                float(np.float32(in_scale)) * beta / (10.0 / 65535.0)))
         else:
             self.fail(f"unsupported input type {x.dtype}")
 
@@ -101,6 +117,21 @@ class Softmax(Kernel):
         clip(r, self.out_min, self.out_max, out=r)
         out.reshape(-1, self.depth)[...] = r
 
+    # -- int16 --------------------------------------------------------------------------------
+    def _eval_int16(self, x, out):
+        rows = x.reshape(-1, self.depth).astype(np.int64)
+        diff = rows - rows.max(axis=1, keepdims=True)
+        scaled = np.clip(self.requant(diff) + 32767, -32768, 32767)
+        exps = quant.int16_lookup(scaled, self.exp_lut)                # Q0.15
+        sums = exps.sum(axis=1, keepdims=True)
+        headroom = quant.count_leading_zeros32(sums)
+        shifted = ((sums << (headroom - 1)) + (1 << 13)) >> 14
+        sym = np.clip(shifted - ((1 << 15) + (1 << 16)), -32768, 32767)
+        recip = quant.int16_lookup(sym, self.inv_lut)
+        right = 31 - headroom
+        r = (exps * recip + (np.int64(1) << (right - 1))) >> right
+        clip(r, 0, 32767, out=out.reshape(-1, self.depth), casting="unsafe")
+
     # -- float --------------------------------------------------------------------------------
     def _eval_float(self, x, out):
         rows = x.reshape(-1, self.depth)
@@ -113,6 +144,8 @@ class Softmax(Kernel):
         kind = self.kind
         if kind == "int8":
             self._eval_int8(inputs[0], outputs[0])
+        elif kind == "int16":
+            self._eval_int16(inputs[0], outputs[0])
         else:
             self._eval_float(inputs[0], outputs[0])
 
