@@ -325,3 +325,12 @@ def test_prelu_int8():
 def test_softmax_int16(scale):
     check(unary("SOFTMAX", (3, 17), np.int16, {"scale": scale, "zero_point": 0},
                 {"scale": 1 / 32768, "zero_point": 0}, beta=1.0))
+
+
+@pytest.mark.parametrize("dtype,qa,qb,qy", [
+    (np.int8, (0.05, 3), (0.08, -4), (0.2, -100)), (np.int8, (0.1, 0), (0.1, 0), (0.5, -128)),
+    (np.int16, (0.001, 0), (0.002, 0), (0.01, 0))])
+def test_squared_difference_quantized(dtype, qa, qb, qy):
+    check(binary("SQUARED_DIFFERENCE", (2, 1, 5), (3, 1), (2, 3, 5), dtype,
+                 {"scale": qa[0], "zero_point": qa[1]}, {"scale": qb[0], "zero_point": qb[1]},
+                 {"scale": qy[0], "zero_point": qy[1]}))

@@ -87,16 +87,42 @@ class FloorMod(_FloorOp):
 
 @register("SQUARED_DIFFERENCE")
 class SquaredDifference(Kernel):
-    dtypes = ("float32", "int32")
+    """float32, int32, and int8 / int16 through TFLM's rescaling (inputs to a common scale with a
+    left shift of 7 (int8) or 0 (int16), difference squared, requantized)."""
+    dtypes = ("float32", "int8", "int16", "int32")
 
     def prepare(self, ctx):
         a, b = ctx.inputs[0], ctx.inputs[1]
-        same_types(self, [a, b, ctx.outputs[0]], (np.float32, np.int32))
-        check_broadcast(self, a, b, ctx.outputs[0])
+        y = ctx.outputs[0]
+        dt = same_types(self, [a, b, y], (np.float32, np.int8, np.int16, np.int32))
+        check_broadcast(self, a, b, y)
+        self.quantized = dt in (np.int8, np.int16)
+        if not self.quantized:
+            return
+        if any(t.quantization is None for t in (a, b, y)):
+            self.fail("quantized inputs and output need quantization parameters")
+        sa, sb, so = (t.quantization.scale[0] for t in (a, b, y))
+        self.left = 7 if dt == np.int8 else 0
+        twice = 2.0 * float(max(sa, sb))
+        self.qa = quant.Requantizer(*quant.quantize_multiplier(float(sa) / twice))
+        self.qb = quant.Requantizer(*quant.quantize_multiplier(float(sb) / twice))
+        # the C code multiplies 1 << 2*left by the float scale in float
+        den = float(np.float32(1 << (2 * self.left)) * np.float32(so))
+        self.qo = quant.Requantizer(*quant.quantize_multiplier(twice * twice / den),
+                                    offset=int(y.quantization.zero_point[0]))
+        self.za = int(a.quantization.zero_point[0])
+        self.zb = int(b.quantization.zero_point[0])
+        self.range = quant.dtype_range(dt)
 
     def eval(self, inputs, outputs):
-        d = np.subtract(inputs[0], inputs[1])
-        np.multiply(d, d, out=outputs[0])
+        if not self.quantized:
+            d = np.subtract(inputs[0], inputs[1])
+            np.multiply(d, d, out=outputs[0])
+            return
+        sa = self.qa((inputs[0].astype(np.int64) - self.za) << self.left)
+        sb = self.qb((inputs[1].astype(np.int64) - self.zb) << self.left)
+        d = sa - sb
+        clip(self.qo(d * d), *self.range, out=outputs[0], casting="unsafe")
 
 
 @register("ADD_N")
