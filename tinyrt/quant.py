@@ -70,11 +70,12 @@ class Requantizer:
     (h + 2^(e-1) - [h < 0]) >> e for e > 0 and h itself for e = 0.
     """
 
-    def __init__(self, multiplier, shift, offset=0, shape=None):
+    def __init__(self, multiplier, shift, offset=0, shape=None, x_bound=None):
         """``offset`` (e.g. the output zero point) is added to the result for free: adding a
         multiple of 2^e before a flooring shift by e adds it after. ``shape``: the shape of the
         arrays it will be applied to, when known (lets per-channel parameters be laid out
-        full size)."""
+        full size). ``x_bound``: the largest |x| it will see, when known: left shifts that
+        cannot wrap in int32 then skip the wrap emulation."""
         self.multiplier = np.asarray(multiplier, np.int64)
         shift = np.asarray(shift, np.int64)
         self.shift = shift
@@ -82,6 +83,9 @@ class Requantizer:
         self.left = np.maximum(shift, 0)
         self.right = np.maximum(-shift, 0)
         self.any_left = bool(np.any(self.left))
+        self.left_safe = x_bound is not None and \
+            int(x_bound) << int(np.max(self.left, initial=0)) < (1 << 31)
+        self.no_right = not np.any(self.right)
         self.negative_adjust = (self.right > 0).astype(np.int64)
         # 2^(e-1) rounding term plus the offset scaled up by 2^e
         self.bias = ((np.int64(1) << self.right) >> 1) + (self.offset << self.right)
@@ -109,15 +113,20 @@ class Requantizer:
     def apply_inplace(self, x, tmp):
         """The same on an int64 work array that may be overwritten; ``tmp`` is a scratch array
         of its shape. Kernels keep both from prepare, so invoke allocates nothing large."""
-        if SINGLE_ROUNDING or self.any_left:
+        if SINGLE_ROUNDING or (self.any_left and not self.left_safe):
             x[...] = self(x)
             return x
+        if self.any_left:
+            np.left_shift(x, self.left, out=x)
         np.multiply(x, self.multiplier, out=x)
         return self._finish(x, tmp)
 
     def _finish(self, h, tmp):
         h += 1 << 30
         h >>= 31
+        if self.no_right:           # nothing to round away: only the offset remains
+            h += self.offset
+            return h
         np.right_shift(h, 63, out=tmp)        # -1 where h < 0: rounds halves away from zero
         if self.uniform:
             h += tmp

@@ -137,7 +137,7 @@ class QuantizedOutput:
     convolutions): requantize the int64 accumulators (TFLM's int32 path for 8-bit outputs, its
     int64 path for 16x8), add the output zero point, clamp to the fused activation, store."""
 
-    def __init__(self, multiplier, shift, output, act, shape):
+    def __init__(self, multiplier, shift, output, act, shape, acc_bound=None):
         from ..quant import Requantizer
         self.wide = output.dtype == np.int16
         zy = zero_point_of(output)
@@ -146,7 +146,7 @@ class QuantizedOutput:
         else:
             if len(multiplier) == 1:
                 multiplier, shift = multiplier[0], shift[0]
-            self.requant = Requantizer(multiplier, shift, zy, shape=shape)
+            self.requant = Requantizer(multiplier, shift, zy, shape=shape, x_bound=acc_bound)
             self.tmp = np.empty(shape, np.int64)
         self.lo, self.hi = clamp_range(act, output)
 

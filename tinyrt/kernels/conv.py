@@ -78,9 +78,9 @@ class Conv2D(Kernel):
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
         self.offset = bias_values(self, b, out_c) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
-        self.output = QuantizedOutput(m, s, y, act, self.out2d)
-        self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.gemm.set_offset(self.offset)
+        self.output = QuantizedOutput(m, s, y, act, self.out2d, self.gemm.acc_bound)
+        self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.work = self.gemm.buffers(self.shape2d[0])
 
     def eval(self, inputs, outputs):

@@ -53,8 +53,8 @@ class FullyConnected(Kernel):
         out_scale = np.float64(y.quantization.scale[0])
         w_scale = w.quantization.scale.astype(np.float64)
         m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
-        self.output = QuantizedOutput(m, s, y, act, (self.batch, units))
         self.gemm.set_offset(self.offset)
+        self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound)
         self.work = self.gemm.buffers(self.batch)
 
     def eval(self, inputs, outputs):

@@ -31,6 +31,7 @@ class IntegerGemm:
         chunk = max(1, (1 << 53) // max(w_bound * int(x_bound), 1))
         self.chunks = [(k, min(k + chunk, self.depth)) for k in range(0, self.depth, chunk)]
         self.wt = np.ascontiguousarray(w.T.astype(self.dtype))   # [K, O]
+        self.product_bound = worst        # largest |sum_k x w| the GEMM can produce
         self.set_offset(np.zeros(self.out_features, np.int64))
 
     def buffers(self, rows):
@@ -46,6 +47,7 @@ class IntegerGemm:
         while that stays exact."""
         offset = np.asarray(offset, np.int64)
         self.offset = offset
+        self.acc_bound = self.product_bound + int(np.abs(offset).max(initial=0))
         self.offset_f64 = offset.astype(np.float64) \
             if len(self.chunks) == 1 and np.abs(offset).max(initial=0) < (1 << 52) else None
 
