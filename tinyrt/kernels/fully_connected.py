@@ -1,4 +1,6 @@
-"""FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights) and int16 x int8."""
+"""FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights), int16 x int8, and hybrid
+(float32 activations with int8 weights, as TensorFlow Lite's reference kernel: each input row is
+quantized symmetrically on the fly, multiplied exactly, and scaled back)."""
 import numpy as np
 
 from .. import quant
@@ -9,7 +11,7 @@ from .gemm import IntegerGemm, ordered_dot
 
 @register("FULLY_CONNECTED")
 class FullyConnected(Kernel):
-    dtypes = ("float32", "int8", "int16")
+    dtypes = ("float32", "int8", "int16", "hybrid")
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -28,6 +30,9 @@ class FullyConnected(Kernel):
             self.fail(f"output shape {list(y.shape)} does not hold {self.batch}x{units} values")
         self.depth, self.units = depth, units
         act = activation(self.options)
+        if x.dtype == np.float32 and w.dtype == np.int8 and y.dtype == np.float32:
+            self._prepare_hybrid(w, b, act)
+            return
         if x.dtype == np.float32:
             if w.dtype != np.float32 or y.dtype != np.float32:
                 self.fail(f"float32 input needs float32 weights and output, got {w.dtype}, {y.dtype}")
@@ -57,9 +62,34 @@ class FullyConnected(Kernel):
         self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound)
         self.work = self.gemm.buffers(self.batch)
 
+    def _prepare_hybrid(self, w, b, act):
+        if w.quantization is None or len(w.quantization.scale) != 1 or \
+                int(w.quantization.zero_point[0]) != 0:
+            self.fail("hybrid FULLY_CONNECTED needs symmetric per-tensor weight quantization")
+        if self.options.get("asymmetric_quantize_inputs"):
+            self.fail("asymmetric input quantization is not supported")
+        self.kind = "hybrid"
+        self.gemm = IntegerGemm(w.data.astype(np.int64), 128)
+        self.w_scale = np.float32(w.quantization.scale[0])
+        self.bias = np.zeros(self.units, np.float32) if b is None else \
+            np.asarray(b.data, np.float32).reshape(self.units)
+        self.lo, self.hi = quant.activation_range_float(act)
+
+    def _eval_hybrid(self, x, out):
+        f32 = np.float32
+        span = np.abs(x).max(axis=1, keepdims=True).astype(f32)
+        span = np.where(span == 0, f32(1), span)   # an all-zero row quantizes to zeros
+        q = np.clip(quant.round_half_away_array(x * (f32(127) / span)), -127, 127)
+        acc = self.gemm(q.astype(np.int64)).astype(f32)
+        scale = (span / f32(127)) * self.w_scale        # scaling factor x weight scale
+        clip(self.bias + acc * scale, self.lo, self.hi, out=out)
+
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)
         out = outputs[0].reshape(self.batch, self.units)
+        if self.kind == "hybrid":
+            self._eval_hybrid(x, out)
+            return
         if self.kind == "float":
             acc = ordered_dot(x, self.w)
             if self.bias is not None:

@@ -1,0 +1,43 @@
+"""Hybrid kernels (float activations, int8 weights) against LiteRT's reference kernels:
+tflite-micro does not run hybrid models."""
+import numpy as np
+import pytest
+
+import tinyrt
+from tinyrt.builder import ModelBuilder
+
+
+def litert_ref(data):
+    lr = pytest.importorskip("ai_edge_litert.interpreter")
+    it = lr.Interpreter(model_content=data,
+                        experimental_op_resolver_type=lr.OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    return it
+
+
+@pytest.mark.parametrize("act", ["NONE", "RELU"])
+@pytest.mark.parametrize("batch,depth,units", [(1, 7, 3), (3, 40, 9)])
+def test_hybrid_fully_connected_matches_litert(act, batch, depth, units):
+    rng = np.random.default_rng(depth)
+    b = ModelBuilder()
+    x = b.add_input("x", (batch, depth), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (units, depth)).astype(np.int8),
+                       scale=0.013, zero_point=0)
+    bias = b.add_constant("b", rng.standard_normal(units).astype(np.float32))
+    y = b.add_tensor("y", (batch, units), np.float32)
+    b.add_operator("FULLY_CONNECTED", [x, w, bias], [y], fused_activation_function=act)
+    b.mark_output(y)
+    data = b.build()
+    ref = litert_ref(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    for k in range(5):
+        xv = (rng.standard_normal((batch, depth)) * 3).astype(np.float32)
+        if k == 0:
+            xv[0] = 0          # an all-zero row
+        it.set_input(xv, 0)
+        it.invoke()
+        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
+        ref.invoke()
+        np.testing.assert_array_equal(it.get_output(0),
+                                      ref.get_tensor(ref.get_output_details()[0]["index"]))
