@@ -41,3 +41,30 @@ def test_hybrid_fully_connected_matches_litert(act, batch, depth, units):
         ref.invoke()
         np.testing.assert_array_equal(it.get_output(0),
                                       ref.get_tensor(ref.get_output_details()[0]["index"]))
+
+
+@pytest.mark.parametrize("padding,stride", [("SAME", 1), ("VALID", 2)])
+def test_hybrid_conv2d_matches_litert(padding, stride):
+    rng = np.random.default_rng(stride)
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 7, 6, 3), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8),
+                       scale=rng.uniform(0.005, 0.03, 4), zero_point=[0] * 4)
+    bias = b.add_constant("b", rng.standard_normal(4).astype(np.float32))
+    out = (2, 7, 6, 4) if padding == "SAME" else (2, 3, 2, 4)
+    y = b.add_tensor("y", out, np.float32)
+    b.add_operator("CONV_2D", [x, w, bias], [y], padding=padding, stride_w=stride,
+                   stride_h=stride, fused_activation_function="RELU")
+    b.mark_output(y)
+    data = b.build()
+    ref = litert_ref(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    for _ in range(4):
+        xv = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
+        it.set_input(xv, 0)
+        it.invoke()
+        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
+        ref.invoke()
+        np.testing.assert_array_equal(it.get_output(0),
+                                      ref.get_tensor(ref.get_output_details()[0]["index"]))

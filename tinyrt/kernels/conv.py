@@ -1,4 +1,6 @@
-"""CONV_2D: float32, int8 (per-channel weights), int16 x int8 (int32 or int64 bias).
+"""CONV_2D: float32, int8 (per-channel weights), int16 x int8 (int32 or int64 bias), and hybrid
+(float32 activations, int8 weights; each batch of the input quantized symmetrically on the fly,
+as TensorFlow Lite's reference kernel).
 
 im2col through a strided view of a padded copy of the input, then one exact BLAS GEMM.
 """
@@ -33,7 +35,7 @@ def bias_values(kernel, b, channels):
 
 @register("CONV_2D")
 class Conv2D(Kernel):
-    dtypes = ("float32", "int8", "int16")
+    dtypes = ("float32", "int8", "int16", "hybrid")
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -60,6 +62,21 @@ class Conv2D(Kernel):
         ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16, "im2col columns")
         self.out2d = (n * win.out_h * win.out_w, out_c)
         act = activation(o)
+        if x.dtype == np.float32 and w.dtype == np.int8 and y.dtype == np.float32:
+            if w.quantization is None or np.any(w.quantization.zero_point) or \
+                    len(w.quantization.scale) != out_c:
+                self.fail("hybrid CONV_2D needs symmetric per-channel weight quantization")
+            self.kind = "hybrid"
+            w2d = w.data.astype(np.int64).reshape(out_c, -1)
+            self.gemm = IntegerGemm(w2d, 256)
+            self.w_scales = np.broadcast_to(np.asarray(w.quantization.scale, np.float32),
+                                            (out_c,)).copy()
+            self.bias = np.zeros(out_c, np.float32) if b is None else \
+                np.asarray(b.data, np.float32).reshape(out_c)
+            self.lo, self.hi = quant.activation_range_float(act)
+            self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+            self.batch = n
+            return
         if x.dtype == np.float32:
             if w.dtype != np.float32 or y.dtype != np.float32:
                 self.fail("float32 input needs float32 weights and output")
@@ -83,8 +100,37 @@ class Conv2D(Kernel):
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.work = self.gemm.buffers(self.shape2d[0])
 
+    def _quantize_batch(self, v):
+        """TFLite's AsymmetricQuantizeFloats of one batch: (int8 values, scale, zero point)."""
+        rmin, rmax = min(0.0, float(v.min())), max(0.0, float(v.max()))
+        if rmin == rmax:
+            return np.zeros(v.shape, np.float32), np.float32(1), 0
+        scale = float(np.float32(rmax) - np.float32(rmin)) / 255.0   # the range in float
+        zp_min, zp_max = -128 - rmin / scale, 127 - rmax / scale
+        zp = zp_min if 128 + abs(rmin / scale) < 127 + abs(rmax / scale) else zp_max
+        zp = -128 if zp <= -128 else 127 if zp >= 127 else int(quant.round_half_away(zp))
+        inv = np.float32(1.0 / scale)
+        q = quant.round_half_away_array(np.float32(zp) + v * inv)
+        return np.clip(q, -128, 127).astype(np.float32), np.float32(scale), zp
+
+    def _eval_hybrid(self, x, out):
+        """Per batch: quantize asymmetrically, GEMM exactly with the zero point taken off, then
+        (sum x weight scale) x input scale + bias, in that float order (TFLite's reference)."""
+        quantized = [self._quantize_batch(x[b]) for b in range(self.batch)]
+        for b, (q, _, zp) in enumerate(quantized):
+            self.buf[b] = zp                  # taps outside the input add nothing
+            self.interior[b] = q
+        cols = self.win.windows(self.buf).reshape(self.batch, -1, self.shape2d[1])
+        outs = out.reshape(self.batch, -1, self.out2d[1])
+        for b, (_, scale, zp) in enumerate(quantized):
+            acc = self.gemm(cols[b] - zp).astype(np.float32)   # [pixels, out_c]
+            clip(acc * self.w_scales * scale + self.bias, self.lo, self.hi, out=outs[b])
+
     def eval(self, inputs, outputs):
         x = inputs[0]
+        if self.kind == "hybrid":
+            self._eval_hybrid(x, outputs[0])
+            return
         if self.win.padded:
             self.interior[...] = x
             x = self.buf
