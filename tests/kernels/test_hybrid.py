@@ -68,3 +68,32 @@ def test_hybrid_conv2d_matches_litert(padding, stride):
         ref.invoke()
         np.testing.assert_array_equal(it.get_output(0),
                                       ref.get_tensor(ref.get_output_details()[0]["index"]))
+
+
+@pytest.mark.parametrize("padding,stride,dm", [("SAME", 1, 1), ("VALID", 2, 2)])
+def test_hybrid_depthwise_conv2d_matches_litert(padding, stride, dm):
+    rng = np.random.default_rng(10 + stride)
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 7, 6, 3), np.float32)
+    oc = 3 * dm
+    w = b.add_constant("w", rng.integers(-127, 128, (1, 3, 3, oc)).astype(np.int8),
+                       scale=rng.uniform(0.005, 0.03, oc), zero_point=[0] * oc,
+                       quantized_dimension=3)
+    bias = b.add_constant("b", rng.standard_normal(oc).astype(np.float32))
+    out = (2, 7, 6, oc) if padding == "SAME" else (2, 3, 2, oc)
+    y = b.add_tensor("y", out, np.float32)
+    b.add_operator("DEPTHWISE_CONV_2D", [x, w, bias], [y], padding=padding, stride_w=stride,
+                   stride_h=stride, depth_multiplier=dm, fused_activation_function="RELU6")
+    b.mark_output(y)
+    data = b.build()
+    ref = litert_ref(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    for _ in range(4):
+        xv = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
+        it.set_input(xv, 0)
+        it.invoke()
+        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
+        ref.invoke()
+        np.testing.assert_array_equal(it.get_output(0),
+                                      ref.get_tensor(ref.get_output_details()[0]["index"]))

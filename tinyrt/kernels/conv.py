@@ -100,23 +100,10 @@ class Conv2D(Kernel):
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.work = self.gemm.buffers(self.shape2d[0])
 
-    def _quantize_batch(self, v):
-        """TFLite's AsymmetricQuantizeFloats of one batch: (int8 values, scale, zero point)."""
-        rmin, rmax = min(0.0, float(v.min())), max(0.0, float(v.max()))
-        if rmin == rmax:
-            return np.zeros(v.shape, np.float32), np.float32(1), 0
-        scale = float(np.float32(rmax) - np.float32(rmin)) / 255.0   # the range in float
-        zp_min, zp_max = -128 - rmin / scale, 127 - rmax / scale
-        zp = zp_min if 128 + abs(rmin / scale) < 127 + abs(rmax / scale) else zp_max
-        zp = -128 if zp <= -128 else 127 if zp >= 127 else int(quant.round_half_away(zp))
-        inv = np.float32(1.0 / scale)
-        q = quant.round_half_away_array(np.float32(zp) + v * inv)
-        return np.clip(q, -128, 127).astype(np.float32), np.float32(scale), zp
-
     def _eval_hybrid(self, x, out):
         """Per batch: quantize asymmetrically, GEMM exactly with the zero point taken off, then
         (sum x weight scale) x input scale + bias, in that float order (TFLite's reference)."""
-        quantized = [self._quantize_batch(x[b]) for b in range(self.batch)]
+        quantized = [quant.asymmetric_quantize(x[b]) for b in range(self.batch)]
         for b, (q, _, zp) in enumerate(quantized):
             self.buf[b] = zp                  # taps outside the input add nothing
             self.interior[b] = q

@@ -14,7 +14,7 @@ from .gemm import IntegerGemm
 
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
-    dtypes = ("float32", "int8", "int16")
+    dtypes = ("float32", "int8", "int16", "hybrid")
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -40,6 +40,18 @@ class DepthwiseConv2D(Kernel):
                       "window columns")
         act = activation(o)
         taps = w.data.reshape(kh * kw, out_c)
+        if x.dtype == np.float32 and w.dtype == np.int8 and y.dtype == np.float32:
+            if w.quantization is None or np.any(w.quantization.zero_point) or \
+                    len(w.quantization.scale) != out_c:
+                self.fail("hybrid DEPTHWISE_CONV_2D needs symmetric per-channel weights")
+            self.kind = "hybrid"
+            self.tap_grid = taps.astype(np.float64).reshape(kh, kw, out_c)
+            self.w_scales = np.asarray(w.quantization.scale, np.float32)
+            self.bias = np.zeros(out_c, np.float32) if b is None else \
+                np.asarray(b.data, np.float32).reshape(out_c)
+            self.lo, self.hi = quant.activation_range_float(act)
+            self.buf, self.interior = win.padded_buffer(n, in_c, np.float64, 0)
+            return
         if x.dtype == np.float32:
             if w.dtype != np.float32 or y.dtype != np.float32:
                 self.fail("float32 input needs float32 weights and output")
@@ -85,8 +97,23 @@ class DepthwiseConv2D(Kernel):
         self.acc_f = np.empty(y.shape, self.acc_dtype)
         self.tap_grid = self.taps.reshape(kh, kw, out_c)
 
+    def _eval_hybrid(self, x, out):
+        """Per batch: TFLite's asymmetric quantization, exact integer taps with the zero point
+        taken off (padding then adds nothing), then sum x (weight scale x input scale) + bias."""
+        quantized = [quant.asymmetric_quantize(x[b]) for b in range(x.shape[0])]
+        for b, (q, _, zp) in enumerate(quantized):
+            self.interior[b] = q - zp
+        v = np.repeat(self.buf, self.dm, axis=3) if self.dm > 1 else self.buf
+        acc = np.einsum("nhwklc,klc->nhwc", self.win.windows(v), self.tap_grid)
+        for b, (_, scale, _) in enumerate(quantized):
+            r = acc[b].astype(np.float32) * (self.w_scales * scale) + self.bias
+            clip(r, self.lo, self.hi, out=out[b])
+
     def eval(self, inputs, outputs):
         x = inputs[0]
+        if self.kind == "hybrid":
+            self._eval_hybrid(x, outputs[0])
+            return
         if self.win.padded:
             self.interior[...] = x
             x = self.buf
