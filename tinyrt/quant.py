@@ -411,3 +411,35 @@ def asymmetric_quantize(values):
     zp = -128 if zp <= -128 else 127 if zp >= 127 else int(round_half_away(zp))
     q = round_half_away_array(np.float32(zp) + v * np.float32(1.0 / scale))
     return np.clip(q, -128, 127).astype(np.float32), np.float32(scale), zp
+
+
+
+def inv_sqrt_multiplier_exp(value, reverse_shift=-1):
+    """TFLM GetInvSqrtQuantizedMultiplierExp for one non-negative int32: (multiplier, shift) of
+    1/sqrt(value), by gemmlowp fixed-point Newton-Raphson."""
+    value = int(value)
+    if value <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value //= 4
+        shift += 1
+    pairs = (int(count_leading_zeros32(value)) - 1) // 2 - 1
+    shift -= pairs
+    value <<= 2 * pairs
+    f3_input = value >> 1
+    half_input = int(rounding_divide_by_pot(np.int64(f3_input), 1))
+    half_three = (1 << 28) + (1 << 27)
+    x = 1 << 28                                       # F3 one
+
+    def mul(a, b):
+        return int(srdhm(a, b))
+    for _ in range(5):
+        x3 = int(saturating_left_shift(mul(mul(x, x), x), 6))          # F9 -> F3
+        d = ((mul(half_three, x) - mul(half_input, x3) + (1 << 31)) % (1 << 32)) - (1 << 31)
+        x = int(saturating_left_shift(d, 3))                            # F6 -> F3
+    x = mul(x, 1518500250)                            # times sqrt(2)/2
+    if shift < 0:
+        x = ((x << -shift) + (1 << 31)) % (1 << 32) - (1 << 31)
+        shift = 0
+    return x, shift * reverse_shift

@@ -334,3 +334,15 @@ def test_squared_difference_quantized(dtype, qa, qb, qy):
     check(binary("SQUARED_DIFFERENCE", (2, 1, 5), (3, 1), (2, 3, 5), dtype,
                  {"scale": qa[0], "zero_point": qa[1]}, {"scale": qb[0], "zero_point": qb[1]},
                  {"scale": qy[0], "zero_point": qy[1]}))
+
+
+@pytest.mark.parametrize("qin,qout", [((0.05, -128), (0.02, -100)), ((0.3, -100), (0.01, -128)),
+                                      ((0.001, -128), (0.5, 0))])
+def test_rsqrt_int8(qin, qout):
+    # inputs at or above the zero point only (TFLM refuses negative values)
+    from oracle import run_both
+    data = unary("RSQRT", (1, 256), np.int8, {"scale": qin[0], "zero_point": qin[1]},
+                 {"scale": qout[0], "zero_point": qout[1]})
+    x = np.clip(np.arange(-128, 128), qin[1], 127).astype(np.int8).reshape(1, 256)
+    (ours, theirs), = run_both(data, [[x]])
+    np.testing.assert_array_equal(ours[0], theirs[0])

@@ -19,7 +19,7 @@ def _rsqrt(x):
 _FUNCTIONS = {
     "NEG": np.negative, "CEIL": np.ceil, "FLOOR": np.floor,
     "ROUND": np.round,            # TFLM rounds halves to even, as numpy does
-    "SQRT": np.sqrt, "RSQRT": _rsqrt, "SQUARE": np.square,
+    "SQRT": np.sqrt, "SQUARE": np.square,
     "SIN": _f64(np.sin), "COS": _f64(np.cos), "EXP": _f64(np.exp), "LOG": _f64(np.log),
 }
 
@@ -76,3 +76,48 @@ class Abs(Kernel):
         v = np.abs(x.astype(np.int64) - self.zx)
         r = v + self.zy if self.requant is None else self.requant(v)
         clip(r, *self.range, out=outputs[0], casting="unsafe")
+
+
+@register("RSQRT")
+class Rsqrt(Kernel):
+    """float32, and int8 through TFLM's fixed-point inverse square root (tabulated in prepare
+    over the 256 input values)."""
+    dtypes = ("float32", "int8")
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
+            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
+        self.lut = None
+        if x.dtype == np.float32:
+            return
+        if x.quantization is None or y.quantization is None:
+            self.fail("int8 RSQRT needs quantization parameters")
+        self.zx = int(x.quantization.zero_point[0])
+        zy = int(y.quantization.zero_point[0])
+        sx, sy = np.float32(x.quantization.scale[0]), np.float32(y.quantization.scale[0])
+        m, s = quant.quantize_multiplier(1.0 / float(np.sqrt(sx) * sy))
+        k_shift = 20
+        table = []
+        for q in range(-128, 128):
+            v = q - self.zx
+            if v < 0:
+                table.append(0)       # refused at eval, as TFLM does
+                continue
+            if v == 0:
+                table.append(127)     # TFLM: values near 0 give the largest output
+                continue
+            im, ish = quant.inv_sqrt_multiplier_exp(v)
+            data = int(quant.multiply_by_quantized_multiplier(np.int64(1), im, ish + k_shift))
+            out = int(quant.multiply_by_quantized_multiplier(np.int64(data), m, s - k_shift)) + zy
+            table.append(min(max(out, -128), 127))
+        self.lut = np.array(table, np.int8)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.lut is None:
+            outputs[0][...] = _rsqrt(x)
+            return
+        if x.size and int(x.min()) < self.zx:
+            self.fail("RSQRT is only defined for non-negative values")
+        np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
