@@ -346,3 +346,9 @@ def test_rsqrt_int8(qin, qout):
     x = np.clip(np.arange(-128, 128), qin[1], 127).astype(np.int8).reshape(1, 256)
     (ours, theirs), = run_both(data, [[x]])
     np.testing.assert_array_equal(ours[0], theirs[0])
+
+
+@pytest.mark.parametrize("zp", [0, 5, -30])
+def test_l2_normalization_int8(zp):
+    check(unary("L2_NORMALIZATION", (4, 13), np.int8, {"scale": 0.05, "zero_point": zp},
+                {"scale": 1 / 128, "zero_point": 0}))
