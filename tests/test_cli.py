@@ -62,3 +62,19 @@ def test_ops_doc_is_generated_from_the_registry():
     r = subprocess.run([sys.executable, str(root / "scripts" / "gen_ops_doc.py"), "--check"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+def test_profile(hello, capsys):
+    assert main(["profile", hello, "--repeat", "3", "--warmup", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("FULLY_CONNECTED") == 3 and "total" in out and "100.0%" in out
+
+
+def test_plan_of_a_model_with_unknown_custom_ops_notes_them(capsys):
+    from oracle import shared_model
+    path = str(shared_model("audio_preprocessor_int8.tflite"))
+    assert main(["plan", path]) == 0
+    out = capsys.readouterr().out
+    assert "note: no kernel for" in out and "SignalRfft" in out
+    assert "head                    3040 bytes" in out
+    assert main(["run", path]) == 2      # planning works; running needs the kernels
