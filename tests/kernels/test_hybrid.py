@@ -97,3 +97,27 @@ def test_hybrid_depthwise_conv2d_matches_litert(padding, stride, dm):
         ref.invoke()
         np.testing.assert_array_equal(it.get_output(0),
                                       ref.get_tensor(ref.get_output_details()[0]["index"]))
+
+
+@pytest.mark.parametrize("adj_y", [False, True])
+def test_hybrid_batch_matmul_matches_litert(adj_y):
+    rng = np.random.default_rng(5)
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 4, 5), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (3, 5) if adj_y else (5, 3)).astype(np.int8),
+                       scale=0.02, zero_point=0)
+    y = b.add_tensor("y", (2, 4, 3), np.float32)
+    b.add_operator("BATCH_MATMUL", [x, w], [y], adj_y=adj_y)
+    b.mark_output(y)
+    data = b.build()
+    ref = litert_ref(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    for _ in range(4):
+        xv = rng.standard_normal((2, 4, 5)).astype(np.float32)
+        it.set_input(xv, 0)
+        it.invoke()
+        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
+        ref.invoke()
+        np.testing.assert_array_equal(it.get_output(0),
+                                      ref.get_tensor(ref.get_output_details()[0]["index"]))

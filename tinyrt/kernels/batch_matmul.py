@@ -1,5 +1,7 @@
-"""BATCH_MATMUL: float32 (products summed in order, as TFLM) and int8 (exact integer GEMM,
-then TFLM's requantization), with adj_x / adj_y and broadcast batch dimensions."""
+"""BATCH_MATMUL: float32 (products summed in order, as TFLM), int8 (exact integer GEMM, then
+TFLM's requantization), with adj_x / adj_y and broadcast batch dimensions; and hybrid (float
+lhs, constant int8 rhs: each lhs row quantized symmetrically on the fly, as TensorFlow Lite's
+reference kernel)."""
 import numpy as np
 
 from .. import quant
@@ -9,7 +11,7 @@ from .common import QuantizedOutput
 
 @register("BATCH_MATMUL")
 class BatchMatMul(Kernel):
-    dtypes = ("float32", "int8")
+    dtypes = ("float32", "int8", "hybrid")
 
     def prepare(self, ctx):
         a, b = ctx.inputs[0], ctx.inputs[1]
@@ -30,6 +32,17 @@ class BatchMatMul(Kernel):
             self.fail(f"output shape {list(y.shape)} should be {list(want)}")
         if a.dtype == np.float32 and b.dtype == np.float32 and y.dtype == np.float32:
             self.kind = "float"
+            return
+        if a.dtype == np.float32 and b.dtype == np.int8 and y.dtype == np.float32:
+            if b.data is None or b.quantization is None or len(b.quantization.scale) != 1 or \
+                    int(b.quantization.zero_point[0]) != 0 or self.adj_x or \
+                    self.options["asymmetric_quantize_inputs"]:
+                self.fail("hybrid BATCH_MATMUL needs a constant, symmetric per-tensor int8 rhs, "
+                          "no adj_x and symmetric input quantization")
+            self.kind = "hybrid"
+            rhs = b.data.astype(np.float64)
+            self.rhs = np.swapaxes(rhs, -1, -2) if self.adj_y else rhs
+            self.rhs_scale = np.float32(b.quantization.scale[0])
             return
         if not (a.dtype == b.dtype == y.dtype == np.int8):
             self.fail(f"unsupported types {a.dtype} x {b.dtype} -> {y.dtype}")
@@ -53,6 +66,15 @@ class BatchMatMul(Kernel):
 
     def eval(self, inputs, outputs):
         a, b = self._operands(inputs[0], inputs[1])
+        if self.kind == "hybrid":
+            f32 = np.float32
+            x = inputs[0]
+            span = np.abs(x).max(axis=-1, keepdims=True).astype(f32)
+            span = np.where(span == 0, f32(1), span)
+            q = np.clip(quant.round_half_away_array(x * (f32(127) / span)), -127, 127)
+            acc = np.matmul(q.astype(np.float64), self.rhs).astype(f32)   # exact integers
+            outputs[0][...] = acc * ((span / f32(127)) * self.rhs_scale)
+            return
         if self.kind == "float":
             prods = a[..., :, :, None] * b[..., None, :, :]           # [..., M, K, N]
             outputs[0][...] = np.add.accumulate(prods, axis=-2, dtype=np.float32)[..., -1, :]
