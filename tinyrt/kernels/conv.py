@@ -17,6 +17,8 @@ def conv_requantization(kernel, x, w, y, channels):
     if x.quantization is None or w.quantization is None or y.quantization is None:
         kernel.fail("quantized convolution needs quantization parameters on input, "
                     "weights and output")
+    if not float(y.quantization.scale[0]) > 0:
+        kernel.fail("the output scale must be positive")
     w_scale = w.quantization.scale.astype(np.float64)
     if len(w_scale) not in (1, channels):
         kernel.fail(f"weights have {len(w_scale)} scales for {channels} output channels")

@@ -54,6 +54,8 @@ class FullyConnected(Kernel):
         bias = np.zeros(units, np.int64) if b is None else b.data.astype(np.int64).reshape(-1)
         # sum_k (x - zx) * w = sum_k x * w - zx * sum_k w
         self.offset = bias - zx * wq.sum(axis=1)
+        if not float(y.quantization.scale[0]) > 0:
+            self.fail("the output scale must be positive")
         in_scale = np.float64(x.quantization.scale[0])
         out_scale = np.float64(y.quantization.scale[0])
         w_scale = w.quantization.scale.astype(np.float64)
