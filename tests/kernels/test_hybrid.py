@@ -15,6 +15,20 @@ def litert_ref(data):
     return it
 
 
+def assert_matches_litert(data, inputs):
+    """Run each input array through tinyrt and LiteRT's reference kernels: identical outputs."""
+    ref = litert_ref(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    for xv in inputs:
+        it.set_input(xv, 0)
+        it.invoke()
+        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
+        ref.invoke()
+        np.testing.assert_array_equal(it.get_output(0),
+                                      ref.get_tensor(ref.get_output_details()[0]["index"]))
+
+
 @pytest.mark.parametrize("act", ["NONE", "RELU"])
 @pytest.mark.parametrize("batch,depth,units", [(1, 7, 3), (3, 40, 9)])
 def test_hybrid_fully_connected_matches_litert(act, batch, depth, units):
@@ -56,18 +70,7 @@ def test_hybrid_conv2d_matches_litert(padding, stride):
     b.add_operator("CONV_2D", [x, w, bias], [y], padding=padding, stride_w=stride,
                    stride_h=stride, fused_activation_function="RELU")
     b.mark_output(y)
-    data = b.build()
-    ref = litert_ref(data)
-    it = tinyrt.Interpreter(model_content=data)
-    it.allocate_tensors()
-    for _ in range(4):
-        xv = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
-        it.set_input(xv, 0)
-        it.invoke()
-        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
-        ref.invoke()
-        np.testing.assert_array_equal(it.get_output(0),
-                                      ref.get_tensor(ref.get_output_details()[0]["index"]))
+    assert_matches_litert(b.build(), [rng.standard_normal((2, 7, 6, 3)).astype(np.float32) for _ in range(4)])
 
 
 @pytest.mark.parametrize("padding,stride,dm", [("SAME", 1, 1), ("VALID", 2, 2)])
@@ -85,18 +88,7 @@ def test_hybrid_depthwise_conv2d_matches_litert(padding, stride, dm):
     b.add_operator("DEPTHWISE_CONV_2D", [x, w, bias], [y], padding=padding, stride_w=stride,
                    stride_h=stride, depth_multiplier=dm, fused_activation_function="RELU6")
     b.mark_output(y)
-    data = b.build()
-    ref = litert_ref(data)
-    it = tinyrt.Interpreter(model_content=data)
-    it.allocate_tensors()
-    for _ in range(4):
-        xv = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
-        it.set_input(xv, 0)
-        it.invoke()
-        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
-        ref.invoke()
-        np.testing.assert_array_equal(it.get_output(0),
-                                      ref.get_tensor(ref.get_output_details()[0]["index"]))
+    assert_matches_litert(b.build(), [rng.standard_normal((2, 7, 6, 3)).astype(np.float32) for _ in range(4)])
 
 
 @pytest.mark.parametrize("adj_y", [False, True])
@@ -109,15 +101,4 @@ def test_hybrid_batch_matmul_matches_litert(adj_y):
     y = b.add_tensor("y", (2, 4, 3), np.float32)
     b.add_operator("BATCH_MATMUL", [x, w], [y], adj_y=adj_y)
     b.mark_output(y)
-    data = b.build()
-    ref = litert_ref(data)
-    it = tinyrt.Interpreter(model_content=data)
-    it.allocate_tensors()
-    for _ in range(4):
-        xv = rng.standard_normal((2, 4, 5)).astype(np.float32)
-        it.set_input(xv, 0)
-        it.invoke()
-        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
-        ref.invoke()
-        np.testing.assert_array_equal(it.get_output(0),
-                                      ref.get_tensor(ref.get_output_details()[0]["index"]))
+    assert_matches_litert(b.build(), [rng.standard_normal((2, 4, 5)).astype(np.float32) for _ in range(4)])
