@@ -1,5 +1,5 @@
-"""L2_NORMALIZATION (float32, int8), LOG_SOFTMAX (float32) and ELU (float32, int8), in TFLM's
-reference order of operations."""
+"""L2_NORMALIZATION (float32, int8) and LOG_SOFTMAX (float32), in TFLM's reference order of
+operations."""
 import numpy as np
 
 from .. import quant
@@ -70,32 +70,3 @@ class LogSoftmax(_FloatRows):
         s = np.add.accumulate(expf(rows - mx), axis=1, dtype=np.float32)[:, -1:]
         log_sum = np.log(s.astype(np.float64)).astype(np.float32)
         outputs[0].reshape(-1, self.depth)[...] = rows - mx - log_sum
-
-
-def _elu(x):
-    return np.where(x < 0, expf(x) - np.float32(1), x)
-
-
-@register("ELU")
-class Elu(Kernel):
-    """float32, and int8 through TFLite's lookup table of the float function."""
-    dtypes = ("float32", "int8")
-
-    def prepare(self, ctx):
-        x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
-            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
-        self.lut = None
-        if x.dtype == np.int8:
-            if x.quantization is None or y.quantization is None:
-                self.fail("int8 ELU needs quantization parameters")
-            self.lut = quant.int8_lookup_table(
-                _elu, x.quantization.scale[0], int(x.quantization.zero_point[0]),
-                y.quantization.scale[0], int(y.quantization.zero_point[0]))
-
-    def eval(self, inputs, outputs):
-        x = inputs[0]
-        if self.lut is None:
-            outputs[0][...] = _elu(x)
-        else:
-            np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
