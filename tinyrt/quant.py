@@ -415,31 +415,79 @@ def asymmetric_quantize(values):
 
 
 def inv_sqrt_multiplier_exp(value, reverse_shift=-1):
-    """TFLM GetInvSqrtQuantizedMultiplierExp for one non-negative int32: (multiplier, shift) of
-    1/sqrt(value), by gemmlowp fixed-point Newton-Raphson."""
-    value = int(value)
-    if value <= 1:
-        return INT32_MAX, 0
-    shift = 11
-    while value >= (1 << 29):
-        value //= 4
-        shift += 1
-    pairs = (int(count_leading_zeros32(value)) - 1) // 2 - 1
+    """TFLM GetInvSqrtQuantizedMultiplierExp: (multiplier, shift) of 1/sqrt(value) for
+    non-negative int32 values, by gemmlowp fixed-point Newton-Raphson. Vectorised: arrays in,
+    int64 arrays out; a Python int in, Python ints out."""
+    scalar = np.ndim(value) == 0
+    v = np.atleast_1d(np.asarray(value, np.int64))
+    small = v <= 1                                    # 0 and 1: INT32_MAX, shift 0
+    v = np.where(small, 4, v)
+    shift = np.full(v.shape, 11, np.int64)
+    for _ in range(2):                                # int32 input: at most one step is taken
+        big = v >= (1 << 29)
+        v = np.where(big, v // 4, v)
+        shift += big
+    pairs = (count_leading_zeros32(v) - 1) // 2 - 1
     shift -= pairs
-    value <<= 2 * pairs
-    f3_input = value >> 1
-    half_input = int(rounding_divide_by_pot(np.int64(f3_input), 1))
+    v = v << (2 * pairs)
+    half_input = rounding_divide_by_pot(v >> 1, 1)
     half_three = (1 << 28) + (1 << 27)
-    x = 1 << 28                                       # F3 one
-
-    def mul(a, b):
-        return int(srdhm(a, b))
+    x = np.full(v.shape, 1 << 28, np.int64)          # F3 one
     for _ in range(5):
-        x3 = int(saturating_left_shift(mul(mul(x, x), x), 6))          # F9 -> F3
-        d = ((mul(half_three, x) - mul(half_input, x3) + (1 << 31)) % (1 << 32)) - (1 << 31)
-        x = int(saturating_left_shift(d, 3))                            # F6 -> F3
-    x = mul(x, 1518500250)                            # times sqrt(2)/2
-    if shift < 0:
-        x = ((x << -shift) + (1 << 31)) % (1 << 32) - (1 << 31)
-        shift = 0
-    return x, shift * reverse_shift
+        x3 = saturating_left_shift(srdhm(srdhm(x, x), x), 6)              # F9 -> F3
+        d = ((srdhm(half_three, x) - srdhm(half_input, x3) + (1 << 31)) % (1 << 32)) - (1 << 31)
+        x = saturating_left_shift(d, 3)                                    # F6 -> F3
+    x = srdhm(x, 1518500250)                          # times sqrt(2)/2
+    negative = shift < 0
+    x = np.where(negative, ((x << np.where(negative, -shift, 0)) + (1 << 31)) % (1 << 32)
+                 - (1 << 31), x)
+    shift = np.where(negative, 0, shift)
+    x = np.where(small, INT32_MAX, x)
+    shift = np.where(small, 0, shift) * reverse_shift
+    if scalar:
+        return int(x[0]), int(shift[0])
+    return x, shift
+
+
+def wrap_int32(x):
+    """Two's-complement wrap of int64 values to int32, as C's int32 additions do."""
+    return (np.asarray(x, np.int64) + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def saturating_add_int32(a, b):
+    return np.clip(np.asarray(a, np.int64) + b, INT32_MIN, INT32_MAX)
+
+
+def log_x_for_x_greater_than_or_equal_to_1(x, input_integer_bits, output_integer_bits):
+    """TFLite's log_x_for_x_greater_than_or_equal_to_1: log of a fixed-point value with
+    ``input_integer_bits`` integer bits, as a fixed-point value with ``output_integer_bits``
+    (raw int32 values in int64 arrays)."""
+    accum_bits = output_integer_bits + 1
+    log_2, sqrt_sqrt_half, sqrt_half, one_quarter = 1488522236, 1805811301, 1518500250, 1 << 29
+    alpha_n, alpha_d, alpha_i, alpha_f = 117049297, 127690142, 1057819769, 638450708
+    shifted_quarter = rescale(one_quarter, 0, accum_bits)
+    z_a = np.asarray(x, np.int64)
+    z_a_headroom_plus_1 = count_leading_zeros32(z_a)
+    r_a_tmp = saturating_left_shift(z_a, z_a_headroom_plus_1 - 1)
+    r_a = saturating_left_shift(srdhm(r_a_tmp, sqrt_half), 1)
+    z_a_pow_2_adj = saturating_add_int32(
+        saturating_left_shift(input_integer_bits - z_a_headroom_plus_1, 31 - accum_bits),
+        shifted_quarter)
+    z_b = srdhm(z_a, sqrt_half)
+    z_b_headroom = count_leading_zeros32(z_b) - 1
+    r_b = saturating_left_shift(z_a, z_b_headroom)
+    z_b_pow_2_adj = saturating_add_int32(
+        saturating_left_shift(input_integer_bits - z_b_headroom, 31 - accum_bits),
+        -shifted_quarter)
+    r = np.minimum(r_a, r_b)
+    z_pow_2_adj = np.maximum(z_a_pow_2_adj, z_b_pow_2_adj)
+    p = rounding_half_sum(r, sqrt_sqrt_half)
+    q = wrap_int32(2 * wrap_int32(r - sqrt_sqrt_half))
+    common_sq = srdhm(q, q)
+    num = wrap_int32(srdhm(q, r) + srdhm(srdhm(q, common_sq), alpha_n))
+    denom_minus_one = wrap_int32(
+        srdhm(p, wrap_int32(alpha_i + q + srdhm(alpha_d, common_sq))) + srdhm(alpha_f, q))
+    recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one)
+    num_scaled = rescale(num, 0, accum_bits)
+    total = wrap_int32(srdhm(z_pow_2_adj, log_2) + srdhm(num_scaled, recip_denom))
+    return rescale(total, accum_bits, output_integer_bits)

@@ -1,11 +1,15 @@
 """EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL with broadcasting; the output is
 bool. float32, int32, int64 (and bool for the equalities) compare values; int8 compares the
-real values through TFLM's rescaling (offset, shift left by 8, multiply by each scale)."""
+real values through TFLM's rescaling (offset, shift left by 8, multiply by each scale).
+
+int16 is refused: tflite-micro's GREATER takes int16 into its rescaling path, but its prepare
+fills the rescaling parameters for int8 only, so the comparison reads parameters that were
+never set (all False with a zeroed arena); the other comparisons reject int16."""
 import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import check_broadcast
+from .common import check_broadcast, scale_of, zero_point_of
 
 
 class _Compare(Kernel):
@@ -21,15 +25,20 @@ class _Compare(Kernel):
                       f"{b.dtype} -> {y.dtype}")
         if a.dtype not in self.allowed:
             self.fail(f"type {a.dtype} is not supported")
-        check_broadcast(self, a, b, y)
+        check_broadcast(self, a, b, y, max_rank=8)
         self.rescale = None
         if a.dtype == np.int8:
             if a.quantization is None or b.quantization is None:
                 self.fail("int8 comparison needs quantization parameters")
-            self.rescale = [(int(t.quantization.zero_point[0]),
-                             quant.Requantizer(*quant.quantize_multiplier(
-                                 float(t.quantization.scale[0]))))
+            self.rescale = [(zero_point_of(t), quant.Requantizer(*self._multiplier(t)))
                             for t in (a, b)]
+
+    def _multiplier(self, t):
+        # TFLM QuantizeMultiplierSmallerThanOneExp, which aborts for a scale outside (0, 1)
+        scale = float(np.float32(scale_of(t)))
+        if not 0.0 < scale < 1.0:
+            self.fail(f"int8 comparison needs input scales in (0, 1); {t.name} has {scale}")
+        return quant.quantize_multiplier(scale)
 
     def eval(self, inputs, outputs):
         a, b = inputs[0], inputs[1]

@@ -1,11 +1,11 @@
-"""Element-wise float32 math: ABS, NEG, CEIL, FLOOR, ROUND, SQRT, RSQRT, SQUARE, SIN, COS, EXP,
-LOG. Transcendentals are evaluated in float64 and rounded once to float32, which gives the
+"""Element-wise math: ABS, NEG, CEIL, FLOOR, ROUND, SQRT, RSQRT, SQUARE, SIN, COS, EXP, LOG on
+float32, and the quantized ABS (int8, int16) and RSQRT (int8, int16) of TFLM. Transcendentals are evaluated in float64 and rounded once to float32, which gives the
 correctly rounded result that C's float functions return in all but rare cases."""
 import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import clip
+from .common import clip, scale_of, zero_point_of
 
 
 def _f64(fn):
@@ -16,9 +16,17 @@ def _rsqrt(x):
     return np.float32(1) / np.sqrt(x)
 
 
+def _round(x):
+    """TFLM's RoundToNearest: halves to even, as numpy; but it returns floor(x) + 1 for
+    x in [-0.5, 0), which is +0.0 where numpy gives -0.0 (only -0.0 itself stays -0.0)."""
+    r = np.round(x)
+    np.add(r, np.float32(0), out=r, where=x != 0)
+    return r
+
+
 _FUNCTIONS = {
     "NEG": np.negative, "CEIL": np.ceil, "FLOOR": np.floor,
-    "ROUND": np.round,            # TFLM rounds halves to even, as numpy does
+    "ROUND": _round,
     "SQRT": np.sqrt, "SQUARE": np.square,
     "SIN": _f64(np.sin), "COS": _f64(np.cos), "EXP": _f64(np.exp), "LOG": _f64(np.log),
 }
@@ -45,7 +53,8 @@ for _name, _fn in _FUNCTIONS.items():
 
 @register("ABS")
 class Abs(Kernel):
-    """float32, and int8 / int16 with requantization when the output scale differs (TFLM)."""
+    """float32; int8 and quantized int16 with requantization when the output scale differs;
+    int16 without quantization parameters as plain integers (TFLM)."""
     dtypes = ("float32", "int8", "int16")
 
     def prepare(self, ctx):
@@ -53,8 +62,9 @@ class Abs(Kernel):
         if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8, np.int16) or \
                 x.shape != y.shape:
             self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
-        self.float = x.dtype == np.float32
-        if self.float:
+        # int16 |-32768| wraps to -32768 as the C cast does
+        self.plain = x.dtype == np.float32 or (x.dtype == np.int16 and x.quantization is None)
+        if self.plain:
             return
         if x.quantization is None or y.quantization is None:
             self.fail("quantized ABS needs quantization parameters")
@@ -70,7 +80,7 @@ class Abs(Kernel):
 
     def eval(self, inputs, outputs):
         x = inputs[0]
-        if self.float:
+        if self.plain:
             np.abs(x, out=outputs[0])
             return
         v = np.abs(x.astype(np.int64) - self.zx)
@@ -80,38 +90,36 @@ class Abs(Kernel):
 
 @register("RSQRT")
 class Rsqrt(Kernel):
-    """float32, and int8 through TFLM's fixed-point inverse square root (tabulated in prepare
-    over the 256 input values)."""
-    dtypes = ("float32", "int8")
+    """float32, and int8 / quantized int16 through TFLM's fixed-point inverse square root,
+    tabulated in prepare over every input value that is not below the zero point."""
+    dtypes = ("float32", "int8", "int16")
+    K_SHIFT = 20        # TFLM keeps 1/sqrt(v) as an integer scaled by 2^20 in between
 
     def prepare(self, ctx):
         x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
+        if x.dtype != y.dtype or x.shape != y.shape or \
+                x.dtype not in (np.float32, np.int8, np.int16):
             self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
         self.lut = None
         if x.dtype == np.float32:
             return
         if x.quantization is None or y.quantization is None:
-            self.fail("int8 RSQRT needs quantization parameters")
-        self.zx = int(x.quantization.zero_point[0])
-        zy = int(y.quantization.zero_point[0])
-        sx, sy = np.float32(x.quantization.scale[0]), np.float32(y.quantization.scale[0])
+            # tflite-micro would run an unquantized int16 RSQRT with parameters never set
+            self.fail(f"{x.dtype} RSQRT needs quantization parameters")
+        self.zx, zy = zero_point_of(x), zero_point_of(y)
+        if x.dtype == np.int16 and (self.zx or zy):
+            self.fail("int16 RSQRT needs zero points of 0")
+        sx, sy = np.float32(scale_of(x)), np.float32(scale_of(y))
         m, s = quant.quantize_multiplier(1.0 / float(np.sqrt(sx) * sy))
-        k_shift = 20
-        table = []
-        for q in range(-128, 128):
-            v = q - self.zx
-            if v < 0:
-                table.append(0)       # refused at eval, as TFLM does
-                continue
-            if v == 0:
-                table.append(127)     # TFLM: values near 0 give the largest output
-                continue
-            im, ish = quant.inv_sqrt_multiplier_exp(v)
-            data = int(quant.multiply_by_quantized_multiplier(np.int64(1), im, ish + k_shift))
-            out = int(quant.multiply_by_quantized_multiplier(np.int64(data), m, s - k_shift)) + zy
-            table.append(min(max(out, -128), 127))
-        self.lut = np.array(table, np.int8)
+        lo, hi = quant.dtype_range(x.dtype)
+        self.base = lo
+        v = np.arange(lo, hi + 1, dtype=np.int64) - self.zx
+        im, ish = quant.inv_sqrt_multiplier_exp(np.maximum(v, 1))
+        data = quant.multiply_by_quantized_multiplier(np.ones_like(v), im, ish + self.K_SHIFT)
+        out = quant.multiply_by_quantized_multiplier(data, m, s - self.K_SHIFT) + zy
+        # values at the zero point give the largest output; those below it are refused in eval
+        out = np.where(v == 0, hi, np.where(v < 0, 0, out))
+        self.lut = np.clip(out, lo, hi).astype(x.dtype)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -119,5 +127,5 @@ class Rsqrt(Kernel):
             outputs[0][...] = _rsqrt(x)
             return
         if x.size and int(x.min()) < self.zx:
-            self.fail("RSQRT is only defined for non-negative values")
-        np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
+            self.fail("RSQRT is only defined for values not below the zero point")
+        np.take(self.lut, x.astype(np.intp) - self.base, out=outputs[0])
