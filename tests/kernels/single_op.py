@@ -29,13 +29,13 @@ def random_quant(rng, dtype, lo=0.005, hi=0.2, symmetric=None):
 
 
 def one_op(op, inputs, outputs, **options):
-    """A model of one op. ``inputs``: (shape, dtype, quant dict or None) per input, or a numpy
-    array for a constant; ``outputs`` likewise (shape, dtype, quant)."""
+    """A model of one op. ``inputs``: (shape, dtype, quant dict or None) per input, or
+    (numpy array, quant dict or None) for a constant; ``outputs``: (shape, dtype, quant)."""
     b = ModelBuilder()
     ins = []
     for i, spec in enumerate(inputs):
-        if isinstance(spec, np.ndarray):
-            ins.append(b.add_constant(f"c{i}", spec))
+        if isinstance(spec[0], np.ndarray):
+            ins.append(b.add_constant(f"c{i}", spec[0], **(spec[1] or {})))
         else:
             shape, dtype, qp = spec
             ins.append(b.add_input(f"x{i}", shape, dtype, **(qp or {})))

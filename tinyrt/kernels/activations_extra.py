@@ -13,8 +13,15 @@ from .base import Kernel, register
 from .common import clip
 
 
-def _elu(x):
+def _elu_table(x):
+    """The transform of TFLite's int8 ELU table: exp(x) - 1 in float32 for negative x."""
     return np.where(x < 0, expf(x) - np.float32(1), x)
+
+
+def _elu_float(x):
+    """TFLM's float ELU: expm1 for negative x (C's expm1f; here rounded from float64)."""
+    with np.errstate(over="ignore"):
+        return np.where(x < 0, np.expm1(x.astype(np.float64)).astype(np.float32), x)
 
 
 @register("ELU")
@@ -31,13 +38,13 @@ class Elu(Kernel):
             if x.quantization is None or y.quantization is None:
                 self.fail("int8 ELU needs quantization parameters")
             self.lut = quant.int8_lookup_table(
-                _elu, x.quantization.scale[0], int(x.quantization.zero_point[0]),
+                _elu_table, x.quantization.scale[0], int(x.quantization.zero_point[0]),
                 y.quantization.scale[0], int(y.quantization.zero_point[0]))
 
     def eval(self, inputs, outputs):
         x = inputs[0]
         if self.lut is None:
-            outputs[0][...] = _elu(x)
+            outputs[0][...] = _elu_float(x)
         else:
             np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
 

@@ -1,8 +1,9 @@
-"""GELU, which TFLM's pip build lacks: float32 and int8 as TensorFlow Lite's reference kernel
-(the oracle here is LiteRT with its reference op resolver).
+"""GELU, which TFLM's pip build lacks: float32, int8 and int16 as TensorFlow Lite's reference
+kernel (the oracle here is LiteRT with its reference op resolver).
 
 int8 is a 256-entry table filled in prepare exactly as LiteRT fills it (dequantize in float32,
-transform, round, requantize); float32 evaluates the same transform vectorised.
+transform, round, requantize); int16 is LiteRT's 513-entry interpolated table; float32
+evaluates the same transform vectorised.
 """
 import math
 
@@ -35,33 +36,35 @@ def gelu_float(x, approximate):
 
 @register("GELU")
 class Gelu(Kernel):
-    dtypes = ("float32", "int8")
+    dtypes = ("float32", "int8", "int16")
 
     def prepare(self, ctx):
         x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
+        if x.dtype != y.dtype or x.shape != y.shape or \
+                x.dtype not in (np.float32, np.int8, np.int16):
             self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
         self.approximate = bool(self.options["approximate"])
-        self.float = x.dtype == np.float32
-        if self.float:
+        self.kind = x.dtype.name
+        if self.kind == "float32":
             return
         if x.quantization is None or y.quantization is None:
-            self.fail("int8 GELU needs quantization parameters")
+            self.fail(f"{self.kind} GELU needs quantization parameters")
         if self.approximate:
             def transform(d):
                 return gelu_float(d, True)
         else:
-            def transform(d):  # exact erf per entry: 256 values, once
+            def transform(d):  # exact erf per table sample (at most 1537 values), once
                 return np.array([np.float32(0.5) * v * (np.float32(1) + np.float32(
                     math.erf(float(v) * math.sqrt(0.5)))) for v in d], np.float32)
-        self.lut = quant.int8_lookup_table(transform, x.quantization.scale[0],
-                                           int(x.quantization.zero_point[0]),
-                                           y.quantization.scale[0],
-                                           int(y.quantization.zero_point[0]))
+        make = quant.int8_lookup_table if self.kind == "int8" else quant.int16_lookup_table
+        self.lut = make(transform, x.quantization.scale[0], int(x.quantization.zero_point[0]),
+                        y.quantization.scale[0], int(y.quantization.zero_point[0]))
 
     def eval(self, inputs, outputs):
         x = inputs[0]
-        if self.float:
+        if self.kind == "float32":
             outputs[0][...] = gelu_float(x, self.approximate)
-            return
-        np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
+        elif self.kind == "int8":
+            np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
+        else:
+            outputs[0][...] = quant.int16_lookup(x, self.lut)
