@@ -7,21 +7,19 @@ is one table lookup.
 """
 import numpy as np
 
-from .. import quant
-from .activations import expf
+from .. import libm, quant
 from .base import Kernel, register
 from .common import clip
 
 
 def _elu_table(x):
-    """The transform of TFLite's int8 ELU table: exp(x) - 1 in float32 for negative x."""
-    return np.where(x < 0, expf(x) - np.float32(1), x)
+    """The transform of TFLite's int8 ELU table: expf(x) - 1 in float32 for negative x."""
+    return np.where(x < 0, libm.expf(x) - np.float32(1), x)
 
 
 def _elu_float(x):
-    """TFLM's float ELU: expm1 for negative x (C's expm1f; here rounded from float64)."""
-    with np.errstate(over="ignore"):
-        return np.where(x < 0, np.expm1(x.astype(np.float64)).astype(np.float32), x)
+    """TFLM's float ELU: expm1f for negative x."""
+    return np.where(x < 0, libm.expm1f(x), x)
 
 
 @register("ELU")

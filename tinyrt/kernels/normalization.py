@@ -2,8 +2,7 @@
 operations, int8 with its fixed-point algorithms."""
 import numpy as np
 
-from .. import quant
-from .activations import expf
+from .. import libm, quant
 from .base import Kernel, register
 from .common import activation, clip, scale_of, zero_point_of
 
@@ -92,9 +91,10 @@ class LogSoftmax(Kernel):
         rows = inputs[0].reshape(-1, self.depth)
         out = outputs[0].reshape(-1, self.depth)
         if self.float:
-            mx = rows.max(axis=1, keepdims=True)
-            s = np.add.accumulate(expf(rows - mx), axis=1, dtype=np.float32)[:, -1:]
-            log_sum = np.log(s.astype(np.float64)).astype(np.float32)
+            # TFLM's running std::max from the lowest float passes over NaNs
+            mx = np.fmax.reduce(rows, axis=1, keepdims=True, initial=-quant.FLOAT32_MAX)
+            s = np.add.accumulate(libm.expf(rows - mx), axis=1, dtype=np.float32)[:, -1:]
+            log_sum = libm.logf(s)
             out[...] = rows - mx - log_sum
             return
         r = rows.astype(np.int64)

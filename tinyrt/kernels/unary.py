@@ -1,15 +1,11 @@
 """Element-wise math: ABS, NEG, CEIL, FLOOR, ROUND, SQRT, RSQRT, SQUARE, SIN, COS, EXP, LOG on
-float32, and the quantized ABS (int8, int16) and RSQRT (int8, int16) of TFLM. Transcendentals are evaluated in float64 and rounded once to float32, which gives the
-correctly rounded result that C's float functions return in all but rare cases."""
+float32, and the quantized ABS (int8, int16) and RSQRT (int8, int16) of TFLM. SIN, COS, EXP and
+LOG follow the C library's sinf, cosf, expf and logf (tinyrt.libm) to the bit."""
 import numpy as np
 
-from .. import quant
+from .. import libm, quant
 from .base import Kernel, register
 from .common import clip, scale_of, zero_point_of
-
-
-def _f64(fn):
-    return lambda x: fn(x.astype(np.float64)).astype(np.float32)
 
 
 def _rsqrt(x):
@@ -28,7 +24,7 @@ _FUNCTIONS = {
     "NEG": np.negative, "CEIL": np.ceil, "FLOOR": np.floor,
     "ROUND": _round,
     "SQRT": np.sqrt, "SQUARE": np.square,
-    "SIN": _f64(np.sin), "COS": _f64(np.cos), "EXP": _f64(np.exp), "LOG": _f64(np.log),
+    "SIN": libm.sinf, "COS": libm.cosf, "EXP": libm.expf, "LOG": libm.logf,
 }
 
 
