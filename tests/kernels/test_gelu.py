@@ -46,9 +46,14 @@ def test_gelu_matches_litert_reference(dtype, approximate):
         theirs = ref.get_tensor(ref.get_output_details()[0]["index"])
         if dtype != np.float32:
             np.testing.assert_array_equal(ours, theirs)
-        else:
-            # erf / tanh computed differently from the C library: within 1e-6 absolute
+        elif approximate:
+            # LiteRT evaluates tanh with Eigen's float approximation, tinyrt in float64; where
+            # 1 + tanh cancels (x below about -4) Eigen's tanh is already -1: 1e-6 absolute
             np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
+        else:
+            # LiteRT's erfc is Eigen's float approximation, tinyrt's is float64 rounded: within
+            # 1e-6 relative (at most 12 ulps on 2^18 samples), 71% identical
+            np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0)
 
 
 @pytest.mark.parametrize("approximate", [False, True])
