@@ -45,6 +45,19 @@ def test_abs_quantized(dtype, seed):
     compare(data, [[values(rng, shape, dtype)] for _ in range(3)])
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_abs_quantized_every_value(dtype):
+    """Every input value, through scale ratios that put some results next to a rounding
+    boundary (tflite-micro takes the ratio of the scales in double)."""
+    info = np.iinfo(dtype)
+    x = np.arange(info.min, info.max + 1).astype(dtype)
+    for seed in (146, 7, 8):
+        rng = np.random.default_rng(seed)
+        qin = random_quant(rng, dtype)
+        qout = random_quant(rng, dtype, qin["scale"] * 0.3, qin["scale"] * 3)
+        compare(one_op("ABS", [(x.shape, dtype, qin)], [(x.shape, dtype, qout)]), [[x]])
+
+
 def test_abs_int16_without_quantization():
     x = np.array([-32768, -32767, -1, 0, 1, 32767], np.int16)
     data = one_op("ABS", [(x.shape, np.int16, None)], [(x.shape, np.int16, None)])
