@@ -41,6 +41,7 @@ CASES = {
     "COS": (libm.cosf, lambda rng: np.concatenate([
         (rng.standard_normal(N // 2) * np.exp(rng.uniform(-10, 10, N // 2))).astype(np.float32),
         _near_half_pi_multiples()])),
+    "TANH": (libm.tanhf, lambda rng: (rng.standard_normal(N) * 4).astype(np.float32)),
     # ELU runs expm1f on its negative inputs
     "ELU": (lambda x: np.where(x < 0, libm.expm1f(x), x),
             lambda rng: -np.exp(rng.uniform(-30, 4.6, N)).astype(np.float32)),

@@ -1,15 +1,16 @@
 """The C library's float math functions as tflite-micro's pip build gets them, vectorised.
 
-tflite-micro's kernels call expf, logf, sinf, cosf and expm1f (std::exp and friends on float).
-On Linux those are glibc's, which are not correctly rounded: rounding the float64 result of
-numpy differs from them in the last bit for 0.05% (expf, logf) to 1% (sinf, cosf, expm1f) of
+tflite-micro's kernels call expf, logf, sinf, cosf, expm1f and tanhf (std::exp and friends on
+float). On Linux those are glibc's, which are not correctly rounded: rounding numpy's float64
+results differs from them in the last bit for 0.05% (expf, logf) to 1% (sinf, cosf, expm1f) of
 inputs. These functions follow glibc's algorithms step by step instead:
 
 - expf, logf, sinf, cosf: the double-precision table-and-polynomial algorithms glibc took from
   Arm's optimized-routines (MIT licensed); the constants below are theirs. glibc's x86-64 build
-  runs a variant compiled with fused multiply-adds; the fused operations whose rounding
-  matters (the range reductions) are computed here with exact products.
-- expm1f: the single-precision fdlibm algorithm (Sun Microsystems, freely redistributable).
+  runs a variant compiled with fused multiply-adds; the fused range reductions, whose
+  rounding shows in the result, are computed here with exact products.
+- expm1f, tanhf: the single-precision fdlibm algorithms (Sun Microsystems, freely
+  redistributable), which glibc 2.36 still uses.
 
 Each takes a float32 array (or scalar) and returns a float32 array.
 """
@@ -334,3 +335,19 @@ def expm1f(x):
         res[highk] = add_exponent(y2, k)[highk]
         out[todo] = res
     return out.reshape(shape)
+
+
+# -- tanhf (fdlibm, single precision, through expm1f) ------------------------------------------
+def tanhf(x):
+    x = np.asarray(x, f32)
+    one, two = f32(1.0), f32(2.0)
+    ix = _bits32(x) & u32(0x7FFFFFFF)
+    a = np.abs(x)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        big = ix >= u32(0x3F800000)                  # |x| >= 1
+        t = expm1f(np.where(big, two * a, -two * a))
+        z = np.where(big, one - two / (t + two), -t / (t + two)).astype(f32)
+        z = np.where(ix >= u32(0x41B00000), one, z)   # |x| >= 22 (and infinities): 1
+        z = np.where(np.signbit(x), -z, z)
+        z = np.where(ix < u32(0x24000000), x * (one + x), z)   # tiny, and +-0
+        return np.where(np.isnan(x), x, z).astype(f32)
