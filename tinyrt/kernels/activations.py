@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .. import quant
+from .. import libm, quant
 from .base import Kernel, register
 from .common import clip
 
@@ -26,10 +26,8 @@ def _int8_input_rescale(scale):
     return multiplier, shift, radius
 
 
-def expf(x):
-    """float32 exp rounded from float64, which matches C's correctly rounded expf where
-    numpy's own float32 exp is off by an ulp."""
-    return np.exp(x.astype(np.float64)).astype(np.float32)
+# C's float exp as tflite-micro's build computes it (one implementation for every kernel)
+expf = libm.expf
 
 
 class _Sigmoidal(Kernel):
@@ -94,4 +92,4 @@ class Tanh(_Sigmoidal):
 
     @staticmethod
     def float_fn(x):
-        return np.tanh(x.astype(np.float64)).astype(np.float32)
+        return libm.tanhf(x)
