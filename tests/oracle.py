@@ -64,6 +64,16 @@ def run_both(model, inputs_list, tinyrt_interp=None, oracle=None):
     return results
 
 
+def litert_ref(data):
+    """LiteRT with its reference kernels: the oracle where TFLM has no kernel (GELU, hybrid)."""
+    lr = pytest.importorskip("ai_edge_litert.interpreter",
+                             reason="ai-edge-litert (test extra) not installed")
+    it = lr.Interpreter(model_content=bytes(data),
+                        experimental_op_resolver_type=lr.OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    return it
+
+
 def random_inputs(details, rng):
     """Random values for each input: full range for integers, N(0, 2) for floats."""
     out = []

@@ -3,16 +3,8 @@ import numpy as np
 import pytest
 
 import tinyrt
-from oracle import random_inputs
+from oracle import litert_ref, random_inputs
 from tinyrt.builder import ModelBuilder
-
-
-def litert_ref(data):
-    lr = pytest.importorskip("ai_edge_litert.interpreter")
-    it = lr.Interpreter(model_content=data,
-                        experimental_op_resolver_type=lr.OpResolverType.BUILTIN_REF)
-    it.allocate_tensors()
-    return it
 
 
 def model(dtype, approximate):

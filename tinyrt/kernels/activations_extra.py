@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import libm, quant
 from .base import Kernel, register
-from .common import clip
+from .common import Int8TableKernel, clip
 
 
 def _elu_table(x):
@@ -23,56 +23,33 @@ def _elu_float(x):
 
 
 @register("ELU")
-class Elu(Kernel):
+class Elu(Int8TableKernel, Kernel):
     """float32, and int8 through TFLite's lookup table of the float function."""
     dtypes = ("float32", "int8")
+    float_fn = staticmethod(_elu_float)
 
-    def prepare(self, ctx):
-        x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
-            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
-        self.lut = None
-        if x.dtype == np.int8:
-            if x.quantization is None or y.quantization is None:
-                self.fail("int8 ELU needs quantization parameters")
-            self.lut = quant.int8_lookup_table(
-                _elu_table, x.quantization.scale[0], int(x.quantization.zero_point[0]),
-                y.quantization.scale[0], int(y.quantization.zero_point[0]))
-
-    def eval(self, inputs, outputs):
-        x = inputs[0]
-        if self.lut is None:
-            outputs[0][...] = _elu_float(x)
-        else:
-            np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
+    def make_table(self, xq, yq):
+        return quant.int8_lookup_table(_elu_table, xq.scale[0], int(xq.zero_point[0]),
+                                       yq.scale[0], int(yq.zero_point[0]))
 
 
 @register("HARD_SWISH")
-class HardSwish(Kernel):
+class HardSwish(Int8TableKernel, Kernel):
     """float32, and int8 through TFLM's 16-bit fixed-point algorithm (tabulated over the 256
     input values in prepare)."""
     dtypes = ("float32", "int8")
 
-    def prepare(self, ctx):
-        x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
-            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
-        self.lut = None
-        if x.dtype == np.int8:
-            if x.quantization is None or y.quantization is None:
-                self.fail("int8 HARD_SWISH needs quantization parameters")
-            self.lut = _hard_swish_table(x.quantization, y.quantization)
-            if self.lut is None:
-                self.fail("output scale too small for TFLM's HARD_SWISH (output exponent > 0)")
-
-    def eval(self, inputs, outputs):
-        x = inputs[0]
-        if self.lut is not None:
-            np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
-            return
+    @staticmethod
+    def float_fn(x):
         # TFLM: in * min(6, max(0, in + 3)) / 6, in that order
-        outputs[0][...] = x * np.minimum(np.float32(6), np.maximum(np.float32(0),
-                                                                   x + np.float32(3))) / np.float32(6)
+        return x * np.minimum(np.float32(6), np.maximum(np.float32(0), x + np.float32(3))) \
+            / np.float32(6)
+
+    def make_table(self, xq, yq):
+        table = _hard_swish_table(xq, yq)
+        if table is None:
+            self.fail("output scale too small for TFLM's HARD_SWISH (output exponent > 0)")
+        return table
 
 
 def _i16(v):

@@ -158,3 +158,26 @@ class QuantizedOutput:
         else:
             r = self.requant.apply_inplace(acc, self.tmp)
         clip(r, self.lo, self.hi, out=out, casting="unsafe")
+
+
+class Int8TableKernel:
+    """Mixin for element-wise kernels that run float32 directly and int8 through a 256-entry
+    table made in prepare: subclasses define ``float_fn(x)`` and ``make_table(xq, yq)``
+    (the input and output Quantization; return None to refuse)."""
+
+    def prepare(self, ctx):
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        if x.dtype != y.dtype or x.shape != y.shape or x.dtype not in (np.float32, np.int8):
+            self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
+        self.lut = None
+        if x.dtype == np.int8:
+            if x.quantization is None or y.quantization is None:
+                self.fail(f"int8 {self.node.op_name} needs quantization parameters")
+            self.lut = self.make_table(x.quantization, y.quantization)
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.lut is None:
+            outputs[0][...] = self.float_fn(x)
+        else:
+            np.take(self.lut, x.astype(np.intp) + 128, out=outputs[0])
