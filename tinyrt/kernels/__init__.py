@@ -5,3 +5,4 @@ from . import (activations, activations_extra, add_sub, batch_matmul, binary_mat
                fully_connected, gelu, logical, lstm, movement, mul, normalization, pooling,
                quantize, reduce, relu, reshape, resource_variables, shape_ops, softmax, spatial,
                svdf, transpose_conv, unary)
+from . import signal  # noqa: F401,E402

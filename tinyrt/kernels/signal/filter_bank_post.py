@@ -1,0 +1,1 @@
+"""Signal library kernels (being written)."""
