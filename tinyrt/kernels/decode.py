@@ -1,0 +1,1 @@
+"""TFLM custom op kernel (being written)."""
