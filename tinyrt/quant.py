@@ -138,6 +138,80 @@ class Requantizer:
         return h
 
 
+class FloatRequantizer:
+    """Requantizer's result for int8 outputs, computed in float64 in fewer numpy passes.
+
+    With y = x m 2^(left-31-e) (e the right shift) and u = 2^(-31-e), the unit y is a multiple
+    of, the double rounding r = RoundingDivideByPOT(floor((x m 2^left + 2^30) / 2^31), e)
+    is r = trunc(y + B) for y >= 0 and r = trunc(y - B + u) for y < 0, with
+    B = 1/2 + 2^-(1+e) (1/2 for e = 0): one floor for both roundings, and for negative y a
+    unit less, because the first rounding sends halves up, not away from zero. Both cases are
+    trunc(y + u/2 + copysign(B - u/2, y + u/2)) (y + u/2 has y's sign), so u/2 folds into the
+    offset. Every value is a multiple of u/2 below 2^53 of them when |x| m 2^left < 2^51 and
+    e <= 20, so float64 holds it exactly; ``build`` checks that per channel from a bound on |x|
+    and returns None when it does not hold.
+    """
+
+    @classmethod
+    def build(cls, multiplier, shift, sum_bound, offset, zero_point, lo, hi, shape):
+        """``sum_bound``: per-channel bound on |sums| passed to ``store`` (before ``offset``,
+        an int64 per channel added to them); ``lo``/``hi``: the clamp range of the output."""
+        offset = np.asarray(offset, np.int64)
+        m = np.broadcast_to(np.asarray(multiplier, np.int64), offset.shape)
+        shift = np.broadcast_to(np.asarray(shift, np.int64), m.shape)
+        sum_bound = np.broadcast_to(np.asarray(sum_bound, np.int64), m.shape)
+        # Channels whose output is the same for every possible sum (all-zero weights, or a
+        # bias so large the output always saturates; requantization is monotone, so the two
+        # ends of the range decide) get that value computed here, and a scale of 0.
+        ends = [np.clip(Requantizer(m, shift)(offset + sign * sum_bound), lo - zero_point,
+                        hi - zero_point) for sign in (-1, 1)]
+        constant = ends[0] == ends[1]
+        m = np.where(constant, 0, m)
+        offset = np.where(constant, ends[0], offset)
+        shift = np.where(constant, 0, shift)
+        left, right = np.maximum(shift, 0), np.maximum(-shift, 0)
+        if np.any(m < 0) or np.any(right > 20) or np.any(left > 30):
+            return None
+        scaled = np.where(constant, 0, (sum_bound + np.abs(offset)) << left)
+        if np.any(scaled >= 1 << 31):            # TFLM's int32 left shift would wrap
+            return None
+        if any(int(b) * int(v) >= 1 << 51 for b, v in zip(scaled.reshape(-1), m.reshape(-1))):
+            return None
+        return cls(m, left, right, offset, constant, zero_point, lo, hi, shape)
+
+    def __init__(self, m, left, right, offset, constant, zero_point, lo, hi, shape):
+        scale = m * np.ldexp(1.0, left - 31 - right)           # exact: m has 31 bits
+        half_unit = np.ldexp(1.0, -32 - right)
+        half = np.where(right > 0, 0.5 + np.ldexp(1.0, -1 - right), 0.5) - half_unit
+        # a constant channel's value passes through unscaled and unrounded
+        half = np.where(constant, 0.0, half)
+        scaled_offset = np.where(constant, offset, offset * scale + half_unit)
+        if scale.shape and scale.shape[-1] < 32:
+            # numpy broadcasts a short channel axis slowly; full-size copies run faster
+            full = lambda a: np.ascontiguousarray(np.broadcast_to(a, shape))  # noqa: E731
+            scale, half, scaled_offset = full(scale), full(half), full(scaled_offset)
+        self.scale, self.half, self.scaled_offset = scale, half, scaled_offset
+        self.zero_point = np.int16(zero_point)
+        self.lo, self.hi = float(lo - zero_point), float(hi - zero_point)
+        self.work = np.empty(shape, np.float64)
+        self.tmp = np.empty(shape, np.float64)
+        self.small = np.empty(shape, np.int16)
+
+    def store(self, sums, out):
+        """``sums``: exact integer sums (float32 or float64) of ``out``'s shape; writes the
+        requantized, zero-point-shifted, clamped int8 values into ``out``."""
+        w = self.work
+        np.multiply(sums, self.scale, out=w)
+        w += self.scaled_offset
+        np.copysign(self.half, w, out=self.tmp)
+        w += self.tmp
+        _clip(w, self.lo, self.hi, out=self.small, casting="unsafe")   # the cast truncates
+        np.add(self.small, self.zero_point, out=out, casting="unsafe")
+
+
+_clip = (getattr(np, "_core", None) or np.core).umath.clip
+
+
 def multiply_by_quantized_multiplier(x, multiplier, shift):
     """TFLM MultiplyByQuantizedMultiplier(int32 x, int32 m, int shift) -> int32 (as int64).
 

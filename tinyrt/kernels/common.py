@@ -135,12 +135,25 @@ def same_types(kernel, tensors, allowed):
 class QuantizedOutput:
     """The last stage of every quantized accumulate-then-requantize kernel (FULLY_CONNECTED,
     convolutions): requantize the int64 accumulators (TFLM's int32 path for 8-bit outputs, its
-    int64 path for 16x8), add the output zero point, clamp to the fused activation, store."""
+    int64 path for 16x8), add the output zero point, clamp to the fused activation, store.
 
-    def __init__(self, multiplier, shift, output, act, shape, acc_bound=None):
-        from ..quant import Requantizer
+    Kernels whose sums come out of a float GEMM may pass ``sum_bound`` (per output channel, a
+    bound on |sum|) and ``offset`` (bias minus zero-point terms, per channel) and call
+    ``store_sums``: for 8-bit outputs the requantization then runs on the float sums directly
+    (quant.FloatRequantizer) when that is provably exact, else through int64 as ``store``.
+    """
+
+    def __init__(self, multiplier, shift, output, act, shape, acc_bound=None, sum_bound=None,
+                 offset=None):
+        from ..quant import FloatRequantizer, Requantizer
         self.wide = output.dtype == np.int16
         zy = zero_point_of(output)
+        self.lo, self.hi = clamp_range(act, output)
+        self.offset = None if offset is None else np.asarray(offset, np.int64)
+        self.exact_float = None
+        if not self.wide and sum_bound is not None and offset is not None:
+            self.exact_float = FloatRequantizer.build(multiplier, shift, sum_bound, offset, zy,
+                                                      self.lo, self.hi, shape)
         if self.wide:
             self.m, self.s, self.zy = multiplier, shift, zy
         else:
@@ -148,7 +161,8 @@ class QuantizedOutput:
                 multiplier, shift = multiplier[0], shift[0]
             self.requant = Requantizer(multiplier, shift, zy, shape=shape, x_bound=acc_bound)
             self.tmp = np.empty(shape, np.int64)
-        self.lo, self.hi = clamp_range(act, output)
+        if offset is not None and self.exact_float is None:
+            self.acc = np.empty(shape, np.int64)
 
     def store(self, acc, out):
         """``acc``: int64 accumulators of ``out``'s shape (overwritten)."""
@@ -158,6 +172,14 @@ class QuantizedOutput:
         else:
             r = self.requant.apply_inplace(acc, self.tmp)
         clip(r, self.lo, self.hi, out=out, casting="unsafe")
+
+    def store_sums(self, sums, out):
+        """``sums``: exact integer sums (a float array of ``out``'s shape) without the offset."""
+        if self.exact_float is not None:
+            self.exact_float.store(sums, out)
+            return
+        np.add(sums, self.offset, out=self.acc, casting="unsafe")
+        self.store(self.acc, out)
 
 
 class Int8TableKernel:

@@ -98,7 +98,8 @@ class Conv2D(Kernel):
         self.offset = bias_values(self, b, out_c) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.gemm.set_offset(self.offset)
-        self.output = QuantizedOutput(m, s, y, act, self.out2d, self.gemm.acc_bound)
+        self.output = QuantizedOutput(m, s, y, act, self.out2d, self.gemm.acc_bound,
+                                      sum_bound=self.gemm.sum_bounds(128), offset=self.offset)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.work = self.gemm.buffers(self.shape2d[0])
 
@@ -131,5 +132,7 @@ class Conv2D(Kernel):
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
             return
-        acc = self.gemm.into(cols, self.work)
-        self.output.store(acc, out)
+        if self.kind == "int8":
+            self.output.store_sums(self.gemm.sums(cols, self.work), out)
+            return
+        self.output.store(self.gemm.into(cols, self.work), out)

@@ -71,7 +71,9 @@ class DepthwiseConv2D(Kernel):
         self.taps = w_int.astype(self.acc_dtype)
         self.offset = bias_values(self, b, out_c) - zx * w_int.sum(axis=0)
         m, s = conv_requantization(self, x, w, y, out_c)
-        self.output = QuantizedOutput(m, s, y, act, y.shape)
+        x_bound = 1 << 15 if self.kind == "int16" else 128
+        self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
+                                      * x_bound, offset=self.offset)
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:
         # few input channels -> one GEMM against a block-diagonal filter matrix (im2col);
         # many channels, few taps -> einsum over the taps; many of both -> a GEMM per channel.
@@ -91,9 +93,9 @@ class DepthwiseConv2D(Kernel):
             self.mode = "einsum"
         else:
             self.mode = "channel_gemm"
+            self.channel_taps = self.taps.reshape(kh * kw, in_c, dm).transpose(1, 0, 2).copy()
         # the padded workspace holds the input already converted for the products
         self.buf, self.interior = win.padded_buffer(n, in_c, self.acc_dtype, zx)
-        self.acc_int = np.empty(y.shape, np.int64)
         self.acc_f = np.empty(y.shape, self.acc_dtype)
         self.tap_grid = self.taps.reshape(kh, kw, out_c)
 
@@ -137,7 +139,7 @@ class DepthwiseConv2D(Kernel):
             return
         if self.mode == "block_gemm":
             cols = self.win.windows(x).reshape(self.cols_shape)
-            self.output.store(self.gemm.into(cols, self.work).reshape(out.shape), out)
+            self.output.store_sums(self.gemm.sums(cols, self.work).reshape(out.shape), out)
             return
         if self.mode == "channel_gemm":
             # per input channel, a GEMM of its windows [pixels, taps] with its filters
@@ -151,7 +153,4 @@ class DepthwiseConv2D(Kernel):
                 x = np.repeat(x, self.dm, axis=3)
             acc = np.einsum("nhwklc,klc->nhwc", self.win.windows(x), self.tap_grid,
                             out=self.acc_f)
-        acc_i = self.acc_int
-        np.copyto(acc_i, acc, casting="unsafe")
-        acc_i += self.offset
-        self.output.store(acc_i, out)
+        self.output.store_sums(acc, out)

@@ -61,7 +61,9 @@ class FullyConnected(Kernel):
         w_scale = w.quantization.scale.astype(np.float64)
         m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
         self.gemm.set_offset(self.offset)
-        self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound)
+        self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound,
+                                      sum_bound=self.gemm.sum_bounds(x_bound // 2),
+                                      offset=self.offset)
         self.work = self.gemm.buffers(self.batch)
 
     def _prepare_hybrid(self, w, b, act):
@@ -98,5 +100,7 @@ class FullyConnected(Kernel):
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
             return
-        acc = self.gemm.into(x, self.work)
-        self.output.store(acc, out)
+        if self.output.exact_float is not None:
+            self.output.store_sums(self.gemm.sums(x, self.work), out)
+            return
+        self.output.store(self.gemm.into(x, self.work), out)

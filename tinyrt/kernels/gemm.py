@@ -64,6 +64,20 @@ class IntegerGemm:
         np.add(yf, self.offset_f64, out=acc, casting="unsafe")
         return acc
 
+    def sums(self, x, bufs):
+        """The exact sums (no offset) into ``bufs``: float when one BLAS call is exact (the
+        usual case), else int64."""
+        if len(self.chunks) != 1:
+            return self(x)
+        xf, yf, _ = bufs
+        np.copyto(xf, x, casting="unsafe")
+        np.matmul(xf, self.wt, out=yf)
+        return yf
+
+    def sum_bounds(self, x_bound):
+        """Per output, the largest |sum| for inputs with |x| <= x_bound."""
+        return np.abs(self.wt.astype(np.int64)).sum(axis=0) * int(x_bound)
+
     def __call__(self, x):
         """x: integer array [..., K]; returns int64 [..., O]."""
         xf = x.astype(self.dtype)

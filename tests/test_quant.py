@@ -1,0 +1,108 @@
+"""The prepared requantizers against the plain fixed-point reference (TFLM's
+MultiplyByQuantizedMultiplier, double rounding), which the model tests tie to tflite-micro."""
+import numpy as np
+import pytest
+
+from tinyrt import quant
+from tinyrt.quant import FloatRequantizer, Requantizer
+
+
+def reference(x, m, shift, zero_point, lo, hi):
+    """Element by element in Python integers: SaturatingRoundingDoublingHighMul then
+    RoundingDivideByPOT, as TFLM's C code."""
+    out = np.empty(x.shape, np.int64)
+    for idx, v in np.ndenumerate(x):
+        c = idx[-1]
+        mc, sc = int(np.broadcast_to(m, x.shape[-1:])[c]), int(np.broadcast_to(shift, x.shape[-1:])[c])
+        v = int(v) << max(sc, 0)
+        p = v * mc
+        h = (p + (1 << 30)) >> 31                      # nudge then floor: the C code's result
+        e = max(-sc, 0)
+        if e:
+            mask = (1 << e) - 1
+            rem, thr = h & mask, (mask >> 1) + (1 if h < 0 else 0)
+            h = (h >> e) + (1 if rem > thr else 0)
+        out[idx] = min(max(h + zero_point, lo), hi)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_requantizers_match_reference(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        channels, rows = int(rng.integers(1, 12)), int(rng.integers(1, 20))
+        m = rng.integers(1 << 30, 1 << 31, channels)
+        shift = rng.integers(-12, 2, channels)
+        bound = int(rng.choice([300, 70000, 1 << 21]))
+        x = rng.integers(-bound, bound + 1, (rows, channels))
+        x[0] = bound
+        zy = int(rng.integers(-128, 128))
+        want = reference(x, m, shift, zy, -128, 127)
+        got = np.clip(Requantizer(m, shift, zy)(x), -128, 127)
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_float_requantizer_equals_integer_path(seed):
+    """Random multipliers (some with many trailing zero bits, where first-rounding ties are
+    possible), shifts with ties in the second rounding, offsets, constant channels."""
+    rng = np.random.default_rng(100 + seed)
+    built = checked = 0
+    for trial in range(400):
+        channels, rows = int(rng.integers(1, 40)), int(rng.integers(1, 50))
+        m = rng.integers(1 << 30, 1 << 31, channels)
+        if trial % 5 == 0:
+            m = np.maximum(m >> rng.integers(0, 20, channels) << rng.integers(0, 20, channels),
+                           1 << 30) & ((1 << 31) - 1)
+        shift = rng.integers(-22, 3, channels)
+        bound = int(rng.choice([100, 1000, 100000, 1 << 18, 1 << 20, 1 << 22]))
+        sum_bound = np.full(channels, bound)
+        offset = rng.integers(-bound, bound + 1, channels)
+        if trial % 4 == 0:                      # a dead channel with a huge bias
+            sum_bound[0], offset[0] = 0, int(rng.integers(-(1 << 31), 1 << 31))
+        zy = int(rng.integers(-128, 128))
+        lo = zy if trial % 3 == 0 else -128
+        fr = FloatRequantizer.build(m, shift, sum_bound, offset, zy, lo, 127, (rows, channels))
+        if fr is None:
+            continue
+        built += 1
+        sums = rng.integers(-bound, bound + 1, (rows, channels)) * (sum_bound > 0)
+        sums[0] = sum_bound
+        sums[-1] = -sum_bound
+        want = np.clip(Requantizer(m, shift, zy)(sums + offset), lo, 127)
+        out = np.empty((rows, channels), np.int8)
+        fr.store(sums.astype(np.float32 if bound < (1 << 24) else np.float64), out)
+        np.testing.assert_array_equal(out, want)
+        checked += sums.size
+    assert built > 150 and checked > 50000        # the exact path is taken, not skipped
+
+
+def test_float_requantizer_first_rounding_ties():
+    """m with trailing zero bits: x m lands exactly on 2^30 mod 2^31 (a half in the first
+    rounding, which goes up, not away from zero) for x = odd multiples of 2^(30 - v2(m))."""
+    rng = np.random.default_rng(7)
+    for t in range(14, 24):
+        m = np.array([((int(rng.integers(1 << (30 - t), 1 << (31 - t))) | 1) << t)])
+        for e in range(0, 12):
+            step = 1 << (30 - t)
+            x = np.concatenate([np.arange(-8, 9) * step + d for d in (-1, 0, 1)])
+            bound = int(np.abs(x).max())
+            fr = FloatRequantizer.build(m, [-e], [bound], [0], 3, -128, 127, (x.size, 1))
+            assert fr is not None
+            out = np.empty((x.size, 1), np.int8)
+            fr.store(x.reshape(-1, 1).astype(np.float64), out)
+            want = reference(x.reshape(-1, 1), m, np.array([-e]), 3, -128, 127)
+            np.testing.assert_array_equal(out, want)
+
+
+def test_float_requantizer_refuses_what_float64_cannot_hold():
+    big = (1 << 31) - 1
+    assert FloatRequantizer.build([big], [-3], [1 << 21], [0], 0, -128, 127, (4, 1)) is None
+    assert FloatRequantizer.build([big], [-25], [1 << 24], [0], 0, -128, 127, (4, 1)) is None
+    assert FloatRequantizer.build([big], [-3], [1 << 18], [0], 0, -128, 127, (4, 1))
+
+
+def test_quantize_multiplier_matches_frexp_rounding():
+    assert quant.quantize_multiplier(0.5) == (1 << 30, 0)
+    assert quant.quantize_multiplier(1.0) == (1 << 30, 1)
+    assert quant.quantize_multiplier(0.0) == (0, 0)
