@@ -182,6 +182,11 @@ DW_CASES = [
                                                     fused_activation_function="RELU")),
     ((2, 7, 7, 2), (1, 2, 3, 2), (2, 6, 5, 2), dict(padding="VALID", stride_w=1, stride_h=1,
                                                    depth_multiplier=1)),
+    # many channels: the einsum over taps, and (more than 16 taps) one GEMM per channel
+    ((1, 6, 5, 20), (1, 3, 3, 40), (1, 6, 5, 40), dict(padding="SAME", stride_w=1, stride_h=1,
+                                                      depth_multiplier=2)),
+    ((1, 9, 8, 18), (1, 5, 5, 36), (1, 5, 4, 36), dict(padding="SAME", stride_w=2, stride_h=2,
+                                                      depth_multiplier=2)),
 ]
 
 
