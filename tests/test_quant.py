@@ -87,12 +87,13 @@ def test_float_requantizer_first_rounding_ties():
             step = 1 << (30 - t)
             x = np.concatenate([np.arange(-8, 9) * step + d for d in (-1, 0, 1)])
             bound = int(np.abs(x).max())
-            fr = FloatRequantizer.build(m, [-e], [bound], [0], 3, -128, 127, (x.size, 1))
-            assert fr is not None
-            out = np.empty((x.size, 1), np.int8)
-            fr.store(x.reshape(-1, 1).astype(np.float64), out)
-            want = reference(x.reshape(-1, 1), m, np.array([-e]), 3, -128, 127)
-            np.testing.assert_array_equal(out, want)
+            for lo in (-128, 3):                # signed, and clamped at the zero point
+                fr = FloatRequantizer.build(m, [-e], [bound], [0], 3, lo, 127, (x.size, 1))
+                assert fr is not None
+                out = np.empty((x.size, 1), np.int8)
+                fr.store(x.reshape(-1, 1).astype(np.float64), out)
+                want = reference(x.reshape(-1, 1), m, np.array([-e]), 3, lo, 127)
+                np.testing.assert_array_equal(out, want)
 
 
 def test_float_requantizer_refuses_what_float64_cannot_hold():

@@ -150,6 +150,10 @@ class FloatRequantizer:
     offset. Every value is a multiple of u/2 below 2^53 of them when |x| m 2^left < 2^51 and
     e <= 20, so float64 holds it exactly; ``build`` checks that per channel from a bound on |x|
     and returns None when it does not hold.
+
+    When the clamp's lower bound is at or above the zero point (RELU, RELU6, ...), a negative y
+    clamps to that bound whatever its rounding, so trunc(y + B) serves every y and B folds into
+    the offset: two float passes before the clamp instead of four.
     """
 
     @classmethod
@@ -186,10 +190,15 @@ class FloatRequantizer:
         # a constant channel's value passes through unscaled and unrounded
         half = np.where(constant, 0.0, half)
         scaled_offset = np.where(constant, offset, offset * scale + half_unit)
+        self.signed = lo < zero_point
+        if not self.signed:
+            scaled_offset = scaled_offset + half        # offset + B: exact, same grid
+            half = None
         if scale.shape and scale.shape[-1] < 32:
             # numpy broadcasts a short channel axis slowly; full-size copies run faster
             full = lambda a: np.ascontiguousarray(np.broadcast_to(a, shape))  # noqa: E731
-            scale, half, scaled_offset = full(scale), full(half), full(scaled_offset)
+            scale, scaled_offset = full(scale), full(scaled_offset)
+            half = None if half is None else full(half)
         self.scale, self.half, self.scaled_offset = scale, half, scaled_offset
         self.zero_point = np.int16(zero_point)
         self.lo, self.hi = float(lo - zero_point), float(hi - zero_point)
@@ -203,8 +212,9 @@ class FloatRequantizer:
         w = self.work
         np.multiply(sums, self.scale, out=w)
         w += self.scaled_offset
-        np.copysign(self.half, w, out=self.tmp)
-        w += self.tmp
+        if self.signed:
+            np.copysign(self.half, w, out=self.tmp)
+            w += self.tmp
         _clip(w, self.lo, self.hi, out=self.small, casting="unsafe")   # the cast truncates
         np.add(self.small, self.zero_point, out=out, casting="unsafe")
 
