@@ -187,12 +187,24 @@ DW_CASES = [
                                                       depth_multiplier=2)),
     ((1, 9, 8, 18), (1, 5, 5, 36), (1, 5, 4, 36), dict(padding="SAME", stride_w=2, stride_h=2,
                                                       depth_multiplier=2)),
+    ((2, 11, 12, 5), (1, 3, 3, 5), (2, 4, 3, 5), dict(padding="VALID", stride_w=3, stride_h=2,
+                                                     depth_multiplier=1, dilation_wfactor=2,
+                                                     dilation_hfactor=2)),
+    ((1, 10, 9, 4), (1, 3, 2, 4), (1, 6, 7, 4), dict(padding="VALID", stride_w=1, stride_h=1,
+                                                    depth_multiplier=1, dilation_wfactor=2,
+                                                    dilation_hfactor=2)),
 ]
 
 
+@pytest.mark.parametrize("tap_loop", [False, True])
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
 @pytest.mark.parametrize("case", range(len(DW_CASES)))
-def test_depthwise_conv2d(dtype, case):
+def test_depthwise_conv2d(dtype, case, tap_loop, monkeypatch):
+    from tinyrt.kernels.depthwise_conv import DepthwiseConv2D
+    if tap_loop:           # the tap loop, used for large outputs, on every case
+        if dtype == np.float32:
+            pytest.skip("float32 sums in TFLM's order, not by the integer paths")
+        monkeypatch.setattr(DepthwiseConv2D, "tap_loop_min_outputs", 0)
     xs, ws, ys, opts = DW_CASES[case]
     check(conv_model("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, np.random.default_rng(10 + case),
                      bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))

@@ -12,9 +12,68 @@ from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm
 
 
+class TapLoop:
+    """Depthwise sums as one multiply-add per filter tap over whole rows.
+
+    The padded input is kept with each channel repeated depth_multiplier times, so a tap's
+    input is a slice of it whose rows are contiguous (out_w x channels values): numpy then
+    runs long inner loops against the tap's weights tiled along the row. A stride above 1
+    first splits the padded input into stride x stride phase planes, in which every tap is
+    again a unit-stride slice.
+    """
+
+    def __init__(self, win, n, in_c, dm, taps, dtype, fill):
+        out_c = in_c * dm
+        hp, wp = win.in_h + win.pad_top + win.pad_bottom, win.in_w + win.pad_left + win.pad_right
+        self.buf = np.full((n, hp, wp, in_c, dm), fill, dtype)
+        self.interior = self.buf[:, win.pad_top:win.pad_top + win.in_h,
+                                 win.pad_left:win.pad_left + win.in_w]
+        self.dm = dm
+        padded = self.buf.reshape(n, hp, wp, out_c)
+        sh, sw = win.stride_h, win.stride_w
+        planes, self.phase_copies = {}, []
+        views = []
+        for ky in range(win.kh):
+            for kx in range(win.kw):
+                oy, ox = ky * win.dil_h, kx * win.dil_w
+                phase = (oy % sh, ox % sw)
+                if phase not in planes:
+                    if sh == sw == 1:
+                        planes[phase] = padded
+                    else:
+                        src = padded[:, phase[0]::sh, phase[1]::sw]
+                        planes[phase] = np.empty(src.shape, dtype)
+                        self.phase_copies.append((src, planes[phase]))
+                plane = planes[phase]
+                y0, x0 = oy // sh, ox // sw
+                v = plane[:, y0:y0 + win.out_h, x0:x0 + win.out_w]
+                views.append(np.reshape(v, (n, win.out_h, win.out_w * out_c), copy=False))
+        tiled = [np.tile(t, win.out_w) for t in taps]
+        self.steps = list(zip(views, tiled))
+        self.acc = np.empty((n, win.out_h, win.out_w * out_c), dtype)
+        self.tmp = np.empty_like(self.acc)
+        self.out_shape = (n, win.out_h, win.out_w, out_c)
+
+    def sums(self, x):
+        if self.dm == 1:
+            self.interior[..., 0] = x
+        else:
+            self.interior[...] = x[..., None]
+        for src, dst in self.phase_copies:
+            np.copyto(dst, src)
+        (v, w), rest = self.steps[0], self.steps[1:]
+        acc, tmp = self.acc, self.tmp
+        np.multiply(v, w, out=acc)
+        for v, w in rest:
+            np.multiply(v, w, out=tmp)
+            acc += tmp
+        return acc.reshape(self.out_shape)
+
+
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid")
+    tap_loop_min_outputs = 16384      # output size from which the tap loop is used
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -94,6 +153,13 @@ class DepthwiseConv2D(Kernel):
         else:
             self.mode = "channel_gemm"
             self.channel_taps = self.taps.reshape(kh * kw, in_c, dm).transpose(1, 0, 2).copy()
+        # Large outputs: one multiply-add per tap over long rows beats both (numpy's cost per
+        # call is then small next to the work), unless a stride would need phase planes of a
+        # channel-multiplied input.
+        strided = win.stride_h > 1 or win.stride_w > 1
+        if int(np.prod(y.shape)) >= self.tap_loop_min_outputs and not (strided and dm > 1):
+            self.mode = "taps"
+            self.taps_plan = TapLoop(win, n, in_c, dm, self.taps, self.acc_dtype, zx)
         # the padded workspace holds the input already converted for the products
         self.buf, self.interior = win.padded_buffer(n, in_c, self.acc_dtype, zx)
         self.acc_f = np.empty(y.shape, self.acc_dtype)
@@ -115,6 +181,9 @@ class DepthwiseConv2D(Kernel):
         x = inputs[0]
         if self.kind == "hybrid":
             self._eval_hybrid(x, outputs[0])
+            return
+        if self.kind != "float" and self.mode == "taps":
+            self.output.store_sums(self.taps_plan.sums(x), outputs[0])
             return
         if self.win.padded:
             self.interior[...] = x
