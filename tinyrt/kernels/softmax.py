@@ -84,38 +84,45 @@ class Softmax(Kernel):
         rescaled = quant.srdhm(diffs << left, mult)               # MultiplyByQuantizedMultiplierGreaterThanOne
         exp = quant.exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
         valid = diffs >= diff_min
-        self.exp_table = np.where(valid, exp, 0)                  # Q0.31, indexed by diff + 255
-        self.sum_table = np.where(valid, quant.rescale(exp, 0, ACCUMULATION_INTEGER_BITS), 0)
-        self.valid_table = valid
+        # Indexed by x - max directly (-255..0): entry 0 is diff 0, entry -k is diff -k.
+        # Differences beyond diff_min get exp 0, which the output stage turns into out_min.
+        self.exp_table = np.roll(np.where(valid, exp, 0), 1)          # Q0.31
+        self.sum_table = np.roll(np.where(valid, quant.rescale(exp, 0,
+                                                               ACCUMULATION_INTEGER_BITS), 0), 1)
         self.reciprocal_cache = {}
         self.out_bits = np.dtype(out_dtype).itemsize * 8
         self.out_min, self.out_max = quant.dtype_range(out_dtype)
 
     def _reciprocals(self, sums):
-        """(Q0.31 reciprocal, output exponent) per row. A row's sum of exps takes few distinct
-        values in practice, and the fixed-point reciprocal costs dozens of small numpy calls,
-        so results are remembered (exactly: they depend on the sum alone)."""
+        """Per row: the Q0.31 reciprocal of the sum of exps, the output exponent e, and the
+        term 2^(e-1) + out_min 2^e of the final rounding. A row's sum takes few distinct values
+        in practice and the fixed-point reciprocal costs dozens of small numpy calls, so
+        results are remembered (exactly: they depend on the sum alone)."""
         cache = self.reciprocal_cache
         key = sums.tobytes()
         hit = cache.get(key)
         if hit is None:
             scale, bits_over_unit = quant.get_reciprocal(sums, ACCUMULATION_INTEGER_BITS)
-            hit = (scale[:, None], (bits_over_unit + 31 - self.out_bits)[:, None])
+            exponent = (bits_over_unit + 31 - self.out_bits).astype(np.int64)
+            rounding = ((np.int64(1) << exponent) >> 1) + (np.int64(self.out_min) << exponent)
+            hit = (scale[:, None], exponent[:, None], rounding[:, None])
             if len(cache) >= 4096:
                 cache.clear()
             cache[key] = hit
         return hit
 
     def _eval_int8(self, x, out):
-        rows = x.reshape(-1, self.depth).astype(np.int64)
-        idx = rows - rows.max(axis=1, keepdims=True) + 255
-        sums = self.sum_table[idx].sum(axis=1)
-        scale, exponent = self._reciprocals(sums)
-        prod = quant.srdhm(scale, self.exp_table[idx])
-        r = quant.rounding_divide_by_pot(prod, exponent) + self.out_min
-        r = np.where(self.valid_table[idx], r, self.out_min)
-        clip(r, self.out_min, self.out_max, out=r)
-        out.reshape(-1, self.depth)[...] = r
+        rows = x.reshape(-1, self.depth)
+        diff = np.subtract(rows, rows.max(axis=1, keepdims=True), dtype=np.int16)
+        scale, exponent, rounding = self._reciprocals(self.sum_table[diff].sum(axis=1))
+        # SaturatingRoundingDoublingHighMul(scale, exp) then RoundingDivideByPOT: both operands
+        # are non-negative, so each rounding is an add and a flooring shift.
+        r = self.exp_table[diff] * scale
+        r += 1 << 30
+        r >>= 31
+        r += rounding
+        r >>= exponent
+        clip(r, self.out_min, self.out_max, out=out.reshape(-1, self.depth), casting="unsafe")
 
     # -- int16 --------------------------------------------------------------------------------
     def _eval_int16(self, x, out):
