@@ -47,8 +47,11 @@ class AveragePool2D(_Pool):
         self.countsf = self.counts.astype(np.float32)
 
     def eval(self, inputs, outputs):
-        self.interior[...] = inputs[0]
-        win = self.win.windows(self.buf)
+        if self.win.padded or self.float:
+            self.interior[...] = inputs[0]
+            win = self.win.windows(self.buf)
+        else:                               # every tap is inside: sum the input's windows
+            win = self.win.windows(inputs[0])
         if self.float:
             acc = None
             for ky in range(self.win.kh):      # TFLM's summation order
@@ -57,13 +60,13 @@ class AveragePool2D(_Pool):
                     acc = t.copy() if acc is None else np.add(acc, t, out=acc)
             clip(acc / self.countsf, self.lo, self.hi, out=outputs[0])
             return
-        acc = win.sum(axis=(3, 4))
-        # C division truncates: round half away from zero by hand
-        pos = (acc + self.half) // self.counts
-        neg = -((-acc + self.half) // self.counts)
-        r = np.where(acc > 0, pos, neg)
-        clip(r, self.lo, self.hi, out=r)
-        outputs[0][...] = r
+        acc = win.sum(axis=(3, 4), dtype=np.int64)
+        # round half away from zero: |acc| + count/2 divided with a floor, then the sign back
+        r = np.abs(acc)
+        r += self.half
+        r //= self.counts
+        np.negative(r, out=r, where=acc < 0)
+        clip(r, self.lo, self.hi, out=outputs[0], casting="unsafe")
 
 
 @register("MAX_POOL_2D")
