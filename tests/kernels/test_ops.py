@@ -201,10 +201,10 @@ DW_CASES = [
 @pytest.mark.parametrize("case", range(len(DW_CASES)))
 def test_depthwise_conv2d(dtype, case, tap_loop, monkeypatch):
     from tinyrt.kernels.depthwise_conv import DepthwiseConv2D
-    if tap_loop:           # the tap loop, used for large outputs, on every case
+    if tap_loop:           # TapLoop, used for large strided outputs, on every case
         if dtype == np.float32:
             pytest.skip("float32 sums in TFLM's order, not by the integer paths")
-        monkeypatch.setattr(DepthwiseConv2D, "tap_loop_min_outputs", 0)
+        monkeypatch.setattr(DepthwiseConv2D, "strided_tap_min_outputs", 0)
     xs, ws, ys, opts = DW_CASES[case]
     check(conv_model("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, np.random.default_rng(10 + case),
                      bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))

@@ -13,13 +13,14 @@ from .gemm import IntegerGemm
 
 
 class TapLoop:
-    """Depthwise sums as one multiply-add per filter tap over whole rows.
+    """Depthwise sums as one product of every window tap with its weight, then one sum.
 
-    The padded input is kept with each channel repeated depth_multiplier times, so a tap's
-    input is a slice of it whose rows are contiguous (out_w x channels values): numpy then
-    runs long inner loops against the tap's weights tiled along the row. A stride above 1
-    first splits the padded input into stride x stride phase planes, in which every tap is
-    again a unit-stride slice.
+    The padded input is kept with each channel repeated depth_multiplier times, so within a
+    row the (out_w, channels) values a tap reads are contiguous. With unit strides all taps
+    are one strided view [n, out_h, kh, kw, out_w * channels] of it, multiplied by the weights
+    tiled along the row in a single call (long inner loops, few numpy calls). A stride above
+    1 first splits the padded input into stride x stride phase planes; the taps falling in
+    one plane again form such a grid. Sums of integer products are exact in any order.
     """
 
     def __init__(self, win, n, in_c, dm, taps, dtype, fill):
@@ -31,28 +32,44 @@ class TapLoop:
         self.dm = dm
         padded = self.buf.reshape(n, hp, wp, out_c)
         sh, sw = win.stride_h, win.stride_w
-        planes, self.phase_copies = {}, []
-        views = []
+        row = win.out_w * out_c
+        count = win.kh * win.kw
+        self.prod = np.empty((n, win.out_h, count, row), dtype)
+        self.acc = np.empty((n, win.out_h, row), dtype)
+        self.out_shape = (n, win.out_h, win.out_w, out_c)
+        taps = np.asarray(taps).reshape(win.kh, win.kw, out_c)
+        self.phase_copies, self.steps = [], []
+        rows_of = {}                           # phase -> taps' (ky list) and (kx list)
         for ky in range(win.kh):
             for kx in range(win.kw):
-                oy, ox = ky * win.dil_h, kx * win.dil_w
-                phase = (oy % sh, ox % sw)
-                if phase not in planes:
-                    if sh == sw == 1:
-                        planes[phase] = padded
-                    else:
-                        src = padded[:, phase[0]::sh, phase[1]::sw]
-                        planes[phase] = np.empty(src.shape, dtype)
-                        self.phase_copies.append((src, planes[phase]))
-                plane = planes[phase]
-                y0, x0 = oy // sh, ox // sw
-                v = plane[:, y0:y0 + win.out_h, x0:x0 + win.out_w]
-                views.append(np.reshape(v, (n, win.out_h, win.out_w * out_c), copy=False))
-        tiled = [np.tile(t, win.out_w) for t in taps]
-        self.steps = list(zip(views, tiled))
-        self.acc = np.empty((n, win.out_h, win.out_w * out_c), dtype)
-        self.tmp = np.empty_like(self.acc)
-        self.out_shape = (n, win.out_h, win.out_w, out_c)
+                p = ((ky * win.dil_h) % sh, (kx * win.dil_w) % sw)
+                ys, xs = rows_of.setdefault(p, ([], []))
+                if ky not in ys:
+                    ys.append(ky)
+                if kx not in xs:
+                    xs.append(kx)
+        t0 = 0
+        for (py, px), (ys, xs) in rows_of.items():
+            if sh == sw == 1:
+                plane = padded
+            else:
+                src = padded[:, py::sh, px::sw]
+                plane = np.empty(src.shape, dtype)
+                self.phase_copies.append((src, plane))
+            # taps of one phase sit on a regular grid of the plane
+            y0, x0 = ys[0] * win.dil_h // sh, xs[0] * win.dil_w // sw
+            dy = (ys[1] - ys[0]) * win.dil_h // sh if len(ys) > 1 else 0
+            dx = (xs[1] - xs[0]) * win.dil_w // sw if len(xs) > 1 else 0
+            s0, s1, s2, s3 = plane.strides
+            view = np.lib.stride_tricks.as_strided(
+                plane[:, y0:, x0:], (n, win.out_h, len(ys), len(xs), row),
+                (s0, s1, s1 * dy, s2 * dx, s3), writeable=False)
+            weights = np.tile(taps[np.ix_(ys, xs)], (1, 1, win.out_w))
+            dest = self.prod[:, :, t0:t0 + len(ys) * len(xs)]
+            self.steps.append((view, weights,
+                               np.reshape(dest, (n, win.out_h, len(ys), len(xs), row),
+                                          copy=False)))
+            t0 += len(ys) * len(xs)
 
     def sums(self, x):
         if self.dm == 1:
@@ -61,19 +78,16 @@ class TapLoop:
             self.interior[...] = x[..., None]
         for src, dst in self.phase_copies:
             np.copyto(dst, src)
-        (v, w), rest = self.steps[0], self.steps[1:]
-        acc, tmp = self.acc, self.tmp
-        np.multiply(v, w, out=acc)
-        for v, w in rest:
-            np.multiply(v, w, out=tmp)
-            acc += tmp
-        return acc.reshape(self.out_shape)
+        for view, weights, dest in self.steps:
+            np.multiply(view, weights, out=dest)
+        np.add.reduce(self.prod, axis=2, out=self.acc)
+        return self.acc.reshape(self.out_shape)
 
 
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid")
-    tap_loop_min_outputs = 16384      # output size from which the tap loop is used
+    strided_tap_min_outputs = 4096    # output size from which strided inputs use TapLoop
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -134,9 +148,17 @@ class DepthwiseConv2D(Kernel):
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
                                       * x_bound, offset=self.offset)
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:
-        # few input channels -> one GEMM against a block-diagonal filter matrix (im2col);
-        # many channels, few taps -> einsum over the taps; many of both -> a GEMM per channel.
-        if in_c <= 16:
+        # all taps in one product and one sum (TapLoop), except for small strided outputs,
+        # where splitting the input into phase planes costs more than it saves, and strided
+        # channel multipliers (phase planes of a repeated input). Then: few input channels ->
+        # one GEMM against a block-diagonal filter matrix (im2col); many channels, few taps ->
+        # einsum over the taps; many of both -> a GEMM per channel.
+        strided = win.stride_h > 1 or win.stride_w > 1
+        if not strided or (dm == 1 and int(np.prod(y.shape)) >= self.strided_tap_min_outputs):
+            ctx.workspace(int(np.prod(y.shape)) * kh * kw * 8, "tap products")
+            self.mode = "taps"
+            self.taps_plan = TapLoop(win, n, in_c, dm, self.taps, self.acc_dtype, zx)
+        elif in_c <= 16:
             self.mode = "block_gemm"
             block = np.zeros((kh * kw, in_c, out_c), np.int64)
             c_of = np.arange(out_c) // dm
@@ -153,13 +175,6 @@ class DepthwiseConv2D(Kernel):
         else:
             self.mode = "channel_gemm"
             self.channel_taps = self.taps.reshape(kh * kw, in_c, dm).transpose(1, 0, 2).copy()
-        # Large outputs: one multiply-add per tap over long rows beats both (numpy's cost per
-        # call is then small next to the work), unless a stride would need phase planes of a
-        # channel-multiplied input.
-        strided = win.stride_h > 1 or win.stride_w > 1
-        if int(np.prod(y.shape)) >= self.tap_loop_min_outputs and not (strided and dm > 1):
-            self.mode = "taps"
-            self.taps_plan = TapLoop(win, n, in_c, dm, self.taps, self.acc_dtype, zx)
         # the padded workspace holds the input already converted for the products
         self.buf, self.interior = win.padded_buffer(n, in_c, self.acc_dtype, zx)
         self.acc_f = np.empty(y.shape, self.acc_dtype)
