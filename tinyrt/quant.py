@@ -194,8 +194,9 @@ class FloatRequantizer:
         if not self.signed:
             scaled_offset = scaled_offset + half        # offset + B: exact, same grid
             half = None
-        if scale.shape and scale.shape[-1] < 32:
-            # numpy broadcasts a short channel axis slowly; full-size copies run faster
+        if scale.shape and (scale.shape[-1] < 32 or int(np.prod(shape)) <= 1 << 16):
+            # numpy broadcasts a channel axis slowly (short ones most); full-size copies run
+            # faster, and for small outputs cost little memory
             full = lambda a: np.ascontiguousarray(np.broadcast_to(a, shape))  # noqa: E731
             scale, scaled_offset = full(scale), full(scaled_offset)
             half = None if half is None else full(half)
