@@ -124,9 +124,10 @@ class Conv2D(Kernel):
         if self.win.padded:
             self.interior[...] = x
             x = self.buf
-        cols = self.win.windows(x).reshape(self.shape2d)
+        cols = self.win.windows(x)        # [N, OH, OW, kh, kw, C]: im2col rows, uncopied
         out = outputs[0].reshape(self.out2d)
         if self.kind == "float":
+            cols = cols.reshape(self.shape2d)
             acc = ordered_dot(cols, self.w2d)
             if self.bias is not None:
                 acc += self.bias

@@ -168,7 +168,6 @@ class DepthwiseConv2D(Kernel):
             self.gemm.set_offset(self.offset)
             rows = n * win.out_h * win.out_w
             ctx.workspace(rows * kh * kw * in_c * 8, "window columns")
-            self.cols_shape = (rows, kh * kw * in_c)
             self.work = self.gemm.buffers(rows)
         elif kh * kw <= 16:
             self.mode = "einsum"
@@ -222,7 +221,7 @@ class DepthwiseConv2D(Kernel):
             clip(acc, self.lo, self.hi, out=out)
             return
         if self.mode == "block_gemm":
-            cols = self.win.windows(x).reshape(self.cols_shape)
+            cols = self.win.windows(x)
             self.output.store_sums(self.gemm.sums(cols, self.work).reshape(out.shape), out)
             return
         if self.mode == "channel_gemm":

@@ -53,13 +53,14 @@ class IntegerGemm:
 
     def into(self, x, bufs):
         """Like calling, but into ``bufs`` from ``buffers`` and with the offset added; returns
-        the int64 array."""
+        the int64 array. ``x`` may be any view with the rows' values in order, such as the
+        6-D window view of a convolution: it is converted into the work array in one copy."""
         xf, yf, acc = bufs
         if self.offset_f64 is None:
-            acc[...] = self(x)
+            acc[...] = self(x.reshape(xf.shape))
             acc += self.offset
             return acc
-        np.copyto(xf, x, casting="unsafe")
+        np.copyto(xf.reshape(x.shape), x, casting="unsafe")
         np.matmul(xf, self.wt, out=yf)
         np.add(yf, self.offset_f64, out=acc, casting="unsafe")
         return acc
@@ -67,10 +68,10 @@ class IntegerGemm:
     def sums(self, x, bufs):
         """The exact sums (no offset) into ``bufs``: float when one BLAS call is exact (the
         usual case), else int64."""
-        if len(self.chunks) != 1:
-            return self(x)
         xf, yf, _ = bufs
-        np.copyto(xf, x, casting="unsafe")
+        if len(self.chunks) != 1:
+            return self(x.reshape(xf.shape))
+        np.copyto(xf.reshape(x.shape), x, casting="unsafe")
         np.matmul(xf, self.wt, out=yf)
         return yf
 
