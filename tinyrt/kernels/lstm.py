@@ -1,92 +1,337 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM, float32: the standard LSTM cell over a sequence, with TFLM's
-tensor layout (24 inputs; the output and cell states are variable tensors that persist across
-invokes) and options (fused activation for the cell candidate and output, cell clip, time-major).
+"""UNIDIRECTIONAL_SEQUENCE_LSTM: the standard LSTM cell over a sequence, as TFLM computes it.
 
-Supported: float32 without peephole, projection or layer-norm weights (the form the TFLite
-converter emits for Keras LSTM layers). Gate sums are computed with BLAS, so results differ from
-TFLM's sequential float sums in the last bits (tests allow 1e-5).
+TFLM's tensor layout (24 inputs; the output and cell states, inputs 18 and 19, are variable
+tensors that persist across invokes) and options (cell-gate activation, cell clip, time-major).
+Each time step computes the forget, input and cell gates from the input and the previous output
+state, updates the cell state c = f * c + i * g (then clips it when cell_clip > 0), computes the
+output gate (still from the previous output state) and the new output state o * tanh(c), which
+is also that step's output. The output state always uses tanh. The cell gate uses tanh when the
+node's activation is TANH; with any other activation (code 6, SIGMOID, is one TFLM's flatbuffer
+reader does not know and reads as NONE) TFLM's release build falls through its activation
+switch and leaves the cell gate's input as it is, and so does this kernel. Batch rows are
+independent, so every step runs on all of them at once (TFLM walks batch-major inputs one row
+at a time: same results).
+
+Variants, all bit-exact with TFLM:
+
+* float32: TFLM's reference arithmetic (sums in input order, its logistic cut-offs, expf and
+  tanhf, products clamped to +-FLT_MAX).
+* int8 activations, int8 weights, int32 biases, int16 cell state; and int16 activations, int8
+  weights, int64 biases, int16 cell state. Each gate's two fully connected layers (input with
+  bias, output state without) produce int16 at scale 2^-12; their saturating sum goes through
+  TFLM's int16 logistic or tanh (a 256-entry sigmoid table with linear interpolation) to
+  Q0.15; the products f * c and i * g requantize to the cell state's scale, o * tanh(c) to the
+  output state's. The cell state scale enters tanh only through its rounded log2 (a power of
+  two is expected). The int16 variant accumulates in int64 and requantizes with TFLM's 64-bit
+  MultiplyByQuantizedMultiplier. The node's intermediate tensors are ignored: TFLM reads no
+  gate quantization from them (the gate scales are fixed as above).
+
+Refused, as TFLM's Prepare refuses them: peephole (inputs 9-11), projection (16-17) and
+layer-norm (20-23) tensors, and a missing input gate (CIFG). Also refused where TFLM would run
+but compute garbage: per-channel weight scales (its LSTM keeps only a per-tensor multiplier),
+bias types other than int32 (int8) / int64 (int16), and float activations with int8 weights
+(hybrid: TFLM reads the weights as floats; LiteRT's hybrid kernel is not reproduced).
 """
 import numpy as np
 
-from .. import libm
-from .activations import expf
+from .. import libm, quant
+from .activations import Logistic
 from .base import Kernel, register
-from .common import activation
+from .common import activation, clip
+from .gemm import IntegerGemm, ordered_dot
 
-_GATES = ("input", "forget", "cell", "output")
+_PEEPHOLE, _PROJECTION, _LAYER_NORM = (9, 10, 11), (16, 17), (20, 21, 22, 23)
+_INT16_MIN, _INT16_MAX = -32768, 32767
+_FLT_MAX = np.float32(quant.FLOAT32_MAX)
+_GATE_INPUT_SCALE = 2.0 ** -12       # Q3.12: what the gates' fully connected layers produce
+_GATE_OUTPUT_SCALE = 2.0 ** -15      # Q0.15: what the int16 logistic and tanh produce
+
+# TFLite's sigmoid table for its int16 logistic and tanh: sigmoid(k / 24) in unsigned Q0.16
+# (tanh(x) = 2 sigmoid(2x) - 1 reads the same table).
+_SIGMOID_TABLE = np.array([
+    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794,
+    41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443,
+    48964, 49475, 49975, 50464, 50942, 51409, 51865, 52311, 52745, 53169, 53581, 53983, 54374,
+    54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433, 57724, 58007, 58280, 58544,
+    58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110, 61279,
+    61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990,
+    63090, 63186, 63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030,
+    64090, 64148, 64204, 64257, 64308, 64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652,
+    64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900, 64926, 64950, 64974, 64997, 65019,
+    65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208, 65221, 65234,
+    65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360,
+    65367, 65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433,
+    65438, 65442, 65445, 65449, 65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476,
+    65479, 65481, 65483, 65485, 65488, 65489, 65491, 65493, 65495, 65497, 65498, 65500, 65501,
+    65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513, 65514, 65515, 65516,
+    65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
+    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529,
+    65529, 65530, 65530, 65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532,
+    65532, 65532, 65532, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65534, 65534,
+    65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535], np.int64)
 
 
-def _sigmoid(x):
-    return np.float32(1) / (np.float32(1) + expf(-x))
+def _scaled_input(x, multiplier, left_shift):
+    """The int16 logistic/tanh input rescale: a zero multiplier means 3 << left_shift."""
+    if multiplier == 0:
+        multiplier, left_shift = 3 << left_shift, 0
+    rounding = (1 << (left_shift - 1)) if left_shift > 0 else 0
+    return quant.wrap_int32(x * multiplier + rounding) >> left_shift
 
 
-_ACTIVATIONS = {
-    "TANH": libm.tanhf,
-    "RELU": lambda x: np.maximum(x, np.float32(0)),
-    "RELU6": lambda x: np.clip(x, np.float32(0), np.float32(6)),
-    "SIGMOID": _sigmoid,
-    "NONE": lambda x: x,
-}
+def int16_logistic(x, multiplier=0, left_shift=0):
+    """TFLite's reference int16 LOGISTIC (reference_integer_ops::Logistic): int16 values in,
+    Q0.15 out; with the defaults, the input is Q3.12."""
+    v = _scaled_input(np.asarray(x, np.int64), multiplier, left_shift)
+    a = np.abs(v)
+    k = np.minimum(a >> 9, 254)
+    lo, hi = _SIGMOID_TABLE[k], _SIGMOID_TABLE[k + 1]
+    r = np.where(a >> 9 >= 255, 0x7FFF << 10, (lo << 9) + (a & 0x1FF) * (hi - lo))
+    return np.where(v >= 0, r + (1 << 9), (1 << 25) - r + (1 << 9) - 1) >> 10
+
+
+def int16_tanh(x, multiplier=0, left_shift=0):
+    """TFLite's reference int16 TANH (reference_integer_ops::Tanh): int16 values in, Q0.15
+    out; with the defaults, the input is Q3.12."""
+    v = _scaled_input(np.asarray(x, np.int64), multiplier, left_shift)
+    a = np.abs(v)
+    k = np.minimum(a >> 8, 254)
+    lo, hi = _SIGMOID_TABLE[k], _SIGMOID_TABLE[k + 1]
+    r = np.where(a >> 8 >= 255, 0xFFFF << 8, (lo << 8) + (a & 0xFF) * (hi - lo))
+    return np.where(v >= 0, r - (1 << 23) + (1 << 7), -r + (1 << 23) + (1 << 7) - 1) >> 8
+
+
+def _int16_table(fn, *args):
+    """fn on every int16 value, indexed by value + 32768."""
+    return fn(np.arange(_INT16_MIN, _INT16_MAX + 1, dtype=np.int64), *args).astype(np.int16)
+
+
+def _checked_log2(x):
+    """TFLite's CheckedLog2 result: log2 of a float32 in float32 (logf times 1 / logf(2)),
+    rounded half away from zero."""
+    f32 = np.float32
+    inv_ln2 = f32(1) / f32(libm.logf(np.array([2], f32))[0])
+    return int(quant.round_half_away(float(f32(libm.logf(np.array([x], f32))[0]) * inv_ln2)))
+
+
+def _mul_params(scale1, scale2, scale_out):
+    """TFLM's LSTM element-wise product requantization: (multiplier, shift), in double."""
+    return quant.quantize_multiplier(float(scale1) * float(scale2) / float(scale_out))
+
+
+def _fc_multiplier(input_scale, weight_scale):
+    """TFLM's fully connected multiplier into a gate (scale 2^-12), in double: tflite-micro's
+    build multiplies the two float32 scales in double too (a float32 product changes the int16
+    variant's 16-bit multiplier for some scales, and then its outputs)."""
+    return quant.quantize_multiplier(float(input_scale) * float(weight_scale)
+                                     / _GATE_INPUT_SCALE)
+
+
+def _float_sigmoid(x):
+    with np.errstate(over="ignore"):
+        return Logistic.float_fn(x)
+
+
+def _float_clamp(x):
+    """TFLM's float activation clamp to +-FLT_MAX (inf becomes FLT_MAX; NaN passes)."""
+    return clip(x, -_FLT_MAX, _FLT_MAX, out=x)
 
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 class UnidirectionalSequenceLSTM(Kernel):
-    dtypes = ("float32",)
+    dtypes = ("float32", "int8", "int16")
 
     def prepare(self, ctx):
-        ins = list(ctx.inputs) + [None] * (24 - len(ctx.inputs))
-        x, y = ins[0], ctx.outputs[0]
-        if x is None or x.dtype != np.float32 or y.dtype != np.float32:
-            self.fail("only float32 is supported")
-        if any(ins[i] is not None for i in (9, 10, 11, 16, 17, 20, 21, 22, 23)):
-            self.fail("peephole, projection and layer-norm weights are not supported")
-        w_in = [ins[1 + k] for k in range(4)]
-        w_rec = [ins[5 + k] for k in range(4)]
-        bias = [ins[12 + k] for k in range(4)]
-        h_state, c_state = ins[18], ins[19]
-        if w_in[0] is None or w_rec[0] is None:
-            self.fail("CIFG (no input gate) is not supported")
-        if any(t is None or t.data is None for t in w_in + w_rec + bias):
-            self.fail("gate weights and biases must be constant")
+        if len(ctx.inputs) != 24 or len(ctx.outputs) != 1:
+            self.fail("needs 24 inputs and 1 output")
+        ins, y = list(ctx.inputs), ctx.outputs[0]
+        x, h_state, c_state = ins[0], ins[18], ins[19]
+        if x is None or y is None:
+            self.fail("input and output are required")
         if h_state is None or c_state is None or not (h_state.is_variable and c_state.is_variable):
             self.fail("output and cell states (inputs 18 and 19) must be variable tensors")
-        if len(x.shape) != 3:
-            self.fail("input must be 3-D")
-        self.time_major = self.options["time_major"]
-        n_time, n_batch = (x.shape[0], x.shape[1]) if self.time_major else (x.shape[1], x.shape[0])
-        n_cell, n_input = w_in[0].shape
-        n_output = w_rec[0].shape[1]
-        if x.shape[2] != n_input or n_output != n_cell:
-            self.fail("weight shapes do not fit the input")
-        want = (n_time, n_batch, n_output) if self.time_major else (n_batch, n_time, n_output)
-        if tuple(y.shape) != want:
-            self.fail(f"output shape {list(y.shape)} should be {list(want)}")
-        # all four gates in one matrix: [n_input, 4 n_cell] and [n_output, 4 n_cell]
-        self.w_in = np.concatenate([np.asarray(w.data, np.float32) for w in w_in]).T.copy()
-        self.w_rec = np.concatenate([np.asarray(w.data, np.float32) for w in w_rec]).T.copy()
-        self.bias = np.concatenate([np.asarray(b.data, np.float32) for b in bias])
+        if h_state.dtype != x.dtype or y.dtype != x.dtype:
+            self.fail(f"output state and output must have the input's type {x.dtype}")
+        if any(ins[i] is not None for i in _PEEPHOLE):
+            self.fail("peephole weights (inputs 9-11) are not supported")
+        if any(ins[i] is not None for i in _PROJECTION):
+            self.fail("projection weights and bias (inputs 16-17) are not supported")
+        if any(ins[i] is not None for i in _LAYER_NORM):
+            self.fail("layer-norm coefficients (inputs 20-23) are not supported")
+        if ins[1] is None or ins[5] is None or ins[12] is None:
+            self.fail("CIFG (no input gate: inputs 1, 5 or 12 absent) is not supported")
+        # gate order everywhere below: input, forget, cell, output
+        w_in, w_rec, bias = ins[1:5], ins[5:9], ins[12:16]
+        if any(t is None for t in w_in + w_rec + bias):
+            self.fail("all gate weights and biases (inputs 1-8, 12-15) are required")
+        if any(t.data is None for t in w_in + w_rec + bias):
+            self.fail("gate weights and biases must be constant")
+        if any(t.dtype != w_in[1].dtype for t in w_in + w_rec) or \
+                any(t.dtype != bias[1].dtype for t in bias):
+            self.fail("gate weights must share one type, and biases another")
+        if len(x.shape) != 3 or len(h_state.shape) != 2:
+            self.fail("input must be 3-D and the output state 2-D")
+        self.time_major = bool(self.options.get("time_major", False))
+        n_time, n_batch, n_input = x.shape if self.time_major else \
+            (x.shape[1], x.shape[0], x.shape[2])
+        n_cell = h_state.shape[1]
+        if any(tuple(w.shape) != (n_cell, n_input) for w in w_in) or \
+                any(tuple(w.shape) != (n_cell, n_cell) for w in w_rec) or \
+                any(tuple(b.shape) != (n_cell,) for b in bias):
+            self.fail(f"weights must be [{n_cell}, {n_input}] and [{n_cell}, {n_cell}], "
+                      f"biases [{n_cell}]")
+        for s in (h_state, c_state):
+            if int(np.prod(s.shape)) != n_batch * n_cell:
+                self.fail(f"state {s.name!r} must hold {n_batch}x{n_cell} values")
+        if len(y.shape) != 3 or tuple(y.shape[:2]) != tuple(x.shape[:2]) or y.shape[2] != n_cell:
+            self.fail(f"output shape {list(y.shape)} should be "
+                      f"{[x.shape[0], x.shape[1], n_cell]}")
         self.n_cell = n_cell
-        act = activation(self.options)
-        if act not in _ACTIVATIONS:
-            self.fail(f"activation {act} is not supported")
-        self.act = _ACTIVATIONS[act]
-        self.cell_clip = np.float32(self.options["cell_clip"])
+        self.cell_tanh = activation(self.options) == "TANH"
+        self.cell_clip = float(np.float32(self.options.get("cell_clip", 0.0)))
+        if x.dtype == np.float32:
+            self._prepare_float(w_in, w_rec, bias, c_state)
+        elif x.dtype in (np.int8, np.int16):
+            self._prepare_integer(x, h_state, c_state, w_in, w_rec, bias)
+            # the input's gate sums for every step at once, with their requantization temporaries
+            ctx.workspace(3 * 8 * n_time * n_batch * 4 * n_cell, "the gate sums")
+        else:
+            self.fail(f"input type {x.dtype} is not supported")
+        # TFLM's four gate buffers, so that the arena is laid out as on the device
+        cell_bytes = 4 if x.dtype == np.float32 else 2
+        for _ in range(4):
+            ctx.request_scratch(n_batch * n_cell * cell_bytes)
 
-    def eval(self, inputs, outputs):
-        x = inputs[0]
-        h, c = inputs[18], inputs[19]
-        if not self.time_major:
-            x = np.swapaxes(x, 0, 1)
-        out = outputs[0] if self.time_major else np.swapaxes(outputs[0], 0, 1)
+    # -- float32 -------------------------------------------------------------------------------
+    def _prepare_float(self, w_in, w_rec, bias, c_state):
+        if any(t.dtype != np.float32 for t in w_in + w_rec + bias + [c_state]):
+            self.fail("float32 input needs float32 weights, biases and cell state "
+                      "(hybrid models are not supported)")
+        self.kind = "float"
+        self.w_in = np.concatenate([np.asarray(w.data, np.float32) for w in w_in])
+        self.w_rec = np.concatenate([np.asarray(w.data, np.float32) for w in w_rec])
+        self.bias = np.concatenate([np.asarray(b.data, np.float32) for b in bias])
+        self.cell_fn = libm.tanhf if self.cell_tanh else (lambda z: z)
+        self.clip_value = np.float32(self.cell_clip)
+
+    def _eval_float(self, x, h, c, out):
         n = self.n_cell
         for t in range(x.shape[0]):
-            z = x[t] @ self.w_in + h @ self.w_rec + self.bias
-            i = _sigmoid(z[:, :n])
-            f = _sigmoid(z[:, n:2 * n])
-            g = self.act(z[:, 2 * n:3 * n])
-            o = _sigmoid(z[:, 3 * n:])
-            c[...] = f * c + i * g
-            if self.cell_clip > 0:
-                np.clip(c, -self.cell_clip, self.cell_clip, out=c)
-            h[...] = o * self.act(c)
+            z = _float_clamp(ordered_dot(x[t], self.w_in) + self.bias)
+            # the recurrent layer has no bias, but TFLM still adds 0.0f (-0 becomes +0)
+            z += _float_clamp(ordered_dot(h, self.w_rec) + np.float32(0))
+            f = _float_sigmoid(z[:, n:2 * n])
+            i = _float_sigmoid(z[:, :n])
+            g = self.cell_fn(z[:, 2 * n:3 * n])
+            new_c = _float_clamp(f * c) + _float_clamp(i * g)
+            if self.clip_value > 0:
+                # std::max(std::min(clip, v), -clip): NaN becomes clip
+                new_c = np.where(new_c < self.clip_value, new_c, self.clip_value)
+                new_c = np.where(-self.clip_value < new_c, new_c, -self.clip_value)
+            c[...] = new_c
+            o = _float_sigmoid(z[:, 3 * n:])
+            h[...] = _float_clamp(libm.tanhf(c) * o)
             out[t] = h
+
+    # -- int8 / int16 --------------------------------------------------------------------------
+    def _prepare_integer(self, x, h_state, c_state, w_in, w_rec, bias):
+        wide = x.dtype == np.int16
+        want_bias = np.int64 if wide else np.int32
+        if any(w.dtype != np.int8 for w in w_in + w_rec) or c_state.dtype != np.int16 or \
+                any(b.dtype != want_bias for b in bias):
+            self.fail(f"{x.dtype} input needs int8 weights, {np.dtype(want_bias).name} biases "
+                      f"and an int16 cell state; got {w_in[1].dtype} weights, "
+                      f"{bias[1].dtype} biases, {c_state.dtype} cell state")
+        for t in [x, h_state, c_state] + w_in + w_rec:
+            q = t.quantization
+            if q is None or len(q.scale) == 0:
+                self.fail(f"tensor {t.name!r} needs quantization parameters")
+            if len(q.scale) > 1:
+                self.fail(f"tensor {t.name!r}: per-channel quantization is not supported")
+        self.kind = "integer"
+        sx, zx = float(x.quantization.scale[0]), int(x.quantization.zero_point[0])
+        sh, zh = float(h_state.quantization.scale[0]), int(h_state.quantization.zero_point[0])
+        sc = float(c_state.quantization.scale[0])
+        if not (sx > 0 and sh > 0 and sc > 0):
+            self.fail("input, output state and cell state scales must be positive")
+
+        def layer(weights, input_scale, input_zero_point, biases):
+            """One GEMM for the four gates: weights minus their zero points, the bias minus the
+            input zero point's share, and each gate's (multiplier, shift) per output."""
+            mats = [w.data.astype(np.int64) - int(w.quantization.zero_point[0]) for w in weights]
+            w_all = np.concatenate(mats)
+            offset = -input_zero_point * w_all.sum(axis=1)
+            if biases is not None:
+                offset = offset + np.concatenate([b.data.astype(np.int64) for b in biases])
+            params = [_fc_multiplier(input_scale, float(w.quantization.scale[0]))
+                      for w in weights]
+            mult = np.repeat([p[0] for p in params], self.n_cell)
+            shift = np.repeat([p[1] for p in params], self.n_cell)
+            gemm = IntegerGemm(w_all, 1 << 15 if wide else 1 << 7)
+            if wide:
+                return gemm, offset, lambda acc: quant.multiply_by_quantized_multiplier_int64(
+                    acc, mult, shift)
+            requant = quant.Requantizer(mult, shift)
+            # TFLM accumulates in int32
+            return gemm, offset, lambda acc: requant(quant.wrap_int32(acc))
+
+        self.gemm_in, self.offset_in, self.requant_in = layer(w_in, sx, zx, bias)
+        self.gemm_rec, self.offset_rec, self.requant_rec = layer(w_rec, sh, zh, None)
+        self.sigmoid_table = _int16_table(int16_logistic)
+        self.cell_table = _int16_table(int16_tanh if self.cell_tanh else lambda v: v)
+        # tanh of the cell state: its input scale is read as 2^power
+        left_shift = 15 + _checked_log2(sc) - 3
+        if left_shift >= 30:
+            self.fail(f"cell state scale {sc} is too large")
+        self.cell_tanh_table = _int16_table(int16_tanh, 0, left_shift) if left_shift >= 0 \
+            else _int16_table(int16_tanh, 3, -left_shift)
+        self.forget_requant = quant.Requantizer(*_mul_params(_GATE_OUTPUT_SCALE, sc, sc))
+        self.input_requant = quant.Requantizer(
+            *_mul_params(_GATE_OUTPUT_SCALE, _GATE_OUTPUT_SCALE, sc))
+        self.hidden_requant = quant.Requantizer(
+            *_mul_params(_GATE_OUTPUT_SCALE, _GATE_OUTPUT_SCALE, sh), offset=zh)
+        self.hidden_range = quant.dtype_range(x.dtype)
+        # int16 cast of the double quotient: truncates towards zero
+        self.quantized_clip = int(min(max(float(np.float32(self.cell_clip)) / sc, -32768.0),
+                                      32767.0))
+
+    def _gate_sums(self, gemm, offset, requant, values):
+        """A fully connected layer into the gates: int16 values at scale 2^-12."""
+        acc = gemm(values) + offset
+        return clip(requant(acc), _INT16_MIN, _INT16_MAX)
+
+    def _eval_integer(self, x, h, c, out):
+        n = self.n_cell
+        n_time, n_batch = x.shape[:2]
+        from_input = self._gate_sums(self.gemm_in, self.offset_in, self.requant_in,
+                                     x.reshape(n_time * n_batch, -1))
+        from_input = from_input.reshape(n_time, n_batch, 4 * n)
+        lo, hi = self.hidden_range
+        for t in range(n_time):
+            z = from_input[t] + self._gate_sums(self.gemm_rec, self.offset_rec,
+                                                self.requant_rec, h)
+            z = clip(z, _INT16_MIN, _INT16_MAX) - _INT16_MIN
+            i = self.sigmoid_table[z[:, :n]].astype(np.int64)
+            f = self.sigmoid_table[z[:, n:2 * n]].astype(np.int64)
+            g = self.cell_table[z[:, 2 * n:3 * n]].astype(np.int64)
+            o = self.sigmoid_table[z[:, 3 * n:]].astype(np.int64)
+            kept = clip(self.forget_requant(f * c), _INT16_MIN, _INT16_MAX)
+            added = clip(self.input_requant(i * g), _INT16_MIN, _INT16_MAX)
+            new_c = clip(kept + added, _INT16_MIN, _INT16_MAX)
+            if self.cell_clip > 0:
+                new_c = clip(new_c, -self.quantized_clip, self.quantized_clip)
+            c[...] = new_c
+            tanh_c = self.cell_tanh_table[new_c - _INT16_MIN].astype(np.int64)
+            h[...] = clip(self.hidden_requant(tanh_c * o), lo, hi)
+            out[t] = h
+
+    def eval(self, inputs, outputs):
+        x, out = inputs[0], outputs[0]
+        if not self.time_major:
+            x, out = np.swapaxes(x, 0, 1), np.swapaxes(out, 0, 1)
+        h = inputs[18].reshape(-1, self.n_cell)
+        c = inputs[19].reshape(-1, self.n_cell)
+        if self.kind == "float":
+            self._eval_float(x, h, c, out)
+        else:
+            self._eval_integer(x, h, c, out)
