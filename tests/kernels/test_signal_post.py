@@ -7,39 +7,13 @@ import pytest
 from flatbuffers import flexbuffers
 
 import tinyrt
-from oracle import run_both, shared_model, tflm_interpreter
+from kernels.signal_models import build, preprocessor_ops
 from tinyrt.builder import ModelBuilder
+from oracle import run_both, tflm_interpreter
 from tinyrt.kernels.signal.filter_bank_post import LOG_LUT
-from tinyrt.model.flexbuffers import read_map
-from tinyrt.model.reader import load_model
 
 I16 = np.iinfo(np.int16)
 U32 = np.iinfo(np.uint32)
-
-
-def preprocessor_ops(name="audio_preprocessor_int8.tflite"):
-    """{op name: (custom options dict, [input TensorDef...], [output TensorDef...])}."""
-    model = load_model(str(shared_model(name)))
-    sg = model.subgraphs[0]
-    ops = {}
-    for op in sg.operators:
-        if op.is_custom:
-            ops[op.op_name] = (read_map(op.custom_options),
-                               [sg.tensors[i] for i in op.inputs],
-                               [sg.tensors[i] for i in op.outputs])
-    return ops
-
-
-def build(op, inputs, outputs, options):
-    """One-op model. ``inputs``: (name, shape, dtype) for a model input or (name, array) for a
-    constant; ``outputs``: (name, shape, dtype)."""
-    b = ModelBuilder()
-    ins = [b.add_constant(s[0], s[1]) if len(s) == 2 else b.add_input(*s) for s in inputs]
-    outs = [b.add_tensor(*s) for s in outputs]
-    b.add_operator(op, ins, outs, custom_options=bytes(flexbuffers.Dumps(options)))
-    for t in outs:
-        b.mark_output(t)
-    return b.build()
 
 
 def check(model, frames, select=None, interpreters=(None, None)):

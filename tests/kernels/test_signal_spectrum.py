@@ -6,11 +6,10 @@ import pytest
 from flatbuffers import flexbuffers
 
 import tinyrt
-from oracle import run_both, shared_model
-from tinyrt.builder import ModelBuilder
-from tinyrt.kernels.signal.spectrum import max_abs16, most_significant_bit32, sqrt64
-from tinyrt.model.flexbuffers import read_map
-from tinyrt.model.reader import load_model
+from kernels.signal_models import build, preprocessor_ops
+from oracle import run_both
+from tinyrt.kernels.signal.common import most_significant_bit32
+from tinyrt.kernels.signal.spectrum import max_abs16, sqrt64
 
 I16 = np.iinfo(np.int16)
 U32 = np.iinfo(np.uint32)
@@ -19,32 +18,6 @@ U64 = np.iinfo(np.uint64)
 
 def flex(**options):
     return bytes(flexbuffers.Dumps(options))
-
-
-def preprocessor_ops():
-    """{op name: (custom options dict, [input TensorDef...], [output TensorDef...])} of the int8
-    audio preprocessor (the float one has the same front half)."""
-    model = load_model(str(shared_model("audio_preprocessor_int8.tflite")))
-    sg = model.subgraphs[0]
-    ops = {}
-    for op in sg.operators:
-        if op.is_custom:
-            ops[op.op_name] = (read_map(op.custom_options),
-                               [sg.tensors[i] for i in op.inputs],
-                               [sg.tensors[i] for i in op.outputs])
-    return ops
-
-
-def build(op, inputs, outputs, options=None):
-    """One-op model. ``inputs``: (name, shape, dtype) for a model input or (name, array) for a
-    constant; ``outputs``: (name, shape, dtype)."""
-    b = ModelBuilder()
-    ins = [b.add_constant(s[0], s[1]) if len(s) == 2 else b.add_input(*s) for s in inputs]
-    outs = [b.add_tensor(*s) for s in outputs]
-    b.add_operator(op, ins, outs, custom_options=None if options is None else flex(**options))
-    for t in outs:
-        b.mark_output(t)
-    return b.build()
 
 
 def check(model, frames, select=None):

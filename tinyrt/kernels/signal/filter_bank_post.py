@@ -9,50 +9,12 @@ the same.
 """
 import numpy as np
 
-from ...model.flexbuffers import read_map
-from ...quant import count_leading_zeros32
 from ..base import Kernel, register
+from .common import (check_io_count, check_tensor, most_significant_bit32,
+                     positional_int_options, to_int32)
 
 INT16_MAX = 32767
 U32 = 0xFFFFFFFF
-
-
-def _options(kernel, custom_options, count):
-    """The first ``count`` values of the op's flexbuffer map in key order, whatever the keys (TFLM
-    reads each element's raw integer bits)."""
-    m = read_map(custom_options, f"{kernel.op_name} options")
-    values = [m[k] for k in sorted(m)]
-    if len(values) < count:
-        kernel.fail(f"needs {count} option(s) in its flexbuffer map, got {len(values)}")
-    values = values[:count]
-    if not all(isinstance(v, (int, bool)) for v in values):
-        kernel.fail(f"options must be integers, got {values}")
-    return [int(v) for v in values]
-
-
-def _int32(v):
-    """C's conversion of an option to int32_t."""
-    return (v + (1 << 31)) % (1 << 32) - (1 << 31)
-
-
-def _check(kernel, tensor, dtype, what):
-    if tensor is None:
-        kernel.fail(f"{what} is missing")
-    if tensor.dtype != np.dtype(dtype):
-        kernel.fail(f"{what} must be {np.dtype(dtype).name}, got {tensor.dtype}")
-    if len(tensor.shape) != 1:
-        kernel.fail(f"{what} must have rank 1, got shape {tuple(tensor.shape)}")
-
-
-def _count(kernel, ctx, n_in, n_out):
-    if len(ctx.inputs) != n_in or len(ctx.outputs) != n_out:
-        kernel.fail(f"takes {n_in} input(s) and {n_out} output(s), got "
-                    f"{len(ctx.inputs)} and {len(ctx.outputs)}")
-
-
-def _msb32(x):
-    """TFLM's MostSignificantBit32 (the bit length) of positive values below 2^32."""
-    return 32 - count_leading_zeros32(x)
 
 
 # -- SignalFilterBankSpectralSubtraction -----------------------------------------------------------
@@ -68,16 +30,16 @@ class SignalFilterBankSpectralSubtraction(Kernel):
         super().init(options, custom_options)
         (self.alt_one_minus, self.alt_smoothing, self.clamping, self.min_remaining,
          self.num_channels, self.one_minus, self.smoothing, self.smoothing_bits,
-         self.subtraction_bits) = _options(self, custom_options, 9)
+         self.subtraction_bits) = positional_int_options(self, custom_options, 9)
         self.clamping = self.clamping != 0
-        self.num_channels = _int32(self.num_channels)
+        self.num_channels = to_int32(self.num_channels)
 
     def prepare(self, ctx):
-        _count(self, ctx, 1, 2)
+        check_io_count(self, ctx, 1, 2)
         x, y, noise = ctx.inputs[0], ctx.outputs[0], ctx.outputs[1]
-        _check(self, x, np.uint32, "input")
-        _check(self, y, np.uint32, "output")
-        _check(self, noise, np.uint32, "noise estimate output")
+        check_tensor(self, x, np.uint32, 1, "input")
+        check_tensor(self, y, np.uint32, 1, "output")
+        check_tensor(self, noise, np.uint32, 1, "noise estimate output")
         n = self.num_channels
         if n < 0 or x.shape[0] < n or y.shape[0] < n:
             self.fail(f"num_channels is {n}; input and output have {x.shape[0]} and "
@@ -133,16 +95,16 @@ class SignalPCAN(Kernel):
 
     def init(self, options, custom_options):
         super().init(options, custom_options)
-        (self.snr_shift,) = _options(self, custom_options, 1)
+        (self.snr_shift,) = positional_int_options(self, custom_options, 1)
 
     def prepare(self, ctx):
-        _count(self, ctx, 3, 1)
+        check_io_count(self, ctx, 3, 1)
         x, noise, lut = ctx.inputs
         y = ctx.outputs[0]
-        _check(self, x, np.uint32, "input")
-        _check(self, noise, np.uint32, "noise estimate")
-        _check(self, lut, np.int16, "gain table")
-        _check(self, y, np.uint32, "output")
+        check_tensor(self, x, np.uint32, 1, "input")
+        check_tensor(self, noise, np.uint32, 1, "noise estimate")
+        check_tensor(self, lut, np.int16, 1, "gain table")
+        check_tensor(self, y, np.uint32, 1, "output")
         n = x.shape[0]
         if y.shape[0] != n or noise.shape[0] < n:
             self.fail(f"output ({y.shape[0]} values) must match the input ({n}) and the noise "
@@ -158,7 +120,7 @@ class SignalPCAN(Kernel):
         lut = inputs[2].astype(np.int64)
         # Above 2 the table holds, per bit length, a quadratic in the 10 bits after the top one.
         small = noise <= 2
-        bits = np.where(small, 2, _msb32(np.maximum(noise, 1)))
+        bits = np.where(small, 2, most_significant_bit32(np.maximum(noise, 1)))
         base = 4 * bits - 6
         frac = np.where(bits < 11, noise << np.maximum(11 - bits, 0),
                         noise >> np.maximum(bits - 11, 0)) & 0x3FF
@@ -195,13 +157,13 @@ class SignalFilterBankLog(Kernel):
 
     def init(self, options, custom_options):
         super().init(options, custom_options)
-        self.correction_bits, self.output_scale = _options(self, custom_options, 2)
+        self.correction_bits, self.output_scale = positional_int_options(self, custom_options, 2)
 
     def prepare(self, ctx):
-        _count(self, ctx, 1, 1)
+        check_io_count(self, ctx, 1, 1)
         x, y = ctx.inputs[0], ctx.outputs[0]
-        _check(self, x, np.uint32, "input")
-        _check(self, y, np.int16, "output")
+        check_tensor(self, x, np.uint32, 1, "input")
+        check_tensor(self, y, np.int16, 1, "output")
         if y.shape[0] < x.shape[0]:
             self.fail(f"output has {y.shape[0]} values, fewer than the input's {x.shape[0]}")
         self.n = x.shape[0]
@@ -213,7 +175,7 @@ class SignalFilterBankLog(Kernel):
         positive = x > 1
         x = np.where(positive, x, 2)
         # integer part: the bit position of the top bit; fraction: the bits below it as Q16
-        top = _msb32(x) - 1
+        top = most_significant_bit32(x) - 1
         rest = x - (np.int64(1) << top)
         frac = np.where(top < LOG_SCALE_BITS, rest << np.maximum(LOG_SCALE_BITS - top, 0),
                         rest >> np.maximum(top - LOG_SCALE_BITS, 0))

@@ -1,27 +1,20 @@
 """The spectral half of TFLM's Signal front end: SignalWindow, SignalFftAutoScale, SignalEnergy,
 SignalFilterBank and SignalFilterBankSquareRoot, plus the integer helpers they share
-(most_significant_bit32, max_abs16, sqrt64), which other Signal kernels may import.
+(max_abs16, sqrt64), which other Signal kernels may import.
 
 All are integer-only. TFLM's C++ shifts by counts taken from the model or from tensors; on the
 x86 build the oracle runs, counts are taken modulo 32, so these kernels do the same.
 """
 import numpy as np
 
-from ...model.flexbuffers import read_map
-from ...quant import count_leading_zeros32
 from ..base import Kernel, register
+from .common import (check_io_count, check_tensor, most_significant_bit32,
+                     positional_int_options, to_int32)
 
 INT16_MIN, INT16_MAX = -32768, 32767
 
 
 # -- integer helpers -----------------------------------------------------------------------------
-
-def most_significant_bit32(x):
-    """TFLM's MostSignificantBit32 on uint32 values: the bit length, except that 0 gives 32
-    (the GCC build counts leading zeros, and clz's 32 for 0 turns into 32)."""
-    x = np.asarray(x, np.int64) & 0xFFFFFFFF
-    return np.where(x == 0, 32, 32 - count_leading_zeros32(x))
-
 
 def max_abs16(x):
     """TFLM's MaxAbs16 on a 1-D int16 array, as an int.
@@ -67,31 +60,8 @@ def sqrt64(num):
 
 
 def _int_options(kernel, custom_options, count):
-    """The first ``count`` values of the op's flexbuffer map, in key order, as int32: TFLM reads
-    its options by position in the sorted map, not by name."""
-    m = read_map(custom_options, f"{kernel.op_name} options")
-    values = [m[k] for k in sorted(m)]
-    if len(values) < count:
-        kernel.fail(f"needs {count} option(s) in its flexbuffer map, got {len(values)}")
-    values = values[:count]
-    if not all(isinstance(v, (int, bool)) for v in values):
-        kernel.fail(f"options must be integers, got {values}")
-    return [(int(v) + (1 << 31)) % (1 << 32) - (1 << 31) for v in values]
-
-
-def _check(kernel, tensor, dtype, rank, what):
-    if tensor is None:
-        kernel.fail(f"{what} is missing")
-    if tensor.dtype != np.dtype(dtype):
-        kernel.fail(f"{what} must be {np.dtype(dtype).name}, got {tensor.dtype}")
-    if rank is not None and len(tensor.shape) != rank:
-        kernel.fail(f"{what} must have rank {rank}, got shape {tuple(tensor.shape)}")
-
-
-def _count(kernel, ctx, n_in, n_out):
-    if len(ctx.inputs) != n_in or len(ctx.outputs) != n_out:
-        kernel.fail(f"takes {n_in} input(s) and {n_out} output(s), got "
-                    f"{len(ctx.inputs)} and {len(ctx.outputs)}")
+    """The op's positional options as int32, as these kernels declare them."""
+    return [to_int32(v) for v in positional_int_options(kernel, custom_options, count)]
 
 
 # -- kernels -------------------------------------------------------------------------------------
@@ -106,11 +76,11 @@ class SignalWindow(Kernel):
         (self.shift,) = _int_options(self, custom_options, 1)
 
     def prepare(self, ctx):
-        _count(self, ctx, 2, 1)
+        check_io_count(self, ctx, 2, 1)
         x, w, y = ctx.inputs[0], ctx.inputs[1], ctx.outputs[0]
-        _check(self, x, np.int16, None, "input")
-        _check(self, w, np.int16, 1, "weights")
-        _check(self, y, np.int16, len(x.shape), "output")
+        check_tensor(self, x, np.int16, None, "input")
+        check_tensor(self, w, np.int16, 1, "weights")
+        check_tensor(self, y, np.int16, len(x.shape), "output")
         if len(x.shape) < 1:
             self.fail("input must have at least one dimension")
         size, frame = int(np.prod(x.shape)), int(w.shape[0])
@@ -135,11 +105,11 @@ class SignalFftAutoScale(Kernel):
     dtypes = ("int16",)
 
     def prepare(self, ctx):
-        _count(self, ctx, 1, 2)
+        check_io_count(self, ctx, 1, 2)
         x, y, bits = ctx.inputs[0], ctx.outputs[0], ctx.outputs[1]
-        _check(self, x, np.int16, 1, "input")
-        _check(self, y, np.int16, 1, "output")
-        _check(self, bits, np.int32, 0, "scale bits output")
+        check_tensor(self, x, np.int16, 1, "input")
+        check_tensor(self, y, np.int16, 1, "output")
+        check_tensor(self, bits, np.int32, 0, "scale bits output")
         if x.shape[0] != y.shape[0]:
             self.fail(f"output length {y.shape[0]} differs from input length {x.shape[0]}")
 
@@ -163,10 +133,10 @@ class SignalEnergy(Kernel):
         self.end, self.start = _int_options(self, custom_options, 2)
 
     def prepare(self, ctx):
-        _count(self, ctx, 1, 1)
+        check_io_count(self, ctx, 1, 1)
         x, y = ctx.inputs[0], ctx.outputs[0]
-        _check(self, x, np.int16, 1, "input")
-        _check(self, y, np.uint32, 1, "output")
+        check_tensor(self, x, np.int16, 1, "input")
+        check_tensor(self, y, np.uint32, 1, "output")
         if self.start < self.end and (self.start < 0 or self.end > x.shape[0] // 2
                                       or self.end > y.shape[0]):
             self.fail(f"bins {self.start}..{self.end} are outside the input's "
@@ -191,14 +161,14 @@ class SignalFilterBank(Kernel):
         (self.num_channels,) = _int_options(self, custom_options, 1)
 
     def prepare(self, ctx):
-        _count(self, ctx, 6, 1)
+        check_io_count(self, ctx, 6, 1)
         x, y = ctx.inputs[0], ctx.outputs[0]
-        _check(self, x, np.uint32, 1, "input")
+        check_tensor(self, x, np.uint32, 1, "input")
         names = ("weights", "unweights", "channel frequency starts", "channel weight starts",
                  "channel widths")
         for t, name in zip(ctx.inputs[1:], names):
-            _check(self, t, np.int16, 1, name)
-        _check(self, y, np.uint64, 1, "output")
+            check_tensor(self, t, np.int16, 1, name)
+        check_tensor(self, y, np.uint64, 1, "output")
         n, n_out = self.num_channels, int(y.shape[0])
         if n < 0 or n_out > n:
             self.fail(f"output has {n_out} values but num_channels is {n}")
@@ -247,11 +217,11 @@ class SignalFilterBankSquareRoot(Kernel):
     dtypes = ("uint64",)
 
     def prepare(self, ctx):
-        _count(self, ctx, 2, 1)
+        check_io_count(self, ctx, 2, 1)
         x, bits, y = ctx.inputs[0], ctx.inputs[1], ctx.outputs[0]
-        _check(self, x, np.uint64, 1, "input")
-        _check(self, bits, np.int32, 0, "scale bits")
-        _check(self, y, np.uint32, 1, "output")
+        check_tensor(self, x, np.uint64, 1, "input")
+        check_tensor(self, bits, np.int32, 0, "scale bits")
+        check_tensor(self, y, np.uint32, 1, "output")
         if y.shape[0] != x.shape[0]:
             self.fail(f"output length {y.shape[0]} differs from input length {x.shape[0]}")
 
