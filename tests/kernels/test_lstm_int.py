@@ -8,7 +8,7 @@ from oracle import run_both, tflm_allocations, tflm_interpreter
 from tinyrt import quant
 from tinyrt.builder import ModelBuilder
 from tinyrt.errors import OpError
-from tinyrt.kernels.lstm import int16_logistic, int16_tanh
+from tinyrt.int16_activations import int16_logistic, int16_tanh
 
 OP = "UNIDIRECTIONAL_SEQUENCE_LSTM"
 BIAS_TYPES = {np.int8: np.int32, np.int16: np.int64}
