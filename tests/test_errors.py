@@ -99,3 +99,31 @@ def test_model_path_and_content_are_exclusive(hello):
         tinyrt.Interpreter()
     with pytest.raises(tinyrt.TinyrtError, match="exactly one"):
         tinyrt.Interpreter(model_path=str(hello), model_content=hello.read_bytes())
+
+
+def _add_with_intermediate(shape):
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 3), np.float32)
+    y = b.add_tensor("y", (2, 3), np.float32)
+    scratch = b.add_tensor("scratch", shape, np.float32)
+    b.add_operator("ADD", [x, x], [y], intermediates=[scratch])
+    b.mark_output(y)
+    return b.build()
+
+
+def test_intermediate_tensor_with_bytes_is_refused_as_tflm_does():
+    from kernels.single_op import both_fail
+    data = _add_with_intermediate((4,))
+    both_fail(data, [np.ones((2, 3), np.float32)])
+    with pytest.raises(tinyrt.OpError, match=r"ADD \(node 0\).*intermediate tensor 2 \('scratch'\)"):
+        tinyrt.Interpreter(model_content=data).allocate_tensors()
+
+
+def test_empty_intermediate_tensor_is_accepted():
+    from oracle import run_both
+    data = _add_with_intermediate((0,))
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    ((ours, theirs),) = run_both(data, [[x]])
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[0], 2 * x)

@@ -138,6 +138,13 @@ class _Lifetimes:
                 if i >= 0:
                     self.touch((g.index, i), op_start)
                     self.touch((g.index, i), op_end)
+            for i in k.node.intermediates:
+                t = sg.tensors[i] if 0 <= i < len(sg.tensors) else None
+                if t is not None and t.nbytes:
+                    # TFLM's allocation refuses them too: no kernel it has reads one
+                    raise OpError(k.node.op_name, k.node_index,
+                                  f"intermediate tensor {i} ({t.name!r}) has {t.nbytes} bytes; "
+                                  "only empty intermediate tensors are supported", g.index)
             for i in list(k.node.outputs) + list(k.node.intermediates):
                 if i >= 0:
                     self.touch((g.index, i), op_start)
