@@ -66,12 +66,17 @@ class Profiler:
 
     def table(self, interpreter):
         rows = self.rows(interpreter)
-        lines = [f"{'node':>4}  {'op':<22} {'output':<16} {'MACs':>12} {'time us':>10} {'share':>6}"]
-        for r in rows:
-            shape = "x".join(map(str, r["output_shape"])) or "scalar"
-            lines.append(f"{r['node']:>4}  {r['op']:<22} {shape:<16} {r['macs']:>12,} "
+        shapes = ["x".join(map(str, r["output_shape"])) or "scalar" for r in rows]
+        # columns as wide as their longest entry (custom op names can be long)
+        w_op = max([22] + [len(r["op"]) for r in rows])
+        w_shape = max([16] + [len(s) for s in shapes])
+        lines = [f"{'node':>4}  {'op':<{w_op}} {'output':<{w_shape}} {'MACs':>12} {'time us':>10} "
+                 f"{'share':>6}"]
+        for r, shape in zip(rows, shapes):
+            lines.append(f"{r['node']:>4}  {r['op']:<{w_op}} {shape:<{w_shape}} {r['macs']:>12,} "
                          f"{r['seconds'] * 1e6:>10.1f} {r['share'] * 100:>5.1f}%")
         total = sum(r["seconds"] for r in rows)
         macs = sum(r["macs"] for r in rows)
-        lines.append(f"{'':>4}  {'total':<22} {'':<16} {macs:>12,} {total * 1e6:>10.1f} 100.0%")
+        lines.append(f"{'':>4}  {'total':<{w_op}} {'':<{w_shape}} {macs:>12,} {total * 1e6:>10.1f} "
+                     "100.0%")
         return "\n".join(lines)
