@@ -43,17 +43,16 @@ def sqrt64(num):
     remainder exceeds the root), as uint32. Values below 2^32 go through Sqrt32, whose root may
     not round up past 0xFFFF."""
     num = np.asarray(num, np.uint64)
-    rem = num.copy()
-    res = np.zeros_like(num)
-    # Digit-by-digit square root. Starting every element at the top power of four gives the same
-    # root and remainder as TFLM's per-element start.
-    bit = np.uint64(1 << 62)
-    for _ in range(32):
-        trial = res + bit
-        take = rem >= trial
-        rem = np.where(take, rem - trial, rem)
-        res = np.where(take, (res >> np.uint64(1)) + bit, res >> np.uint64(1))
-        bit >>= np.uint64(2)
+    one = np.uint64(1)
+    # floor(sqrt(num)): float64's estimate is within one of it; two exact corrections each way
+    # (comparisons by division, since (root + 1)^2 may not fit in 64 bits)
+    res = np.minimum(np.floor(np.sqrt(num.astype(np.float64))), 0xFFFFFFFF).astype(np.uint64)
+    for _ in range(2):
+        res -= ((res > 0) & (res > num // np.maximum(res, one))).astype(np.uint64)
+    for _ in range(2):
+        up = res + one
+        res += ((res < 0xFFFFFFFF) & (up <= num // up)).astype(np.uint64)
+    rem = num - res * res
     cap = np.where(num >> np.uint64(32) == 0, np.uint64(0xFFFF), np.uint64(0xFFFFFFFF))
     res = res + ((rem > res) & (res != cap)).astype(np.uint64)
     return res.astype(np.uint32)
