@@ -67,9 +67,22 @@ def int16_table(fn, *args):
     return fn(np.arange(INT16_MIN, INT16_MAX + 1, dtype=np.int64), *args).astype(np.int16)
 
 
-def checked_log2(x):
-    """TFLite's CheckedLog2 result: log2 of a float32 in float32 (logf times 1 / logf(2)),
-    rounded half away from zero."""
+def _float32_log2(x):
+    """log2 of a float32 as TFLite's CheckedLog2 computes it: logf(x) times 1 / logf(2)."""
     f32 = np.float32
-    inv_ln2 = f32(1) / f32(libm.logf(np.array([2], f32))[0])
-    return int(quant.round_half_away(float(f32(libm.logf(np.array([x], f32))[0]) * inv_ln2)))
+    logs = libm.logf(np.array([x, 2], f32))
+    return f32(logs[0]) * (f32(1) / f32(logs[1]))
+
+
+def checked_log2(x):
+    """TFLite's CheckedLog2 result: the float32 log2, rounded half away from zero."""
+    return int(quant.round_half_away(float(_float32_log2(x))))
+
+
+def log2_is_integer(x):
+    """CheckedLog2's verdict: the float32 log2 lies within 1e-3 of an integer (False for zero,
+    negative, infinite or NaN ``x``)."""
+    if not (np.isfinite(x) and x > 0):
+        return False
+    log2 = _float32_log2(x)
+    return bool(abs(log2 - np.float32(quant.round_half_away(float(log2)))) < np.float32(1e-3))
