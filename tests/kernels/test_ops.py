@@ -78,12 +78,6 @@ def test_binary_int32(op):
     check(binary(op, (4, 6), (1, 6), (4, 6), np.int32))
 
 
-def test_relu_int16_is_refused_like_tflm():
-    with pytest.raises(tinyrt.OpError, match="RELU"):
-        tinyrt.Interpreter(model_content=unary("RELU", (4,), np.int16, q(0.1, 0),
-                                               q(0.1, 0))).allocate_tensors()
-
-
 @pytest.mark.parametrize("op,dtype", [("RELU", np.int8), ("RELU6", np.int8),
                                       ("RELU", np.float32), ("RELU6", np.float32),
                                       ("LEAKY_RELU", np.int8), ("LEAKY_RELU", np.float32)])

@@ -1,7 +1,7 @@
-"""BATCH_MATMUL: float32 (products summed in order, as TFLM), int8 (exact integer GEMM, then
-TFLM's requantization), with adj_x / adj_y and broadcast batch dimensions; and hybrid (float
-lhs, constant int8 rhs: each lhs row quantized symmetrically on the fly, as TensorFlow Lite's
-reference kernel)."""
+"""BATCH_MATMUL: float32 (products summed in order, as TFLM), int8 and int16 (exact integer
+GEMM, then TFLM's int32 / int64 requantization; int16 only with zero points of 0), with adj_x /
+adj_y and broadcast batch dimensions; and hybrid (float lhs, constant int8 rhs: each lhs row
+quantized symmetrically on the fly, as TensorFlow Lite's reference kernel)."""
 import numpy as np
 
 from .. import quant
@@ -11,7 +11,7 @@ from .common import QuantizedOutput
 
 @register("BATCH_MATMUL")
 class BatchMatMul(Kernel):
-    dtypes = ("float32", "int8", "hybrid")
+    dtypes = ("float32", "int8", "int16", "hybrid")
 
     def prepare(self, ctx):
         a, b = ctx.inputs[0], ctx.inputs[1]
@@ -44,18 +44,50 @@ class BatchMatMul(Kernel):
             self.rhs = np.swapaxes(rhs, -1, -2) if self.adj_y else rhs
             self.rhs_scale = np.float32(b.quantization.scale[0])
             return
-        if not (a.dtype == b.dtype == y.dtype == np.int8):
+        if not (a.dtype == b.dtype == y.dtype) or a.dtype not in (np.int8, np.int16):
             self.fail(f"unsupported types {a.dtype} x {b.dtype} -> {y.dtype}")
+        self._prepare_int(ctx, a, b, y, sa[-1])
+
+    def _prepare_int(self, ctx, a, b, y, depth):
         if any(t.quantization is None for t in (a, b, y)):
-            self.fail("int8 BATCH_MATMUL needs quantization parameters")
-        self.kind = "int8"
+            self.fail("quantized BATCH_MATMUL needs quantization parameters")
+        self.kind = "int"
         self.za = int(a.quantization.zero_point[0])
         self.zb = int(b.quantization.zero_point[0])
-        real = (float(a.quantization.scale[0]) * float(b.quantization.scale[0])
-                / float(y.quantization.scale[0]))
+        wide = a.dtype == np.int16
+        if wide and (self.za or self.zb or int(y.quantization.zero_point[0])):
+            self.fail("int16 BATCH_MATMUL needs zero points of 0")
+        # The float32 scales multiplied and divided in double, as tflite-micro's build does (a
+        # float32 product would move the multiplier's low bits, and some outputs by one)
+        product = float(np.float32(a.quantization.scale[0])) * \
+            float(np.float32(b.quantization.scale[0]))
+        if not product >= 0:
+            self.fail("the input scales' product must not be negative")
+        out_scale = float(y.quantization.scale[0])
+        real = product / out_scale if out_scale != 0 else float("inf")
+        if not np.isfinite(real):
+            self.fail("the scales give no usable output multiplier")
         m, s = quant.quantize_multiplier(real)
+        # int8 goes through the int32 requantization, int16 through the int64 one
         self.output = QuantizedOutput(np.array([m]), np.array([s]), y, "NONE", y.shape)
-        ctx.workspace(int(np.prod(want)) * sa[-1] * 8, "products")
+        # Largest |product| of two operands after their zero points are taken off.
+        lo, hi = quant.dtype_range(a.dtype)
+        top = max(abs(lo - self.za), abs(hi - self.za)) * max(abs(lo - self.zb), abs(hi - self.zb))
+        # Sums of integer products are exact in float64 below 2^53 whatever BLAS's order.
+        self.acc_dtype = np.float64 if depth * top < (1 << 53) else np.int64
+        # int8 accumulates in int32, which wraps in C on (absurdly) deep products
+        self.wrap32 = not wide and depth * top >= (1 << 31)
+        # a constant operand is converted (and transposed) once
+        self.lhs = None if a.data is None else self._int_operand(a.data, self.adj_x, self.za)
+        self.rhs = None if b.data is None else self._int_operand(b.data, self.adj_y, self.zb)
+        ctx.workspace((int(np.prod(a.shape)) + int(np.prod(b.shape)) + 2 * int(np.prod(y.shape)))
+                      * 8, "operands and accumulators")
+
+    def _int_operand(self, x, adj, zero_point):
+        v = x.astype(self.acc_dtype)
+        if zero_point:
+            v -= zero_point
+        return np.swapaxes(v, -1, -2) if adj else v
 
     def _operands(self, a, b):
         if self.adj_x:
@@ -79,6 +111,11 @@ class BatchMatMul(Kernel):
             prods = a[..., :, :, None] * b[..., None, :, :]           # [..., M, K, N]
             outputs[0][...] = np.add.accumulate(prods, axis=-2, dtype=np.float32)[..., -1, :]
             return
-        # |(a - za)(b - zb)| < 2^16: sums of any practical depth are exact in float64
-        acc = np.matmul(a.astype(np.float64) - self.za, b.astype(np.float64) - self.zb)
-        self.output.store(acc.astype(np.int64), outputs[0])
+        lhs = self.lhs if self.lhs is not None else \
+            self._int_operand(inputs[0], self.adj_x, self.za)
+        rhs = self.rhs if self.rhs is not None else \
+            self._int_operand(inputs[1], self.adj_y, self.zb)
+        acc = np.matmul(lhs, rhs).astype(np.int64)
+        if self.wrap32:
+            acc = quant.wrap_int32(acc)
+        self.output.store(acc, outputs[0])
