@@ -405,3 +405,15 @@ def test_mean(dtype, axes, keep):
                    keep_dims=keep)
     b.mark_output(y)
     check(b.build())
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_leaky_relu_rescale_rounds_like_tflite_micro(dtype):
+    """Random scales and alphas: about 1 case in 60 tells a float32 from a double computation
+    of the two rescale factors (tflite-micro's build rounds as double)."""
+    rng = np.random.default_rng(1 if dtype == np.int8 else 2)
+    for _ in range(120):
+        sx, sy, alpha = (float(np.float32(v)) for v in
+                         (rng.uniform(0.001, 0.3), rng.uniform(0.001, 0.3), rng.uniform(0.01, 0.9)))
+        zp = int(rng.integers(-10, 10)) if dtype == np.int8 else 0
+        check(unary("LEAKY_RELU", (256,), dtype, q(sx, zp), q(sy, zp), alpha=alpha), n=1)

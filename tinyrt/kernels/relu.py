@@ -96,11 +96,11 @@ class LeakyRelu(Kernel):
         sx, sy = np.float32(x.quantization.scale[0]), np.float32(y.quantization.scale[0])
         self.zx = int(x.quantization.zero_point[0])
         zy = int(y.quantization.zero_point[0])
-        # TFLM computes both ratios in float32 before widening them
-        m_alpha, s_alpha = quant.quantize_multiplier(float(sx * alpha / sy))
+        # The float32 scales and alpha combined in double, as tflite-micro's build rounds them
+        m_alpha, s_alpha = quant.quantize_multiplier(float(sx) * float(alpha) / float(sy))
         self.alpha_sign = -1 if m_alpha < 0 else 1
         self.q_alpha = quant.Requantizer(abs(m_alpha), s_alpha)
-        self.q_identity = quant.Requantizer(*quant.quantize_multiplier(float(sx / sy)))
+        self.q_identity = quant.Requantizer(*quant.quantize_multiplier(float(sx) / float(sy)))
         self.zy = zy
         self.lo, self.hi = quant.dtype_range(y.dtype)
 
