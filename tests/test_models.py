@@ -1,12 +1,13 @@
 """End-to-end: every shared model gives exactly tflite-micro's outputs, and every seanet op case
-reproduces its golden output."""
+reproduces its golden output (or, where a golden disagrees with tflite-micro
+itself, tflite-micro's)."""
 import re
 
 import numpy as np
 import pytest
 
 import tinyrt
-from oracle import SHARED_MODELS, random_inputs, run_both, shared_models, tflm
+from oracle import SHARED_MODELS, random_inputs, run_both, shared_models, tflm, tflm_interpreter
 
 # Every shared model, the Signal-library audio front ends included; their stateful ops (noise
 # estimates, PCAN gains, delay lines) carry across the input sets exactly as on the device.
@@ -61,7 +62,21 @@ def test_seanet_golden(path):
     it.invoke()
     (golden,) = path.parent.glob(f"{path.stem}_golden_*.csv")
     out = it.get_output(0)
-    np.testing.assert_array_equal(out.ravel(), _csv(golden, out.dtype))
+    expected = _csv(golden, out.dtype)
+    if np.array_equal(out.ravel(), expected):
+        return
+    # A few goldens (int16 LEAKY_RELU: 4 of 23 models) disagree by 1 LSB with tflite-micro
+    # itself, whose build rounds the rescale factors from double where the goldens' generator
+    # rounded them from float32. tflite-micro is the oracle: tinyrt must equal it there.
+    ref = tflm_interpreter(path)
+    for k, d in enumerate(it.get_input_details()):
+        (csv,) = path.parent.glob(f"{path.stem}_input{k}_*.csv")
+        ref.set_input(_csv(csv, d["dtype"]).reshape(tuple(d["shape"])), k)
+    ref.invoke()
+    theirs = ref.get_output(0)
+    np.testing.assert_array_equal(out, theirs)
+    assert not np.array_equal(theirs.ravel(), expected)
+    assert np.abs(out.ravel().astype(np.int64) - expected).max() <= 1
 
 
 AUDIO = [p for p in MODELS if p.name.startswith("audio_preprocessor")]

@@ -1,9 +1,12 @@
 """MIRROR_PAD, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, RESIZE_NEAREST_NEIGHBOR, CUMSUM,
 DYNAMIC_UPDATE_SLICE."""
+import math
+
 import numpy as np
 
+from .. import quant
 from .base import Kernel, register
-from .common import clip
+from .common import clip, scale_of, zero_point_of
 from .movement import _axis, _expect
 from .shape_ops import ANY, _const_ints
 
@@ -142,26 +145,62 @@ def _nearest(in_size, out_size, align_corners, half_pixel):
 
 @register("CUMSUM")
 class Cumsum(Kernel):
-    dtypes = ("float32", "int32", "int64")
+    """float32, int8 (TFLM's rescaling path: every input brought to a common scale with a left
+    shift of 20 bits, summed in int32, requantized) and, beyond TFLM, int32 and int64."""
+    dtypes = ("float32", "int8", "int32", "int64")
+    LEFT_SHIFT = 20
 
     def prepare(self, ctx):
-        x, y = ctx.inputs[0], ctx.outputs[0]
-        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int32, np.int64):
+        x, axis, y = ctx.inputs[0], ctx.inputs[1], ctx.outputs[0]
+        if x.dtype != y.dtype or x.dtype not in (np.float32, np.int8, np.int32, np.int64):
             self.fail(f"unsupported types {x.dtype} -> {y.dtype}")
-        self.axis = _axis(self, _const_ints(self, ctx.inputs[1], "axis")[0], len(x.shape))
+        if not x.shape:
+            self.fail("the input needs at least one dimension")
+        axes = _const_ints(self, axis, "axis")
+        if axis.dtype != np.int32 or len(axes) != 1:
+            self.fail("axis must be a single int32 value")
+        self.axis = _axis(self, axes[0], len(x.shape))
         _expect(self, y, x.shape)
         self.exclusive, self.reverse = self.options["exclusive"], self.options["reverse"]
+        self.int8 = x.dtype == np.int8
+        if self.int8:
+            self._prepare_int8(x, y)
+
+    def _prepare_int8(self, x, y):
+        if x.quantization is None or y.quantization is None:
+            self.fail("int8 CUMSUM needs quantization parameters")
+        sx, sy = float(scale_of(x)), float(scale_of(y))
+        # one input scale, so the "twice the larger scale" of ADD's scheme is 2 sx and each
+        # input's multiplier 1/2
+        real_out = 2 * sx / ((1 << self.LEFT_SHIFT) * sy) if sy > 0 else math.inf
+        if not 0 < real_out < 1:
+            # TFLM's QuantizeMultiplierSmallerThanOneExp aborts the program here
+            self.fail(f"input scale {sx} is too large (or not positive) for output scale {sy}")
+        self.zx = zero_point_of(x)
+        self.scale_in = quant.Requantizer(*quant.quantize_multiplier(0.5))
+        self.scale_out = quant.Requantizer(*quant.quantize_multiplier(real_out),
+                                           offset=zero_point_of(y))
+        # TFLM starts every sum at the scaled negated input zero point, not at zero
+        self.start = int(self.scale_in(np.int64(-self.zx) << self.LEFT_SHIFT))
 
     def eval(self, inputs, outputs):
         x = inputs[0]
         if self.reverse:
             x = np.flip(x, self.axis)
-        r = np.cumsum(x, axis=self.axis, dtype=x.dtype)   # sequential, as TFLM's loop
+        if self.int8:
+            terms = self.scale_in((x.astype(np.int64) - self.zx) << self.LEFT_SHIFT)
+            r = np.cumsum(terms, axis=self.axis)
+        else:
+            r = np.cumsum(x, axis=self.axis, dtype=x.dtype)   # sequential, as TFLM's loop
         if self.exclusive:
             r = np.roll(r, 1, axis=self.axis)
             idx = [slice(None)] * r.ndim
             idx[self.axis] = 0
             r[tuple(idx)] = 0
+        if self.int8:
+            # the C accumulator is an int32 that wraps on long axes
+            r = self.scale_out(quant.wrap_int32(r + self.start))
+            clip(r, -128, 127, out=r)
         outputs[0][...] = np.flip(r, self.axis) if self.reverse else r
 
 
