@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from kernels.test_ops import binary, check, unary
+from oracle import run_both
 from tinyrt.builder import ModelBuilder
 
 
@@ -352,3 +353,26 @@ def test_rsqrt_int8(qin, qout):
 def test_l2_normalization_int8(zp):
     check(unary("L2_NORMALIZATION", (4, 13), np.int8, {"scale": 0.05, "zero_point": zp},
                 {"scale": 1 / 128, "zero_point": 0}))
+
+
+@pytest.mark.parametrize("values_dtype,out_dtype", [(np.int8, np.int8), (np.int8, np.float32),
+                                                    (np.float32, np.float32)])
+def test_embedding_lookup(values_dtype, out_dtype):
+    """int8 values into float32 output is TFLM's hybrid lookup (rows dequantized)."""
+    rng = np.random.default_rng(5)
+    b = ModelBuilder()
+    ids = b.add_input("ids", (5,), np.int32)
+    if values_dtype == np.int8:
+        table = b.add_constant("table", rng.integers(-128, 128, (7, 3, 4)).astype(np.int8),
+                               scale=0.037, zero_point=0)
+    else:
+        table = b.add_constant("table", rng.standard_normal((7, 3, 4)).astype(np.float32))
+    qq = {"scale": 0.037, "zero_point": 0} if out_dtype == np.int8 else {}
+    y = b.add_tensor("y", (5, 3, 4), out_dtype, **qq)
+    b.add_operator("EMBEDDING_LOOKUP", [ids, table], [y])
+    b.mark_output(y)
+    data = b.build()
+    batches = [[rng.integers(0, 7, 5).astype(np.int32)] for _ in range(4)]
+    for ours, theirs in run_both(data, batches):
+        assert ours[0].dtype == theirs[0].dtype
+        np.testing.assert_array_equal(ours[0], theirs[0])

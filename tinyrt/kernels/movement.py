@@ -287,16 +287,26 @@ class GatherNd(Kernel):
 
 @register("EMBEDDING_LOOKUP")
 class EmbeddingLookup(Kernel):
-    dtypes = ("float32", "int8")
+    """Rows of the value table picked by id. int8 values with a float32 output are the hybrid
+    lookup: each row dequantized with the values' scale (zero point 0), as TFLM does."""
+    dtypes = ("float32", "int8", "hybrid")
 
     def prepare(self, ctx):
         ids, table = ctx.inputs[0], ctx.inputs[1]
         y = ctx.outputs[0]
         if ids.dtype != np.int32 or len(ids.shape) != 1:
             self.fail("lookup ids must be a 1-D int32 tensor")
-        if table.dtype != y.dtype:
-            self.fail(f"values are {table.dtype} but the output is {y.dtype} (hybrid lookup is "
-                      "not supported)")
+        if len(table.shape) < 2:
+            self.fail(f"values must have at least 2 dimensions, got {list(table.shape)}")
+        self.scale = None
+        if table.dtype == np.int8 and y.dtype == np.float32:
+            q = table.quantization
+            if q is None or int(q.zero_point[0]) != 0:
+                self.fail("int8 values looked up into float32 need zero point 0")
+            self.scale = np.float32(q.scale[0])
+        elif table.dtype != y.dtype or table.dtype not in (np.float32, np.int8):
+            self.fail(f"values are {table.dtype} and the output {y.dtype}: supported are float32, "
+                      "int8, and int8 values with a float32 output")
         _expect(self, y, ids.shape + table.shape[1:])
         self.rows = table.shape[0]
 
@@ -304,7 +314,11 @@ class EmbeddingLookup(Kernel):
         ids = inputs[0]
         if ids.size and (ids.min() < 0 or ids.max() >= self.rows):
             self.fail(f"an id is outside [0, {self.rows})")
-        outputs[0][...] = np.take(inputs[1], ids, axis=0)
+        rows = np.take(inputs[1], ids, axis=0)
+        if self.scale is None:
+            outputs[0][...] = rows
+        else:
+            np.multiply(rows, self.scale, out=outputs[0], dtype=np.float32)
 
 
 @register("BROADCAST_ARGS")
