@@ -1,20 +1,34 @@
-"""SVDF: float32, and int8 input with int16 or int8 state (TFLM's integer reference).
+"""SVDF: float32, and int8 input with int16 or int8 state, as TFLM's reference kernels; and hybrid
+(float32 input, state and output with int8 feature and time weights) as LiteRT's reference
+kernel, since TFLM has none.
 
-Each invoke shifts the whole state left by one value (TFLM moves the flat buffer, so the shift
+Each invoke shifts the whole state left by one value (both move the flat buffer, so the shift
 crosses filter boundaries; the last column is then overwritten), writes the new feature
 projections into the last column, and applies the time weights, bias and rank reduction.
+
+Hybrid: each input row is quantized on the fly (symmetrically, or with a zero point when
+``asymmetric_quantize_inputs`` is set), multiplied by the feature weights exactly in integers and
+scaled back to float into the state; the time step runs in float32 on the dequantized time
+weights. LiteRT's float order differs from TFLM's float kernel (the bias is added after the
+rank reduction, not before), and so do its fused activations (std::max / std::min and Eigen's
+tanh, where TFLM uses fmax / fmin and the C library's tanhf): each variant follows its own.
+Infinite hybrid inputs give LiteRT's results; NaN inputs do not: LiteRT's row range then
+depends on where std::minmax_element meets the NaN, and the NaN's conversion to int8 is
+undefined in C.
 """
 import numpy as np
 
-from .. import quant
+from .. import libm, quant
 from .base import Kernel, register
 from .common import activation, clip
 from .gemm import IntegerGemm, ordered_dot
 
+f32 = np.float32
+
 
 @register("SVDF")
 class SVDF(Kernel):
-    dtypes = ("float32", "int8")
+    dtypes = ("float32", "int8", "hybrid")
 
     def prepare(self, ctx):
         if len(ctx.inputs) < 5:
@@ -35,36 +49,68 @@ class SVDF(Kernel):
                       f"{list(wf.shape)}, time weights {list(wt.shape)}, rank {rank}")
         n_memory = wt.shape[1]
         n_unit = n_filter // rank
+        if n_memory < 1:
+            self.fail("the time weights need at least one memory column")
         if int(np.prod(state.shape)) != batch * n_filter * n_memory:
             self.fail(f"state holds {int(np.prod(state.shape))} values; needs "
                       f"{batch * n_filter * n_memory}")
         if int(np.prod(y.shape)) != batch * n_unit:
             self.fail(f"output must hold {batch}x{n_unit} values")
+        if b is not None and (b.data is None or int(np.prod(b.shape)) != n_unit):
+            self.fail(f"the bias must be a constant of {n_unit} values")
+        # float products of the feature and time steps, one value per term
+        ctx.workspace(batch * n_filter * (n_input + n_memory) * 8, "SVDF products")
         self.dims = (batch, n_filter, n_memory, n_unit, rank)
-        act = activation(self.options)
-        if x.dtype == np.float32:
-            if not all(t.dtype == np.float32 for t in (wf, wt, state, y)):
-                self.fail("float32 input needs float32 weights, state and output")
+        # Code 6 (SIGMOID) is unknown to both flatbuffer readers, which read it as NONE.
+        self.act = activation(self.options)
+        if x.dtype == np.float32 and wf.dtype == np.int8:
+            self._prepare_hybrid(wf, wt, b, state, y)
+        elif x.dtype == np.float32:
+            if not all(t.dtype == np.float32 for t in (wf, wt, state, y)) or \
+                    (b is not None and b.dtype != np.float32):
+                self.fail("float32 input needs float32 weights, bias, state and output")
             self.kind = "float"
             self.wf = np.asarray(wf.data, np.float32)
             self.wt = np.asarray(wt.data, np.float32)
             self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(n_unit)
-            self.lo, self.hi = quant.activation_range_float(act)
+        else:
+            self._prepare_int(x, wf, wt, b, state, y)
+        if self.kind == "int":
+            # TFLM's two int32 scratch buffers (they count in the arena head like the device's).
             ctx.request_scratch(batch * n_filter * 4)
-            return
+            ctx.request_scratch(batch * n_unit * 4)
+        else:
+            ctx.request_scratch(batch * n_filter * 4)
+
+    def _prepare_int(self, x, wf, wt, b, state, y):
+        batch, n_filter, n_memory, n_unit, rank = self.dims
         if x.dtype != np.int8 or wf.dtype != np.int8 or y.dtype != np.int8 or \
                 state.dtype not in (np.int8, np.int16) or wt.dtype != state.dtype:
             self.fail(f"unsupported types: input {x.dtype}, feature weights {wf.dtype}, time "
                       f"weights {wt.dtype}, state {state.dtype}, output {y.dtype}")
+        if b is not None and b.dtype != np.int32:
+            self.fail(f"integer SVDF needs an int32 bias, got {b.dtype}")
         if any(t.quantization is None for t in (x, wf, wt, state, y)):
             self.fail("integer SVDF needs quantization parameters")
         self.kind = "int"
-        sx, swf, swt, ss, sy = (float(t.quantization.scale[0]) for t in (x, wf, wt, state, y))
+        sx, swf, swt, ss, sy = (f32(t.quantization.scale[0]) for t in (x, wf, wt, state, y))
+        with np.errstate(all="ignore"):
+            # TFLM multiplies and divides the float scales in float32, then widens
+            scale_1 = float(sx * swf / ss)
+            scale_2 = float(ss * swt / sy)
+            time_scale = float(ss * swt)
+        if not all(np.isfinite(s) and s > 0 for s in (scale_1, scale_2)):
+            self.fail(f"scales give no usable multipliers ({scale_1}, {scale_2})")
+        if b is not None:
+            bias_scale = 0.0 if b.quantization is None else float(b.quantization.scale[0])
+            if not abs(bias_scale - time_scale) < 1e-5:
+                self.fail(f"bias scale {bias_scale} must be the state scale times the time "
+                          f"weights scale ({time_scale})")
         self.zx = int(x.quantization.zero_point[0])
         self.zs = int(state.quantization.zero_point[0])
         self.zy = int(y.quantization.zero_point[0])
-        self.q1 = quant.Requantizer(*quant.quantize_multiplier(sx * swf / ss))
-        self.q2 = quant.Requantizer(*quant.quantize_multiplier(ss * swt / sy), offset=self.zy)
+        self.q1 = quant.Requantizer(*quant.quantize_multiplier(scale_1))
+        self.q2 = quant.Requantizer(*quant.quantize_multiplier(scale_2), offset=self.zy)
         wf_int = wf.data.astype(np.int64)
         self.gemm = IntegerGemm(wf_int, 256)
         self.feature_offset = -self.zx * wf_int.sum(axis=1)
@@ -72,38 +118,176 @@ class SVDF(Kernel):
         self.state_range = quant.dtype_range(state.dtype)
         self.bias = (np.zeros(n_unit, np.int64) if b is None
                      else b.data.astype(np.int64).reshape(n_unit))
-        # TFLM's two int32 scratch buffers (they count in the arena head like the device's).
-        ctx.request_scratch(batch * n_filter * 4)
-        ctx.request_scratch(batch * n_unit * 4)
 
+    def _prepare_hybrid(self, wf, wt, b, state, y):
+        n_unit = self.dims[3]
+        if wt.dtype != np.int8 or state.dtype != np.float32 or y.dtype != np.float32 or \
+                (b is not None and b.dtype != np.float32):
+            self.fail(f"hybrid SVDF needs int8 time weights and float32 bias, state and output; "
+                      f"got {wt.dtype}, {None if b is None else b.dtype}, {state.dtype}, "
+                      f"{y.dtype}")
+        for t in (wf, wt):
+            q = t.quantization
+            if q is None or len(q.scale) != 1 or int(q.zero_point[0]) != 0:
+                self.fail(f"hybrid SVDF needs symmetric per-tensor quantization of {t.name!r}")
+        self.kind = "hybrid"
+        self.asymmetric = bool(self.options.get("asymmetric_quantize_inputs"))
+        wf_int = wf.data.astype(np.int64)
+        self.gemm = IntegerGemm(wf_int, 128)
+        self.row_sums = wf_int.sum(axis=1)
+        self.wf_scale = f32(wf.quantization.scale[0])
+        # LiteRT dequantizes the time weights once, one float32 product each
+        self.wt = wt.data.astype(np.float32) * f32(wt.quantization.scale[0])
+        self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(n_unit)
+
+    # -- eval ------------------------------------------------------------------------------
     def eval(self, inputs, outputs):
         batch, n_filter, n_memory, n_unit, rank = self.dims
         x = inputs[0]
         flat = inputs[4].reshape(-1)
         flat[:-1] = flat[1:].copy()
         state = flat.reshape(batch, n_filter, n_memory)
+        out = outputs[0].reshape(batch, n_unit)
         if self.kind == "float":
             state[:, :, -1] = ordered_dot(x, self.wf)
-            acts = _ordered_rowdot(state, self.wt)
-            out = np.zeros((batch, n_unit), np.float32) if self.bias is None else \
+            acts = _ordered_rowdot(state, self.wt).reshape(batch, n_unit, rank)
+            total = np.zeros((batch, n_unit), np.float32) if self.bias is None else \
                 np.broadcast_to(self.bias, (batch, n_unit)).copy()
-            acts = acts.reshape(batch, n_unit, rank)
             for j in range(rank):
-                out += acts[:, :, j]
-            clip(out, self.lo, self.hi, out=outputs[0].reshape(batch, n_unit))
+                total += acts[:, :, j]
+            out[...] = _tflm_activation(self.act, total)
             return
-        dot = self.gemm(x) + self.feature_offset                # [batch, n_filter]
+        if self.kind == "hybrid":
+            self._eval_hybrid(x, state, out)
+            return
+        # int32 sums in C: they wrap where a long reduction overflows
+        dot = quant.wrap_int32(self.gemm(x) + self.feature_offset)   # [batch, n_filter]
         lo, hi = self.state_range
         new = clip(self.q1(dot), lo, hi) + self.zs
         state[:, :, -1] = new                                   # stored as T: wraps like C
         acts = ((state.astype(np.int64) - self.zs) * self.wt).sum(axis=2)
-        out = acts.reshape(batch, n_unit, rank).sum(axis=2) + self.bias
-        r = self.q2(out)
-        clip(r, -128, 127, out=r)
-        outputs[0].reshape(batch, n_unit)[...] = r
+        total = quant.wrap_int32(acts.reshape(batch, n_unit, rank).sum(axis=2) + self.bias)
+        clip(self.q2(total), -128, 127, out=out, casting="unsafe")
+
+    def _eval_hybrid(self, x, state, out):
+        batch, n_filter, n_memory, n_unit, rank = self.dims
+        # LiteRT skips the feature step for an all-zero input (the column stays +0.0)
+        if x.any():
+            if self.asymmetric:
+                q, scale, zp = _quantize_rows_asymmetric(x)
+                dot = self.gemm(q) - self.row_sums * zp[:, None]
+            else:
+                q, scale = _quantize_rows_symmetric(x)
+                dot = self.gemm(q)
+            factor = (scale * self.wf_scale)[:, None]
+            # each sum goes to float, times the row's factor, added to a zeroed scratch
+            state[:, :, -1] = f32(0) + dot.astype(np.float32) * factor
+        else:
+            state[:, :, -1] = 0
+        acts = _ordered_rowdot(state, self.wt).reshape(batch, n_unit, rank)
+        total = np.zeros((batch, n_unit), np.float32)
+        for j in range(rank):
+            total += acts[:, :, j]
+        if self.bias is not None:
+            total += self.bias
+        out[...] = _litert_activation(self.act, total)
 
 
 def _ordered_rowdot(state, wt):
-    """float32 sum_j wt[f, j] * state[b, f, j] in j order: [batch, n_filter]."""
+    """float32 0 + sum_j wt[f, j] * state[b, f, j] in j order: [batch, n_filter]. Starting
+    from +0.0 as the C loops do turns an all-zero sum's -0.0 into +0.0."""
     prods = wt.astype(np.float32) * state
+    prods[..., 0] += f32(0)
     return np.add.accumulate(prods, axis=-1, dtype=np.float32)[..., -1]
+
+
+def _round_to_int(v, lo, hi, offset=0):
+    """C's static_cast<int32_t>(round(v)) + offset clamped to [lo, hi], for float32 v. Rounding
+    runs on float64 so that v + 0.5 is exact; NaN converts to INT32_MIN on x86, then clamps
+    to lo."""
+    r = quant.round_half_away_array(np.asarray(v, np.float64)) + offset
+    return np.where(np.isnan(r), lo, np.clip(r, lo, hi)).astype(np.int64)
+
+
+def _quantize_rows_symmetric(x):
+    """LiteRT's SymmetricQuantizeFloats on each row: (int8 values as int64, float32 scale)."""
+    span = np.maximum(np.abs(x.min(axis=1)), np.abs(x.max(axis=1)))
+    zero = span == 0
+    span = np.where(zero, f32(1), span)              # an all-zero row: values 0, scale 1
+    scale = np.where(zero, f32(1), span / f32(127))
+    return _round_to_int(x * (f32(127) / span)[:, None], -127, 127), scale
+
+
+def _quantize_rows_asymmetric(x):
+    """LiteRT's AsymmetricQuantizeFloats on each row: (int8 values as int64, float32 scale,
+    int zero point). The range [min(x, 0), max(x, 0)] is measured in float32, the scale and
+    zero point are worked out in double; each value is then x times the inverse of the
+    float32 scale, rounded, plus the zero point (rounded before the zero point is added)."""
+    lo = np.minimum(x.min(axis=1), f32(0))
+    hi = np.maximum(x.max(axis=1), f32(0))
+    flat = lo == hi
+    scale = np.where(flat, 1.0, (hi - lo).astype(np.float64)) / 255.0
+    rmin, rmax = lo.astype(np.float64), hi.astype(np.float64)
+    lo_err = 128.0 + np.abs(rmin / scale)
+    hi_err = 127.0 + np.abs(rmax / scale)
+    zp_real = np.where(lo_err < hi_err, -128.0 - rmin / scale, 127.0 - rmax / scale)
+    zp = np.where(zp_real <= -128, -128,
+                  np.where(zp_real >= 127, 127, quant.round_half_away_array(zp_real)))
+    # an infinite value makes the zero point NaN: C's conversion to int8 gives 0 on x86
+    # (INT32_MIN truncated to its low byte)
+    zp = np.where(flat | np.isnan(zp), 0, zp).astype(np.int64)
+    scale32 = np.where(flat, f32(1), scale.astype(np.float32))
+    inv = f32(1) / scale32
+    return _round_to_int(x * inv[:, None], -128, 127, zp[:, None]), scale32, zp
+
+
+def _tflm_activation(act, v):
+    """TFLM's ActivationValFloat: fmax / fmin (a NaN loses to the bound), tanhf, signbit."""
+    if act == "RELU":
+        return np.fmax(v, f32(0))
+    if act == "RELU6":
+        return np.fmax(np.fmin(v, f32(6)), f32(0))
+    if act == "RELU_N1_TO_1":
+        return np.fmax(np.fmin(v, f32(1)), f32(-1))
+    if act == "TANH":
+        return libm.tanhf(v)
+    if act == "SIGN_BIT":
+        return np.signbit(v).astype(np.float32)
+    return v
+
+
+def _litert_activation(act, v):
+    """LiteRT's ApplyActivationToVector: std::max(lo, std::min(v, hi)) (a NaN gives lo),
+    Eigen's tanh, signbit."""
+    if act in ("RELU", "RELU6", "RELU_N1_TO_1"):
+        lo, hi = {"RELU": (0, None), "RELU6": (0, 6), "RELU_N1_TO_1": (-1, 1)}[act]
+        if hi is not None:
+            v = np.where(f32(hi) < v, f32(hi), v)
+        return np.where(f32(lo) < v, v, f32(lo))
+    if act == "TANH":
+        return _eigen_tanh(v)
+    if act == "SIGN_BIT":
+        return np.signbit(v).astype(np.float32)
+    return v
+
+
+# Eigen's ptanh_float as LiteRT's x86 build runs it (no fused multiply-add): the input clamped
+# to where the rational approximation reaches 1, then an odd [9/8] rational function in float32.
+_TANH_CLAMP = f32(7.90738964080810547)
+_TANH_NUM = tuple(f32(c) for c in (1.394553628e-8, 2.102733560e-5, 3.520756727e-3,
+                                   1.340216100e-1))
+_TANH_DEN = tuple(f32(c) for c in (8.015776984e-7, 3.326951409e-4, 2.597254514e-2,
+                                   4.673548340e-1, 1.0))
+
+
+def _eigen_tanh(v):
+    x = np.maximum(np.minimum(v, _TANH_CLAMP), -_TANH_CLAMP)
+    x2 = x * x
+    x3 = x2 * x
+    p = np.full_like(x2, _TANH_NUM[0])
+    for c in _TANH_NUM[1:]:
+        p = p * x2 + c
+    q = np.full_like(x2, _TANH_DEN[0])
+    for c in _TANH_DEN[1:]:
+        q = q * x2 + c
+    return (x3 * p + x) / q
