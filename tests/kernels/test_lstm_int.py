@@ -229,16 +229,6 @@ def test_refused_types(replace, message):
         tinyrt.Interpreter(model_content=data).allocate_tensors()
 
 
-def test_hybrid_refused():
-    """Float activations with int8 weights: TFLM would read the weights as floats."""
-    rng = np.random.default_rng(5)
-    data, _ = lstm_model(rng, np.float32, 2, 3, 4, 7, replace={
-        k: _const(f"w{k}", (7, 4 if k < 5 else 7), np.int8, scale=0.01, zero_point=0)
-        for k in range(1, 9)})
-    with pytest.raises(OpError, match="hybrid"):
-        tinyrt.Interpreter(model_content=data).allocate_tensors()
-
-
 @pytest.mark.parametrize("dtype", [np.int8, np.float32])
 def test_arena_head_as_tflm(dtype, tmp_path):
     """TFLM's four gate scratch buffers are requested too: the same arena head."""

@@ -28,9 +28,37 @@ Variants, all bit-exact with TFLM:
 
 Refused, as TFLM's Prepare refuses them: peephole (inputs 9-11), projection (16-17) and
 layer-norm (20-23) tensors, and a missing input gate (CIFG). Also refused where TFLM would run
-but compute garbage: per-channel weight scales (its LSTM keeps only a per-tensor multiplier),
-bias types other than int32 (int8) / int64 (int16), and float activations with int8 weights
-(hybrid: TFLM reads the weights as floats; LiteRT's hybrid kernel is not reproduced).
+but compute garbage: per-channel weight scales (its LSTM keeps only a per-tensor multiplier) and
+bias types other than int32 (int8) / int64 (int16).
+
+Hybrid (float32 input, states and biases, int8 weights with per-tensor symmetric scales): TFLM
+has no such kernel (it would read the weights as floats), so this variant follows LiteRT's
+kernel as its x86-64 pip build (ai-edge-litert) computes it, bit for bit:
+
+* Each step quantizes every row of the input and of the output state to int8 on the fly:
+  symmetrically (scale max|v| / 127) or, with asymmetric_quantize_inputs, with a zero point.
+  That build runs TFLite's NEON quantizers through a NEON-to-SSE translation: in blocks of 8
+  values a value rounds as trunc(y +- 0.5) in float32, the remaining values with round().
+  A step skips the product of an input (or state) that is all zeros: the whole [batch, depth]
+  slice when time-major (LiteRT steps all rows at once), each row alone when batch-major
+  (LiteRT steps one row at a time).
+* gate = bias + sum_in * (row scale x weight scale) + sum_state * (row scale x weight scale),
+  each product and sum rounded to float32, the integer sums exact (minus zero point x row
+  sum when asymmetric).
+* Sigmoid and tanh are Eigen's (the build is SSE4 without FMA): tanh a [9/8] rational
+  approximation. Eigen's logistic takes two paths that differ in the last bit: 4-wide packets
+  compute exp with Eigen's own polynomial, leftover elements call expf (glibc's). Which
+  elements take which path depends on the gate buffer's address modulo 16, which is fixed by
+  LiteRT's scratch layout (the four gates' buffers one after the other, 64-byte aligned, rows
+  offset by n_cell floats when batch-major); the split is computed at prepare.
+* The node's activation applies to the cell gate and to the cell state before the output
+  product (LiteRT reads codes other than RELU, RELU_N1_TO_1, RELU6, TANH and SIGN_BIT as NONE).
+  With NONE LiteRT leaves its scratch buffer untouched, so the output is the output gate times
+  the cell gate's pre-activation values, not times the cell state; reproduced as it is.
+* Refused: per-channel or missing weight scales (LiteRT reads a per-tensor scale only, 0 for
+  per-channel weights), nonzero weight zero points (ignored by LiteRT), uint8 weights, and
+  non-float biases or cell state. NaN values in the input or state are not reproduced bit for
+  bit (LiteRT's min/max search treats them by position).
 """
 import numpy as np
 
@@ -40,6 +68,8 @@ from .activations import Logistic
 from .base import Kernel, register
 from .common import activation, clip
 from .gemm import IntegerGemm, ordered_dot
+
+f32 = np.float32
 
 _PEEPHOLE, _PROJECTION, _LAYER_NORM = (9, 10, 11), (16, 17), (20, 21, 22, 23)
 _INT16_MIN, _INT16_MAX = -32768, 32767
@@ -70,9 +100,202 @@ def _float_clamp(x):
     return clip(x, -_FLT_MAX, _FLT_MAX, out=x)
 
 
+# -- LiteRT's hybrid arithmetic (x86-64 build: SSE4.1, no FMA) -------------------------------
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _eigen_tanh(x):
+    """Eigen's float tanh: an odd/even [9/8] rational approximation on the input clamped to
+    +-7.90738964 (where it reaches 1), evaluated by Horner with separate multiply and add."""
+    bound = f32(7.90738964080810547)
+    v = np.where(x > bound, bound, x)                  # NaN passes
+    v = np.where(v < -bound, -bound, v)
+    v2 = v * v
+    p = v2 * f32(1.3945536e-08) + f32(2.1027336e-05)
+    p = p * v2 + f32(3.5207567e-03)
+    p = p * v2 + f32(1.3402161e-01)
+    p = p * (v * v2) + v
+    q = v2 * f32(8.015777e-07) + f32(3.3269514e-04)
+    q = q * v2 + f32(2.5972545e-02)
+    q = q * v2 + f32(4.6735483e-01)
+    q = q * v2 + f32(1)
+    return p / q
+
+
+_LOGISTIC_HIGH = f32(16.6355324)     # where both of Eigen's logistic paths reach 1
+
+
+def _eigen_logistic_scalar(x):
+    """Eigen's float logistic on elements outside its 4-wide packets: e / (1 + e) with
+    e = expf(min(x, 16.6355324))."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = libm.expf(np.where(x > _LOGISTIC_HIGH, _LOGISTIC_HIGH, x))      # NaN passes
+    return e / (e + f32(1))
+
+
+def _eigen_logistic_packet(x):
+    """Eigen's float logistic on 4-wide packets: exp(x / 2) by range reduction m*ln2 + r (ln2
+    in two parts), a degree-5 polynomial and a 2^m scaling clamped to the float exponent range;
+    squared, then e / (1 + e); 0 below -104."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.where(x > _LOGISTIC_HIGH, _LOGISTIC_HIGH, x) * f32(0.5)
+        m = np.floor(v * f32(1.44269504) + f32(0.5))
+        r = m * f32(-0.693359375) + v
+        r = m * f32(2.12194440e-4) + r
+        r2 = r * r
+        even = r2 * f32(4.18986678e-02) + f32(0.499991417)
+        odd = r2 * f32(8.33471306e-03) + f32(0.166668773)
+        p = (odd * r + even) * r2 + (r + f32(1))
+        biased = np.minimum(np.maximum(m + f32(127), f32(0)), f32(255))
+        # a NaN exponent converts to INT32_MIN, whose shifted bits are 0
+        bits = np.where(np.isnan(biased), f32(0), biased).astype(np.int32) << 23
+        e = bits.view(f32) * p
+        e = e * e
+        result = e / (e + f32(1))
+    return np.where(x < f32(-104), f32(0), result)
+
+
+def _relu(v):
+    return np.where(f32(0) < v, v, f32(0))            # std::max(0.0f, v): NaN becomes 0
+
+
+def _relu_n1_to_1(v):
+    v = np.where(f32(1) < v, f32(1), v)
+    return np.where(f32(-1) < v, v, f32(-1))
+
+
+def _relu6(v):
+    v = np.where(f32(6) < v, f32(6), v)
+    return np.where(f32(0) < v, v, f32(0))
+
+
+def _sign_bit(v):
+    return np.signbit(v).astype(f32)
+
+
+_LITERT_ACTIVATIONS = {"TANH": _eigen_tanh, "RELU": _relu, "RELU_N1_TO_1": _relu_n1_to_1,
+                       "RELU6": _relu6, "SIGN_BIT": _sign_bit}
+
+
+def _logistic_packet_lanes(n_batch, n_cell, time_major):
+    """[n_batch, 4 n_cell]: where LiteRT's sigmoid gates take Eigen's packet path. LiteRT's
+    scratch buffer (64-byte aligned) holds the input, cell, forget and output gates in that
+    order, n_batch x n_cell floats each; a time-major step activates each gate's whole buffer,
+    a batch-major one row b at b x n_cell floats in. Eigen runs scalar up to the first 16-byte
+    boundary, then 4-wide packets, then scalar for the rest."""
+    total = n_batch * n_cell
+    lanes = np.zeros((n_batch, 4 * n_cell), bool)
+
+    def packets(start, length):
+        peel = min(-start % 4, length)
+        k = np.arange(length)
+        return (k >= peel) & (k < peel + (length - peel) // 4 * 4)
+
+    for gate, slot in ((0, 0), (1, 2), (3, 3)):          # input, forget, output
+        cols = slice(gate * n_cell, (gate + 1) * n_cell)
+        if time_major:
+            lanes[:, cols] = packets(slot * total, total).reshape(n_batch, n_cell)
+        else:
+            for b in range(n_batch):
+                lanes[b, cols] = packets(slot * total + b * n_cell, n_cell)
+    return lanes
+
+
+def _round_away(y):
+    """C's round() (halves away from zero), exactly, in y's float type."""
+    t = np.trunc(y)
+    return np.where(np.abs(y - t) >= 0.5, t + np.sign(y), t)
+
+
+def _to_int32(v, saturate_high=False):
+    """x86's float -> int32 truncation of integral values: NaN and out-of-range values become
+    INT32_MIN; the NEON-to-SSE translation turns positive overflow into INT32_MAX."""
+    ok = np.abs(v) < 2.0 ** 31                         # False for NaN
+    out = np.where(ok, np.where(ok, v, 0).astype(np.int64), _INT32_MIN)
+    if saturate_high:
+        out = np.where(v >= 2.0 ** 31, _INT32_MAX, out)
+    return out
+
+
+class _HybridProduct:
+    """One of a hybrid step's two products (input or output state) with all four gates'
+    weights: each row of floats quantized to int8, an exact integer GEMM, and the sums scaled
+    back by (row scale x weight scale) into the gates."""
+
+    def __init__(self, weights, asymmetric, time_major):
+        mats = [w.data.astype(np.int64) for w in weights]
+        w_all = np.concatenate(mats)
+        self.gemm = IntegerGemm(w_all, 128)
+        self.row_sums = w_all.sum(axis=1)
+        n_cell, depth = mats[0].shape
+        self.weight_scale = np.repeat(
+            np.array([f32(w.quantization.scale[0]) for w in weights], f32), n_cell)
+        self.asymmetric = asymmetric
+        self.whole_slice = time_major
+        # the quantizers' vectorised loops cover blocks of 8 values of each row
+        self.vector_cols = np.arange(depth) < depth // 8 * 8
+
+    def accumulate(self, gates, v):
+        """gates [batch, 4 n_cell] += the product of the rows of v [batch, depth]."""
+        live = (v != 0).any(axis=1)
+        if self.whole_slice:
+            live[:] = live.any()
+        if not live.any():
+            return
+        q, scale, zero_point = self._quantize_asymmetric(v) if self.asymmetric \
+            else self._quantize_symmetric(v)
+        sums = self.gemm(q)
+        if zero_point is not None:
+            sums -= zero_point[:, None] * self.row_sums
+        with np.errstate(invalid="ignore", over="ignore"):
+            prod = sums.astype(f32) * (scale[:, None] * self.weight_scale)
+            np.add(gates, prod, out=gates, where=live[:, None])
+
+    def _rounded(self, y, zero_point):
+        """int8 values of y = v / scale (+ zero point): blocks of 8 round as trunc(y +- 0.5)
+        in float32 and add the zero point in int32, the rest add it in float to round(y)."""
+        half = np.where(y < 0, f32(-0.5), f32(0.5))
+        blocks = _to_int32(np.trunc(y + half), saturate_high=True)
+        tail = _round_away(y)
+        if zero_point is not None:
+            blocks = quant.wrap_int32(blocks + zero_point[:, None])
+            tail = tail + zero_point[:, None].astype(f32)
+        return np.where(self.vector_cols, blocks, _to_int32(tail))
+
+    def _quantize_symmetric(self, v):
+        span = np.maximum(np.abs(v.min(axis=1)), np.abs(v.max(axis=1)))
+        empty = span == 0
+        span = np.where(empty, f32(1), span)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            scale = np.where(empty, f32(1), span / f32(127))
+            y = v * (f32(127) / span)[:, None]
+            q = clip(self._rounded(y, None), -127, 127)
+        q[empty] = 0
+        return q, scale, None
+
+    def _quantize_asymmetric(self, v):
+        """TFLite's AsymmetricQuantizeFloats: the range (with 0) in float32, the zero point
+        from it in double, the scale's reciprocal rounded to float32."""
+        lo = np.minimum(v.min(axis=1), f32(0))
+        hi = np.maximum(v.max(axis=1), f32(0))
+        empty = lo == hi
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            scale = np.where(empty, 1.0, (hi - lo).astype(np.float64) / 255.0)
+            lo64, hi64 = lo.astype(np.float64) / scale, hi.astype(np.float64) / scale
+            from_min = 128.0 + np.abs(lo64) < 127.0 + np.abs(hi64)
+            zp = np.where(from_min, -128.0 - lo64, 127.0 - hi64)
+            zp = np.where(zp <= -128, -128, np.where(zp >= 127, 127, _round_away(zp)))
+            zp = np.where(empty, 0, zp).astype(np.int64)
+            scale = scale.astype(f32)
+            inverse = np.where(scale == 0, 0.0, 1.0 / scale.astype(np.float64)).astype(f32)
+            q = clip(self._rounded(v * inverse[:, None], zp), -128, 127)
+        q[empty] = 0
+        return q, scale, zp
+
+
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 class UnidirectionalSequenceLSTM(Kernel):
-    dtypes = ("float32", "int8", "int16")
+    dtypes = ("float32", "int8", "int16", "hybrid")
 
     def prepare(self, ctx):
         if len(ctx.inputs) != 24 or len(ctx.outputs) != 1:
@@ -122,7 +345,11 @@ class UnidirectionalSequenceLSTM(Kernel):
         self.n_cell = n_cell
         self.cell_tanh = activation(self.options) == "TANH"
         self.cell_clip = float(np.float32(self.options.get("cell_clip", 0.0)))
-        if x.dtype == np.float32:
+        if x.dtype == np.float32 and w_in[1].dtype == np.int8:
+            self._prepare_hybrid(w_in, w_rec, bias, c_state, n_batch)
+            # the step's gate sums and their temporaries
+            ctx.workspace(8 * 8 * n_batch * 4 * n_cell, "the gate sums")
+        elif x.dtype == np.float32:
             self._prepare_float(w_in, w_rec, bias, c_state)
         elif x.dtype in (np.int8, np.int16):
             self._prepare_integer(x, h_state, c_state, w_in, w_rec, bias)
@@ -138,8 +365,8 @@ class UnidirectionalSequenceLSTM(Kernel):
     # -- float32 -------------------------------------------------------------------------------
     def _prepare_float(self, w_in, w_rec, bias, c_state):
         if any(t.dtype != np.float32 for t in w_in + w_rec + bias + [c_state]):
-            self.fail("float32 input needs float32 weights, biases and cell state "
-                      "(hybrid models are not supported)")
+            self.fail("float32 input needs float32 (or int8: hybrid) weights, and float32 "
+                      "biases and cell state")
         self.kind = "float"
         self.w_in = np.concatenate([np.asarray(w.data, np.float32) for w in w_in])
         self.w_rec = np.concatenate([np.asarray(w.data, np.float32) for w in w_rec])
@@ -164,6 +391,53 @@ class UnidirectionalSequenceLSTM(Kernel):
             c[...] = new_c
             o = _float_sigmoid(z[:, 3 * n:])
             h[...] = _float_clamp(libm.tanhf(c) * o)
+            out[t] = h
+
+    # -- hybrid: float32 activations, int8 weights, as LiteRT ---------------------------------
+    def _prepare_hybrid(self, w_in, w_rec, bias, c_state, n_batch):
+        if any(t.dtype != np.float32 for t in bias + [c_state]):
+            self.fail("hybrid LSTM (float32 input, int8 weights) needs float32 biases and cell "
+                      f"state; got {bias[1].dtype} biases, {c_state.dtype} cell state")
+        for t in w_in + w_rec:
+            q = t.quantization
+            if q is None or len(q.scale) == 0:
+                self.fail(f"tensor {t.name!r} needs a weight scale")
+            if len(q.scale) > 1:
+                self.fail(f"tensor {t.name!r}: per-channel weight scales are not supported "
+                          "(LiteRT's hybrid LSTM reads a per-tensor scale only)")
+            if int(q.zero_point[0]) != 0:
+                self.fail(f"tensor {t.name!r}: hybrid weights must be symmetric (zero point 0)")
+        self.kind = "hybrid"
+        asymmetric = bool(self.options.get("asymmetric_quantize_inputs", False))
+        self.hybrid_in = _HybridProduct(w_in, asymmetric, self.time_major)
+        self.hybrid_rec = _HybridProduct(w_rec, asymmetric, self.time_major)
+        self.hybrid_bias = np.concatenate([np.asarray(b.data, f32).reshape(-1) for b in bias])
+        self.hybrid_act = _LITERT_ACTIVATIONS.get(activation(self.options))
+        self.packet_lanes = _logistic_packet_lanes(n_batch, self.n_cell, self.time_major)
+        self.clip_value = f32(self.cell_clip)
+
+    def _eval_hybrid(self, x, h, c, out):
+        n = self.n_cell
+        for t in range(x.shape[0]):
+            z = np.repeat(self.hybrid_bias[None], x.shape[1], axis=0)
+            self.hybrid_in.accumulate(z, x[t])
+            self.hybrid_rec.accumulate(z, h)
+            # the cell gate's columns of `sig` are computed but unused
+            sig = np.where(self.packet_lanes, _eigen_logistic_packet(z),
+                           _eigen_logistic_scalar(z))
+            i, f, o = sig[:, :n], sig[:, n:2 * n], sig[:, 3 * n:]
+            g = z[:, 2 * n:3 * n]
+            if self.hybrid_act is not None:
+                g = self.hybrid_act(g)
+            new_c = f * c + g * i
+            if self.clip_value > 0:
+                # std::max(std::min(clip, v), -clip): NaN becomes clip
+                new_c = np.where(new_c < self.clip_value, new_c, self.clip_value)
+                new_c = np.where(-self.clip_value < new_c, new_c, -self.clip_value)
+            c[...] = new_c
+            # NONE: LiteRT multiplies the cell gate's values still in its scratch buffer
+            cell_out = g if self.hybrid_act is None else self.hybrid_act(new_c)
+            h[...] = o * cell_out
             out[t] = h
 
     # -- int8 / int16 --------------------------------------------------------------------------
@@ -266,5 +540,7 @@ class UnidirectionalSequenceLSTM(Kernel):
         c = inputs[19].reshape(-1, self.n_cell)
         if self.kind == "float":
             self._eval_float(x, h, c, out)
+        elif self.kind == "hybrid":
+            self._eval_hybrid(x, h, c, out)
         else:
             self._eval_integer(x, h, c, out)
