@@ -62,7 +62,7 @@ kernel as its x86-64 pip build (ai-edge-litert) computes it, bit for bit:
 """
 import numpy as np
 
-from .. import libm, quant
+from .. import hybrid, libm, quant
 from ..int16_activations import checked_log2, int16_logistic, int16_table, int16_tanh
 from .activations import Logistic
 from .base import Kernel, register
@@ -100,83 +100,6 @@ def _float_clamp(x):
     return clip(x, -_FLT_MAX, _FLT_MAX, out=x)
 
 
-# -- LiteRT's hybrid arithmetic (x86-64 build: SSE4.1, no FMA) -------------------------------
-_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def _eigen_tanh(x):
-    """Eigen's float tanh: an odd/even [9/8] rational approximation on the input clamped to
-    +-7.90738964 (where it reaches 1), evaluated by Horner with separate multiply and add."""
-    bound = f32(7.90738964080810547)
-    v = np.where(x > bound, bound, x)                  # NaN passes
-    v = np.where(v < -bound, -bound, v)
-    v2 = v * v
-    p = v2 * f32(1.3945536e-08) + f32(2.1027336e-05)
-    p = p * v2 + f32(3.5207567e-03)
-    p = p * v2 + f32(1.3402161e-01)
-    p = p * (v * v2) + v
-    q = v2 * f32(8.015777e-07) + f32(3.3269514e-04)
-    q = q * v2 + f32(2.5972545e-02)
-    q = q * v2 + f32(4.6735483e-01)
-    q = q * v2 + f32(1)
-    return p / q
-
-
-_LOGISTIC_HIGH = f32(16.6355324)     # where both of Eigen's logistic paths reach 1
-
-
-def _eigen_logistic_scalar(x):
-    """Eigen's float logistic on elements outside its 4-wide packets: e / (1 + e) with
-    e = expf(min(x, 16.6355324))."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = libm.expf(np.where(x > _LOGISTIC_HIGH, _LOGISTIC_HIGH, x))      # NaN passes
-    return e / (e + f32(1))
-
-
-def _eigen_logistic_packet(x):
-    """Eigen's float logistic on 4-wide packets: exp(x / 2) by range reduction m*ln2 + r (ln2
-    in two parts), a degree-5 polynomial and a 2^m scaling clamped to the float exponent range;
-    squared, then e / (1 + e); 0 below -104."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        v = np.where(x > _LOGISTIC_HIGH, _LOGISTIC_HIGH, x) * f32(0.5)
-        m = np.floor(v * f32(1.44269504) + f32(0.5))
-        r = m * f32(-0.693359375) + v
-        r = m * f32(2.12194440e-4) + r
-        r2 = r * r
-        even = r2 * f32(4.18986678e-02) + f32(0.499991417)
-        odd = r2 * f32(8.33471306e-03) + f32(0.166668773)
-        p = (odd * r + even) * r2 + (r + f32(1))
-        biased = np.minimum(np.maximum(m + f32(127), f32(0)), f32(255))
-        # a NaN exponent converts to INT32_MIN, whose shifted bits are 0
-        bits = np.where(np.isnan(biased), f32(0), biased).astype(np.int32) << 23
-        e = bits.view(f32) * p
-        e = e * e
-        result = e / (e + f32(1))
-    return np.where(x < f32(-104), f32(0), result)
-
-
-def _relu(v):
-    return np.where(f32(0) < v, v, f32(0))            # std::max(0.0f, v): NaN becomes 0
-
-
-def _relu_n1_to_1(v):
-    v = np.where(f32(1) < v, f32(1), v)
-    return np.where(f32(-1) < v, v, f32(-1))
-
-
-def _relu6(v):
-    v = np.where(f32(6) < v, f32(6), v)
-    return np.where(f32(0) < v, v, f32(0))
-
-
-def _sign_bit(v):
-    return np.signbit(v).astype(f32)
-
-
-_LITERT_ACTIVATIONS = {"TANH": _eigen_tanh, "RELU": _relu, "RELU_N1_TO_1": _relu_n1_to_1,
-                       "RELU6": _relu6, "SIGN_BIT": _sign_bit}
-
-
 def _logistic_packet_lanes(n_batch, n_cell, time_major):
     """[n_batch, 4 n_cell]: where LiteRT's sigmoid gates take Eigen's packet path. LiteRT's
     scratch buffer (64-byte aligned) holds the input, cell, forget and output gates in that
@@ -201,22 +124,6 @@ def _logistic_packet_lanes(n_batch, n_cell, time_major):
     return lanes
 
 
-def _round_away(y):
-    """C's round() (halves away from zero), exactly, in y's float type."""
-    t = np.trunc(y)
-    return np.where(np.abs(y - t) >= 0.5, t + np.sign(y), t)
-
-
-def _to_int32(v, saturate_high=False):
-    """x86's float -> int32 truncation of integral values: NaN and out-of-range values become
-    INT32_MIN; the NEON-to-SSE translation turns positive overflow into INT32_MAX."""
-    ok = np.abs(v) < 2.0 ** 31                         # False for NaN
-    out = np.where(ok, np.where(ok, v, 0).astype(np.int64), _INT32_MIN)
-    if saturate_high:
-        out = np.where(v >= 2.0 ** 31, _INT32_MAX, out)
-    return out
-
-
 class _HybridProduct:
     """One of a hybrid step's two products (input or output state) with all four gates'
     weights: each row of floats quantized to int8, an exact integer GEMM, and the sums scaled
@@ -227,13 +134,11 @@ class _HybridProduct:
         w_all = np.concatenate(mats)
         self.gemm = IntegerGemm(w_all, 128)
         self.row_sums = w_all.sum(axis=1)
-        n_cell, depth = mats[0].shape
+        n_cell = mats[0].shape[0]
         self.weight_scale = np.repeat(
             np.array([f32(w.quantization.scale[0]) for w in weights], f32), n_cell)
         self.asymmetric = asymmetric
         self.whole_slice = time_major
-        # the quantizers' vectorised loops cover blocks of 8 values of each row
-        self.vector_cols = np.arange(depth) < depth // 8 * 8
 
     def accumulate(self, gates, v):
         """gates [batch, 4 n_cell] += the product of the rows of v [batch, depth]."""
@@ -242,55 +147,14 @@ class _HybridProduct:
             live[:] = live.any()
         if not live.any():
             return
-        q, scale, zero_point = self._quantize_asymmetric(v) if self.asymmetric \
-            else self._quantize_symmetric(v)
+        q, scale, zero_point = hybrid.quantize_rows_asymmetric(v) if self.asymmetric \
+            else hybrid.quantize_rows_symmetric(v) + (None,)
         sums = self.gemm(q)
         if zero_point is not None:
             sums -= zero_point[:, None] * self.row_sums
         with np.errstate(invalid="ignore", over="ignore"):
             prod = sums.astype(f32) * (scale[:, None] * self.weight_scale)
             np.add(gates, prod, out=gates, where=live[:, None])
-
-    def _rounded(self, y, zero_point):
-        """int8 values of y = v / scale (+ zero point): blocks of 8 round as trunc(y +- 0.5)
-        in float32 and add the zero point in int32, the rest add it in float to round(y)."""
-        half = np.where(y < 0, f32(-0.5), f32(0.5))
-        blocks = _to_int32(np.trunc(y + half), saturate_high=True)
-        tail = _round_away(y)
-        if zero_point is not None:
-            blocks = quant.wrap_int32(blocks + zero_point[:, None])
-            tail = tail + zero_point[:, None].astype(f32)
-        return np.where(self.vector_cols, blocks, _to_int32(tail))
-
-    def _quantize_symmetric(self, v):
-        span = np.maximum(np.abs(v.min(axis=1)), np.abs(v.max(axis=1)))
-        empty = span == 0
-        span = np.where(empty, f32(1), span)
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            scale = np.where(empty, f32(1), span / f32(127))
-            y = v * (f32(127) / span)[:, None]
-            q = clip(self._rounded(y, None), -127, 127)
-        q[empty] = 0
-        return q, scale, None
-
-    def _quantize_asymmetric(self, v):
-        """TFLite's AsymmetricQuantizeFloats: the range (with 0) in float32, the zero point
-        from it in double, the scale's reciprocal rounded to float32."""
-        lo = np.minimum(v.min(axis=1), f32(0))
-        hi = np.maximum(v.max(axis=1), f32(0))
-        empty = lo == hi
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            scale = np.where(empty, 1.0, (hi - lo).astype(np.float64) / 255.0)
-            lo64, hi64 = lo.astype(np.float64) / scale, hi.astype(np.float64) / scale
-            from_min = 128.0 + np.abs(lo64) < 127.0 + np.abs(hi64)
-            zp = np.where(from_min, -128.0 - lo64, 127.0 - hi64)
-            zp = np.where(zp <= -128, -128, np.where(zp >= 127, 127, _round_away(zp)))
-            zp = np.where(empty, 0, zp).astype(np.int64)
-            scale = scale.astype(f32)
-            inverse = np.where(scale == 0, 0.0, 1.0 / scale.astype(np.float64)).astype(f32)
-            q = clip(self._rounded(v * inverse[:, None], zp), -128, 127)
-        q[empty] = 0
-        return q, scale, zp
 
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
@@ -412,7 +276,7 @@ class UnidirectionalSequenceLSTM(Kernel):
         self.hybrid_in = _HybridProduct(w_in, asymmetric, self.time_major)
         self.hybrid_rec = _HybridProduct(w_rec, asymmetric, self.time_major)
         self.hybrid_bias = np.concatenate([np.asarray(b.data, f32).reshape(-1) for b in bias])
-        self.hybrid_act = _LITERT_ACTIVATIONS.get(activation(self.options))
+        self.hybrid_act = hybrid.LITERT_ACTIVATIONS.get(activation(self.options))
         self.packet_lanes = _logistic_packet_lanes(n_batch, self.n_cell, self.time_major)
         self.clip_value = f32(self.cell_clip)
 
@@ -423,8 +287,8 @@ class UnidirectionalSequenceLSTM(Kernel):
             self.hybrid_in.accumulate(z, x[t])
             self.hybrid_rec.accumulate(z, h)
             # the cell gate's columns of `sig` are computed but unused
-            sig = np.where(self.packet_lanes, _eigen_logistic_packet(z),
-                           _eigen_logistic_scalar(z))
+            sig = np.where(self.packet_lanes, hybrid.eigen_logistic_packet(z),
+                           hybrid.eigen_logistic_scalar(z))
             i, f, o = sig[:, :n], sig[:, n:2 * n], sig[:, 3 * n:]
             g = z[:, 2 * n:3 * n]
             if self.hybrid_act is not None:

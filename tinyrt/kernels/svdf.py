@@ -18,7 +18,7 @@ undefined in C.
 """
 import numpy as np
 
-from .. import libm, quant
+from .. import hybrid, libm, quant
 from .base import Kernel, register
 from .common import activation, clip
 from .gemm import IntegerGemm, ordered_dot
@@ -174,10 +174,10 @@ class SVDF(Kernel):
         # LiteRT skips the feature step for an all-zero input (the column stays +0.0)
         if x.any():
             if self.asymmetric:
-                q, scale, zp = _quantize_rows_asymmetric(x)
+                q, scale, zp = hybrid.quantize_rows_asymmetric(x)
                 dot = self.gemm(q) - self.row_sums * zp[:, None]
             else:
-                q, scale = _quantize_rows_symmetric(x)
+                q, scale = hybrid.quantize_rows_symmetric(x)
                 dot = self.gemm(q)
             factor = (scale * self.wf_scale)[:, None]
             # each sum goes to float, times the row's factor, added to a zeroed scratch
@@ -190,7 +190,7 @@ class SVDF(Kernel):
             total += acts[:, :, j]
         if self.bias is not None:
             total += self.bias
-        out[...] = _litert_activation(self.act, total)
+        out[...] = hybrid.litert_activation(self.act, total)
 
 
 def _ordered_rowdot(state, wt):
@@ -199,46 +199,6 @@ def _ordered_rowdot(state, wt):
     prods = wt.astype(np.float32) * state
     prods[..., 0] += f32(0)
     return np.add.accumulate(prods, axis=-1, dtype=np.float32)[..., -1]
-
-
-def _round_to_int(v, lo, hi, offset=0):
-    """C's static_cast<int32_t>(round(v)) + offset clamped to [lo, hi], for float32 v. Rounding
-    runs on float64 so that v + 0.5 is exact; NaN converts to INT32_MIN on x86, then clamps
-    to lo."""
-    r = quant.round_half_away_array(np.asarray(v, np.float64)) + offset
-    return np.where(np.isnan(r), lo, np.clip(r, lo, hi)).astype(np.int64)
-
-
-def _quantize_rows_symmetric(x):
-    """LiteRT's SymmetricQuantizeFloats on each row: (int8 values as int64, float32 scale)."""
-    span = np.maximum(np.abs(x.min(axis=1)), np.abs(x.max(axis=1)))
-    zero = span == 0
-    span = np.where(zero, f32(1), span)              # an all-zero row: values 0, scale 1
-    scale = np.where(zero, f32(1), span / f32(127))
-    return _round_to_int(x * (f32(127) / span)[:, None], -127, 127), scale
-
-
-def _quantize_rows_asymmetric(x):
-    """LiteRT's AsymmetricQuantizeFloats on each row: (int8 values as int64, float32 scale,
-    int zero point). The range [min(x, 0), max(x, 0)] is measured in float32, the scale and
-    zero point are worked out in double; each value is then x times the inverse of the
-    float32 scale, rounded, plus the zero point (rounded before the zero point is added)."""
-    lo = np.minimum(x.min(axis=1), f32(0))
-    hi = np.maximum(x.max(axis=1), f32(0))
-    flat = lo == hi
-    scale = np.where(flat, 1.0, (hi - lo).astype(np.float64)) / 255.0
-    rmin, rmax = lo.astype(np.float64), hi.astype(np.float64)
-    lo_err = 128.0 + np.abs(rmin / scale)
-    hi_err = 127.0 + np.abs(rmax / scale)
-    zp_real = np.where(lo_err < hi_err, -128.0 - rmin / scale, 127.0 - rmax / scale)
-    zp = np.where(zp_real <= -128, -128,
-                  np.where(zp_real >= 127, 127, quant.round_half_away_array(zp_real)))
-    # an infinite value makes the zero point NaN: C's conversion to int8 gives 0 on x86
-    # (INT32_MIN truncated to its low byte)
-    zp = np.where(flat | np.isnan(zp), 0, zp).astype(np.int64)
-    scale32 = np.where(flat, f32(1), scale.astype(np.float32))
-    inv = f32(1) / scale32
-    return _round_to_int(x * inv[:, None], -128, 127, zp[:, None]), scale32, zp
 
 
 def _tflm_activation(act, v):
@@ -254,40 +214,3 @@ def _tflm_activation(act, v):
     if act == "SIGN_BIT":
         return np.signbit(v).astype(np.float32)
     return v
-
-
-def _litert_activation(act, v):
-    """LiteRT's ApplyActivationToVector: std::max(lo, std::min(v, hi)) (a NaN gives lo),
-    Eigen's tanh, signbit."""
-    if act in ("RELU", "RELU6", "RELU_N1_TO_1"):
-        lo, hi = {"RELU": (0, None), "RELU6": (0, 6), "RELU_N1_TO_1": (-1, 1)}[act]
-        if hi is not None:
-            v = np.where(f32(hi) < v, f32(hi), v)
-        return np.where(f32(lo) < v, v, f32(lo))
-    if act == "TANH":
-        return _eigen_tanh(v)
-    if act == "SIGN_BIT":
-        return np.signbit(v).astype(np.float32)
-    return v
-
-
-# Eigen's ptanh_float as LiteRT's x86 build runs it (no fused multiply-add): the input clamped
-# to where the rational approximation reaches 1, then an odd [9/8] rational function in float32.
-_TANH_CLAMP = f32(7.90738964080810547)
-_TANH_NUM = tuple(f32(c) for c in (1.394553628e-8, 2.102733560e-5, 3.520756727e-3,
-                                   1.340216100e-1))
-_TANH_DEN = tuple(f32(c) for c in (8.015776984e-7, 3.326951409e-4, 2.597254514e-2,
-                                   4.673548340e-1, 1.0))
-
-
-def _eigen_tanh(v):
-    x = np.maximum(np.minimum(v, _TANH_CLAMP), -_TANH_CLAMP)
-    x2 = x * x
-    x3 = x2 * x
-    p = np.full_like(x2, _TANH_NUM[0])
-    for c in _TANH_NUM[1:]:
-        p = p * x2 + c
-    q = np.full_like(x2, _TANH_DEN[0])
-    for c in _TANH_DEN[1:]:
-        q = q * x2 + c
-    return (x3 * p + x) / q
