@@ -95,3 +95,33 @@ def test_hybrid_batch_matmul_matches_litert(adj_y):
     b.add_operator("BATCH_MATMUL", [x, w], [y], adj_y=adj_y)
     b.mark_output(y)
     assert_matches_litert(b.build(), [rng.standard_normal((2, 4, 5)).astype(np.float32) for _ in range(4)])
+
+
+def boundary_rows(rows, depth, rng):
+    """Rows whose quantization lands on rounding boundaries: with a peak of 127 the scale
+    factor is 1, so 0.49999997 rounds to 1 in LiteRT's 8-wide blocks (trunc(y + 0.5) in
+    float32) but to 0 in the tail past the last full block (round())."""
+    x = rng.uniform(-100, 100, (rows, depth)).astype(np.float32)
+    x[:, 0] = 127
+    below_half = np.nextafter(np.float32(0.5), np.float32(0))
+    x[:, 1::3] = below_half
+    x[:, 2::3] = -below_half
+    x[:, -1] = np.float32(2.5)
+    return x
+
+
+@pytest.mark.parametrize("asymmetric", [False, True])
+@pytest.mark.parametrize("depth", [5, 9, 12, 16, 21])
+def test_hybrid_batch_matmul_quantization_matches_litert(asymmetric, depth):
+    rng = np.random.default_rng(depth)
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 3, depth), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (depth, 4)).astype(np.int8),
+                       scale=0.02, zero_point=0)
+    y = b.add_tensor("y", (2, 3, 4), np.float32)
+    b.add_operator("BATCH_MATMUL", [x, w], [y], asymmetric_quantize_inputs=asymmetric)
+    b.mark_output(y)
+    inputs = [boundary_rows(6, depth, rng).reshape(2, 3, depth)] + \
+        [rng.standard_normal((2, 3, depth)).astype(np.float32) * 3 for _ in range(3)] + \
+        [np.zeros((2, 3, depth), np.float32)]
+    assert_matches_litert(b.build(), inputs)

@@ -1,10 +1,11 @@
 """BATCH_MATMUL: float32 (products summed in order, as TFLM), int8 and int16 (exact integer
 GEMM, then TFLM's int32 / int64 requantization; int16 only with zero points of 0), with adj_x /
 adj_y and broadcast batch dimensions; and hybrid (float lhs, constant int8 rhs: each lhs row
-quantized symmetrically on the fly, as TensorFlow Lite's reference kernel)."""
+quantized on the fly, symmetrically or with a zero point, as TensorFlow Lite's reference
+kernel)."""
 import numpy as np
 
-from .. import quant
+from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput
 
@@ -35,13 +36,14 @@ class BatchMatMul(Kernel):
             return
         if a.dtype == np.float32 and b.dtype == np.int8 and y.dtype == np.float32:
             if b.data is None or b.quantization is None or len(b.quantization.scale) != 1 or \
-                    int(b.quantization.zero_point[0]) != 0 or self.adj_x or \
-                    self.options["asymmetric_quantize_inputs"]:
-                self.fail("hybrid BATCH_MATMUL needs a constant, symmetric per-tensor int8 rhs, "
-                          "no adj_x and symmetric input quantization")
+                    int(b.quantization.zero_point[0]) != 0 or self.adj_x:
+                self.fail("hybrid BATCH_MATMUL needs a constant, symmetric per-tensor int8 rhs "
+                          "and no adj_x")
             self.kind = "hybrid"
+            self.asymmetric = bool(self.options.get("asymmetric_quantize_inputs"))
             rhs = b.data.astype(np.float64)
             self.rhs = np.swapaxes(rhs, -1, -2) if self.adj_y else rhs
+            self.rhs_col_sums = self.rhs.sum(axis=-2, keepdims=True)    # [..., 1, N]
             self.rhs_scale = np.float32(b.quantization.scale[0])
             return
         if not (a.dtype == b.dtype == y.dtype) or a.dtype not in (np.int8, np.int16):
@@ -96,16 +98,23 @@ class BatchMatMul(Kernel):
             b = np.swapaxes(b, -1, -2)
         return a, b
 
+    def _eval_hybrid(self, x, out):
+        rows = x.reshape(-1, x.shape[-1])
+        if self.asymmetric:
+            q, scale, zp = hybrid.quantize_rows_asymmetric(rows)
+        else:
+            (q, scale), zp = hybrid.quantize_rows_symmetric(rows), None
+        lead = x.shape[:-1]
+        acc = np.matmul(q.reshape(x.shape).astype(np.float64), self.rhs)    # exact integers
+        if zp is not None:
+            acc -= zp.reshape(lead)[..., None] * self.rhs_col_sums
+        factor = scale.reshape(lead)[..., None] * self.rhs_scale
+        out[...] = acc.astype(np.float32) * factor
+
     def eval(self, inputs, outputs):
         a, b = self._operands(inputs[0], inputs[1])
         if self.kind == "hybrid":
-            f32 = np.float32
-            x = inputs[0]
-            span = np.abs(x).max(axis=-1, keepdims=True).astype(f32)
-            span = np.where(span == 0, f32(1), span)
-            q = np.clip(quant.round_half_away_array(x * (f32(127) / span)), -127, 127)
-            acc = np.matmul(q.astype(np.float64), self.rhs).astype(f32)   # exact integers
-            outputs[0][...] = acc * ((span / f32(127)) * self.rhs_scale)
+            self._eval_hybrid(inputs[0], outputs[0])
             return
         if self.kind == "float":
             prods = a[..., :, :, None] * b[..., None, :, :]           # [..., M, K, N]
