@@ -16,6 +16,7 @@ same schema description the reader uses (``tinyrt.model.schema``).
 import flatbuffers
 import numpy as np
 
+from .quant import pack_int4
 from .errors import TinyrtError
 from .model import schema
 from .model.flatbuf import parse_fields
@@ -107,12 +108,22 @@ class SubgraphBuilder:
                    quantized_dimension=0, data=None, is_variable=False, type_name=None):
         """Add a tensor; returns its index. ``scale``/``zero_point`` may be lists (per-channel
         along ``quantized_dimension``). ``data`` makes it a constant. ``type_name`` overrides
-        the dtype's type ("RESOURCE", ...)."""
+        the dtype's type ("RESOURCE", ...). ``dtype="int4"`` (or type_name "INT4") stores
+        ``data`` (values in [-8, 7]) packed two per byte, low nibble first."""
+        if isinstance(dtype, str) and dtype.upper() == "INT4":
+            type_name = "INT4"
         code = schema.TYPE_CODE[type_name] if type_name else schema.DTYPE_CODE.get(np.dtype(dtype))
         if code is None:
             raise BuilderError(f"no .tflite type for {dtype}")
         buffer = 0
-        if data is not None:
+        if data is not None and code in schema.PACKED_BITS:
+            arr = np.asarray(data)
+            if arr.size != int(np.prod(shape, dtype=np.int64)):
+                raise BuilderError(f"{name}: {arr.size} values for shape {list(shape)}")
+            if arr.size and (arr.dtype.kind not in "iu" or arr.min() < -8 or arr.max() > 7):
+                raise BuilderError(f"{name}: int4 values must be integers in [-8, 7]")
+            buffer = self.model._add_buffer(pack_int4(arr).tobytes())
+        elif data is not None:
             arr = np.ascontiguousarray(np.asarray(data, dtype=np.dtype(dtype)).reshape(shape))
             buffer = self.model._add_buffer(arr.astype(arr.dtype.newbyteorder("<")).tobytes())
         quant = None
@@ -132,6 +143,10 @@ class SubgraphBuilder:
         return t
 
     def add_constant(self, name, data, dtype=None, **kw):
+        """A constant tensor of ``data``; ``dtype="int4"`` packs int values in [-8, 7]."""
+        if isinstance(dtype, str) and dtype.upper() == "INT4":
+            arr = np.asarray(data)
+            return self.add_tensor(name, arr.shape, "int4", data=arr, **kw)
         arr = np.asarray(data, dtype=dtype)
         return self.add_tensor(name, arr.shape, arr.dtype, data=arr, **kw)
 

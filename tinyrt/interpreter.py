@@ -464,7 +464,7 @@ class Interpreter:
         sig = t.shape_signature if t.shape_signature is not None else t.shape
         return {"name": t.name, "index": t.index, "shape": np.array(t.shape, np.int32),
                 "shape_signature": np.array(sig, np.int32),
-                "dtype": t.dtype.type if t.dtype is not None else None,
+                "dtype": t.element_dtype.type if t.element_dtype is not None else None,
                 "quantization": quant, "quantization_parameters": qp,
                 "sparsity_parameters": {}}
 
@@ -505,6 +505,8 @@ class Interpreter:
         """A copy of a tensor's current value."""
         self._require_allocated("get_tensor()")
         t = self._tensor_def(tensor_index)
+        if t.packed_bits:      # packed weights have no array; give their values, as LiteRT
+            return t.unpacked()
         return np.array(self._arrays[t.index])
 
     def tensor(self, tensor_index):

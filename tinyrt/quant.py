@@ -576,3 +576,30 @@ def log_x_for_x_greater_than_or_equal_to_1(x, input_integer_bits, output_integer
     num_scaled = rescale(num, 0, accum_bits)
     total = wrap_int32(srdhm(z_pow_2_adj, log_2) + srdhm(num_scaled, recip_denom))
     return rescale(total, accum_bits, output_integer_bits)
+
+
+def unpack_int4(packed, count):
+    """``count`` int8 values from densely packed int4 bytes (TFLM's UnpackDenseInt4IntoInt8):
+    element 2i is the low nibble of byte i and element 2i+1 its high nibble, each sign-extended;
+    an odd count leaves the high nibble of the last byte unused."""
+    b = np.asarray(packed, np.uint8).reshape(-1)
+    need = (count + 1) // 2
+    if len(b) < need:
+        raise ValueError(f"{count} int4 values need {need} bytes, got {len(b)}")
+    b = b[:need]
+    out = np.empty(2 * need, np.int8)
+    # shift each nibble to the top of a signed byte, then arithmetic-shift it back down
+    out[0::2] = np.left_shift(b, 4).view(np.int8) >> 4
+    out[1::2] = b.view(np.int8) >> 4
+    return out[:count]
+
+
+def pack_int4(values):
+    """Inverse of ``unpack_int4``: int values in [-8, 7], two per byte, low nibble first."""
+    v = np.asarray(values).reshape(-1)
+    if v.size and (v.min() < -8 or v.max() > 7):
+        raise ValueError("int4 values must lie in [-8, 7]")
+    nib = (v.astype(np.int64) & 0xF).astype(np.uint8)
+    if len(nib) % 2:
+        nib = np.append(nib, np.uint8(0))
+    return (nib[0::2] | (nib[1::2] << 4)).astype(np.uint8)

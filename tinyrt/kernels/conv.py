@@ -9,7 +9,7 @@ import numpy as np
 from .. import quant
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name
-from .gemm import IntegerGemm, ordered_dot
+from .gemm import IntegerGemm, filter_values, ordered_dot
 
 
 def conv_requantization(kernel, x, w, y, channels):
@@ -47,6 +47,7 @@ class Conv2D(Kernel):
             self.fail("input, weights and output must be 4-D (NHWC, OHWI)")
         if w.data is None:
             self.fail("weights must be constant")
+        wdata = filter_values(self, ctx, w, x)
         n, in_h, in_w, in_c = x.shape
         out_c, kh, kw, w_in_c = w.shape
         if in_c % w_in_c:
@@ -64,12 +65,12 @@ class Conv2D(Kernel):
         ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16, "im2col columns")
         self.out2d = (n * win.out_h * win.out_w, out_c)
         act = activation(o)
-        if x.dtype == np.float32 and w.dtype == np.int8 and y.dtype == np.float32:
+        if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:
             if w.quantization is None or np.any(w.quantization.zero_point) or \
                     len(w.quantization.scale) != out_c:
                 self.fail("hybrid CONV_2D needs symmetric per-channel weight quantization")
             self.kind = "hybrid"
-            w2d = w.data.astype(np.int64).reshape(out_c, -1)
+            w2d = wdata.astype(np.int64).reshape(out_c, -1)
             self.gemm = IntegerGemm(w2d, 256)
             self.w_scales = np.broadcast_to(np.asarray(w.quantization.scale, np.float32),
                                             (out_c,)).copy()
@@ -80,19 +81,20 @@ class Conv2D(Kernel):
             self.batch = n
             return
         if x.dtype == np.float32:
-            if w.dtype != np.float32 or y.dtype != np.float32:
+            if w.element_dtype != np.float32 or y.dtype != np.float32:
                 self.fail("float32 input needs float32 weights and output")
             self.kind = "float"
-            self.w2d = np.asarray(w.data, np.float32).reshape(out_c, -1)
+            self.w2d = np.asarray(wdata, np.float32).reshape(out_c, -1)
             self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
             self.lo, self.hi = quant.activation_range_float(act)
             self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
             return
-        if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
-            self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
+        if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
+            self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
+                      f"output {y.dtype}")
         self.kind = "int16" if x.dtype == np.int16 else "int8"
         zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
-        w2d = w.data.astype(np.int64).reshape(out_c, -1)
+        w2d = wdata.astype(np.int64).reshape(out_c, -1)
         self.gemm = IntegerGemm(w2d, 1 << 15 if x.dtype == np.int16 else 256)
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
         self.offset = bias_values(self, b, out_c) - zx * w2d.sum(axis=1)

@@ -9,7 +9,7 @@ from .. import quant
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .conv import bias_values, conv_requantization
-from .gemm import IntegerGemm
+from .gemm import IntegerGemm, filter_values
 
 
 class TapLoop:
@@ -97,6 +97,7 @@ class DepthwiseConv2D(Kernel):
             self.fail("input, weights and output must be 4-D")
         if w.data is None:
             self.fail("weights must be constant")
+        wdata = filter_values(self, ctx, w, x)
         n, in_h, in_w, in_c = x.shape
         _, kh, kw, out_c = w.shape
         o = self.options
@@ -112,8 +113,8 @@ class DepthwiseConv2D(Kernel):
         ctx.workspace(n * win.out_h * win.out_w * (kh * kw * in_c + out_c) * 16,
                       "window columns")
         act = activation(o)
-        taps = w.data.reshape(kh * kw, out_c)
-        if x.dtype == np.float32 and w.dtype == np.int8 and y.dtype == np.float32:
+        taps = wdata.reshape(kh * kw, out_c)
+        if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:
             if w.quantization is None or np.any(w.quantization.zero_point) or \
                     len(w.quantization.scale) != out_c:
                 self.fail("hybrid DEPTHWISE_CONV_2D needs symmetric per-channel weights")
@@ -126,7 +127,7 @@ class DepthwiseConv2D(Kernel):
             self.buf, self.interior = win.padded_buffer(n, in_c, np.float64, 0)
             return
         if x.dtype == np.float32:
-            if w.dtype != np.float32 or y.dtype != np.float32:
+            if w.element_dtype != np.float32 or y.dtype != np.float32:
                 self.fail("float32 input needs float32 weights and output")
             self.kind = "float"
             self.taps = np.asarray(taps, np.float32)
@@ -134,8 +135,9 @@ class DepthwiseConv2D(Kernel):
             self.lo, self.hi = quant.activation_range_float(act)
             self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
             return
-        if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
-            self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
+        if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
+            self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
+                      f"output {y.dtype}")
         self.kind = "int16" if x.dtype == np.int16 else "int8"
         zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
         w_int = taps.astype(np.int64)

@@ -6,7 +6,7 @@ import numpy as np
 from .. import quant
 from .base import Kernel, register
 from .common import QuantizedOutput, activation, clip
-from .gemm import IntegerGemm, ordered_dot
+from .gemm import IntegerGemm, filter_values, ordered_dot
 
 
 @register("FULLY_CONNECTED")
@@ -19,6 +19,7 @@ class FullyConnected(Kernel):
         y = ctx.outputs[0]
         if w.data is None:
             self.fail("weights must be constant")
+        wdata = filter_values(self, ctx, w, x)
         if len(w.shape) != 2:
             self.fail(f"weights must be 2-D, got shape {list(w.shape)}")
         units, depth = w.shape
@@ -30,25 +31,29 @@ class FullyConnected(Kernel):
             self.fail(f"output shape {list(y.shape)} does not hold {self.batch}x{units} values")
         self.depth, self.units = depth, units
         act = activation(self.options)
-        if x.dtype == np.float32 and w.dtype == np.int8 and y.dtype == np.float32:
+        if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:
             self._prepare_hybrid(w, b, act)
             return
         if x.dtype == np.float32:
-            if w.dtype != np.float32 or y.dtype != np.float32:
-                self.fail(f"float32 input needs float32 weights and output, got {w.dtype}, {y.dtype}")
+            if w.element_dtype != np.float32 or y.dtype != np.float32:
+                self.fail(f"float32 input needs float32 weights and output, got "
+                          f"{w.element_dtype}, {y.dtype}")
             self.kind = "float"
-            self.w = np.asarray(w.data, np.float32)
+            self.w = np.asarray(wdata, np.float32)
             self.bias = None if b is None else np.asarray(b.data, np.float32)
             self.lo, self.hi = quant.activation_range_float(act)
             return
-        if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
-            self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
+        if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
+            self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
+                      f"output {y.dtype}")
         if x.quantization is None or w.quantization is None or y.quantization is None:
             self.fail("quantized FULLY_CONNECTED needs quantization parameters on every tensor")
+        if w.packed_bits and len(w.quantization.scale) > 1:
+            self.fail("int4 weights take per-tensor quantization only (as in TFLM)")
         self.kind = "int"
         zx = int(x.quantization.zero_point[0])
         zw = w.quantization.zero_point
-        wq = w.data.astype(np.int64) - (zw.reshape(-1, 1) if len(zw) == units else int(zw[0]))
+        wq = wdata.astype(np.int64) - (zw.reshape(-1, 1) if len(zw) == units else int(zw[0]))
         x_bound = 1 << 15 if x.dtype == np.int16 else 256
         self.gemm = IntegerGemm(wq, x_bound)
         bias = np.zeros(units, np.int64) if b is None else b.data.astype(np.int64).reshape(-1)

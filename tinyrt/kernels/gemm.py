@@ -6,6 +6,8 @@ Integer products are exact in float64 (and in float32 while every partial sum st
 changing a bit. Float kernels of TFLM sum products one by one in float32; ``ordered_dot``
 reproduces that order with a sequential accumulate.
 """
+import math
+
 import numpy as np
 
 FLOAT32_EXACT = 1 << 24
@@ -88,6 +90,18 @@ class IntegerGemm:
         for a, b in self.chunks:
             out = out + np.matmul(xf[..., a:b], self.wt[a:b]).astype(np.int64)
         return out
+
+
+def filter_values(kernel, ctx, w, x):
+    """The constant filter ``w``'s values as an array. Packed int4 filters take int8 input only
+    (as in TFLM) and are widened here, once. TFLM widens them into a scratch buffer of one byte
+    per element on every invoke; that buffer is requested too, so the arena plan is TFLM's."""
+    if not w.packed_bits:
+        return w.data
+    if x.dtype != np.int8:
+        kernel.fail(f"int4 weights need int8 input, not {x.dtype}")
+    ctx.request_scratch(math.prod(w.shape))
+    return w.unpacked()
 
 
 def ordered_dot(x, w):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
+from ..quant import unpack_int4
 from . import schema
 from .flatbuf import FlatBuffer, decode, parse_fields
 
@@ -43,16 +44,32 @@ class TensorDef:
     is_variable: bool = False
     quantization: object = None
     shape_signature: tuple = None
+    # Bits per element of a packed type (4 for INT4), else None. A packed tensor is a constant
+    # whose ``data`` is the flat uint8 view of its packed bytes and whose ``dtype`` is None, so
+    # only kernels that ask for ``packed_bits`` take it; ``element_dtype`` is int8.
+    packed_bits: int = None
+
+    @property
+    def element_dtype(self):
+        """The dtype of the tensor's values: ``dtype``, or int8 for packed integers."""
+        return np.dtype(np.int8) if self.packed_bits else self.dtype
 
     @property
     def nbytes(self):
-        if self.dtype is None:
+        # A packed tensor counts one byte per element, as TFLM's allocator reports it.
+        if self.element_dtype is None:
             return 0
-        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+        return int(np.prod(self.shape, dtype=np.int64)) * self.element_dtype.itemsize
 
     @property
     def is_constant(self):
         return self.data is not None
+
+    def unpacked(self):
+        """A packed constant's values as a new int8 array of the tensor's shape."""
+        if self.packed_bits != 4:
+            raise ValueError(f"tensor {self.name!r} is not packed int4")
+        return unpack_int4(self.data, math.prod(self.shape)).reshape(self.shape)
 
 
 @dataclass
@@ -270,7 +287,8 @@ class _Reader:
                              "tinyrt needs static shapes")
         sig = tuple(int(d) for d in t["shape_signature"]) if t["shape_signature"] is not None else None
         count = math.prod(shape)
-        itemsize = np.dtype(dtype).itemsize if dtype is not None else 0
+        bits = schema.PACKED_BITS.get(code)
+        itemsize = np.dtype(dtype).itemsize if dtype is not None else (1 if bits else 0)
         nbytes = count * itemsize
         self.total_bytes += nbytes
         if self.total_bytes > self.max_bytes:
@@ -278,7 +296,17 @@ class _Reader:
                              f"over the limit of {self.max_bytes} (raise max_bytes to allow it)")
         raw = self._buffer_bytes(t["buffer"], where)
         data = None
-        if len(raw):
+        if bits:
+            # packed weights: kernels widen them in prepare, so they must be constants
+            if not len(raw) or t["is_variable"]:
+                raise ModelError(f"{where} is {type_name}, which tinyrt reads only as constant "
+                                 "data (packed weights), not as an input, output or variable")
+            packed = (count * bits + 7) // 8
+            if len(raw) != packed:
+                raise ModelError(f"{where}: buffer {t['buffer']} holds {len(raw)} bytes, but "
+                                 f"shape {list(shape)} of {type_name} packs into {packed}")
+            data = np.frombuffer(raw, dtype=np.uint8)
+        elif len(raw):
             if dtype is None:
                 data = np.frombuffer(raw, dtype=np.uint8)  # e.g. strings: kept as bytes
             elif len(raw) != nbytes:
@@ -314,7 +342,7 @@ class _Reader:
                                      f"dimension {qd} of shape {list(shape)}")
             quant = Quantization(scale, zp, qd)
         return TensorDef(ti, name, type_name, np.dtype(dtype) if dtype is not None else None,
-                         shape, t["buffer"], data, bool(t["is_variable"]), quant, sig)
+                         shape, t["buffer"], data, bool(t["is_variable"]), quant, sig, bits)
 
     def _offline_plan(self, metadata, subgraphs):
         raw = metadata.get("OfflineMemoryAllocation")

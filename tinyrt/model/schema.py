@@ -16,6 +16,9 @@ TENSOR_TYPES = {
     20: ("UINT4", None), 21: ("FLOAT8_E4M3FN", None), 22: ("FLOAT8_E5M2", None),
 }
 TYPE_CODE = {name: code for code, (name, _) in TENSOR_TYPES.items()}
+# Packed integer types tinyrt reads: code -> bits per element. Such a tensor is constant data
+# stored densely (two int4 values per byte, low nibble first) that kernels widen to int8.
+PACKED_BITS = {TYPE_CODE["INT4"]: 4}
 # A resource tensor holds an int32 id (TFLM's resource variables); it is not the dtype's type.
 DTYPE_CODE = {np.dtype(dt): code for code, (name, dt) in TENSOR_TYPES.items()
               if dt is not None and name != "RESOURCE"}
