@@ -482,23 +482,6 @@ def int16_lookup(values, table):
 
 
 
-def asymmetric_quantize(values):
-    """TFLite's AsymmetricQuantizeFloats: int8 values (as float32), scale (float32) and zero
-    point that hybrid kernels use for their float inputs. The range is taken in float, the
-    zero point chosen and the scale inverted in double, as the C code does."""
-    v = np.asarray(values, np.float32)
-    rmin, rmax = min(0.0, float(v.min())), max(0.0, float(v.max()))
-    if rmin == rmax:
-        return np.zeros(v.shape, np.float32), np.float32(1), 0
-    scale = float(np.float32(rmax) - np.float32(rmin)) / 255.0
-    zp_min, zp_max = -128 - rmin / scale, 127 - rmax / scale
-    zp = zp_min if 128 + abs(rmin / scale) < 127 + abs(rmax / scale) else zp_max
-    zp = -128 if zp <= -128 else 127 if zp >= 127 else int(round_half_away(zp))
-    q = round_half_away_array(np.float32(zp) + v * np.float32(1.0 / scale))
-    return np.clip(q, -128, 127).astype(np.float32), np.float32(scale), zp
-
-
-
 def inv_sqrt_multiplier_exp(value, reverse_shift=-1):
     """TFLM GetInvSqrtQuantizedMultiplierExp: (multiplier, shift) of 1/sqrt(value) for
     non-negative int32 values, by gemmlowp fixed-point Newton-Raphson. Vectorised: arrays in,

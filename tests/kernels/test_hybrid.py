@@ -97,15 +97,22 @@ def test_hybrid_batch_matmul_matches_litert(adj_y):
     assert_matches_litert(b.build(), [rng.standard_normal((2, 4, 5)).astype(np.float32) for _ in range(4)])
 
 
-def boundary_rows(rows, depth, rng):
-    """Rows whose quantization lands on rounding boundaries: with a peak of 127 the scale
-    factor is 1, so 0.49999997 rounds to 1 in LiteRT's 8-wide blocks (trunc(y + 0.5) in
-    float32) but to 0 in the tail past the last full block (round())."""
-    x = rng.uniform(-100, 100, (rows, depth)).astype(np.float32)
-    x[:, 0] = 127
+def boundary_rows(rows, depth, rng, asymmetric=False):
+    """Rows whose quantization lands on rounding boundaries. Symmetric: a peak of 127 makes the
+    scale factor 1; asymmetric: values in [0, 255] with 255 present make it 1 too. Then
+    0.49999997 rounds to 1 in LiteRT's 8-wide blocks (trunc(y + 0.5) in float32) but to 0 in
+    the tail past the last full block (round())."""
     below_half = np.nextafter(np.float32(0.5), np.float32(0))
-    x[:, 1::3] = below_half
-    x[:, 2::3] = -below_half
+    if asymmetric:
+        x = rng.uniform(0, 200, (rows, depth)).astype(np.float32)
+        x[:, 0] = 255
+        x[:, 1::3] = below_half
+        x[:, 2::3] = below_half + np.float32(3)
+    else:
+        x = rng.uniform(-100, 100, (rows, depth)).astype(np.float32)
+        x[:, 0] = 127
+        x[:, 1::3] = below_half
+        x[:, 2::3] = -below_half
     x[:, -1] = np.float32(2.5)
     return x
 
@@ -121,7 +128,55 @@ def test_hybrid_batch_matmul_quantization_matches_litert(asymmetric, depth):
     y = b.add_tensor("y", (2, 3, 4), np.float32)
     b.add_operator("BATCH_MATMUL", [x, w], [y], asymmetric_quantize_inputs=asymmetric)
     b.mark_output(y)
-    inputs = [boundary_rows(6, depth, rng).reshape(2, 3, depth)] + \
+    inputs = [boundary_rows(6, depth, rng, asymmetric).reshape(2, 3, depth)] + \
         [rng.standard_normal((2, 3, depth)).astype(np.float32) * 3 for _ in range(3)] + \
         [np.zeros((2, 3, depth), np.float32)]
+    assert_matches_litert(b.build(), inputs)
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+@pytest.mark.parametrize("shape", [(2, 5, 5, 3), (1, 4, 3, 2)])
+def test_hybrid_convolutions_quantize_like_litert(op, shape):
+    """Convolutions quantize each batch image as one row, asymmetrically: boundary values in
+    the 8-wide blocks and in the tail."""
+    rng = np.random.default_rng(shape[1])
+    n, h, w_, c = shape
+    b = ModelBuilder()
+    x = b.add_input("x", shape, np.float32)
+    if op == "CONV_2D":
+        w = b.add_constant("w", rng.integers(-127, 128, (4, 3, 3, c)).astype(np.int8),
+                           scale=rng.uniform(0.005, 0.03, 4), zero_point=[0] * 4)
+        oc, extra = 4, {}
+    else:
+        oc = 2 * c
+        w = b.add_constant("w", rng.integers(-127, 128, (1, 3, 3, oc)).astype(np.int8),
+                           scale=rng.uniform(0.005, 0.03, oc), zero_point=[0] * oc,
+                           quantized_dimension=3)
+        extra = {"depth_multiplier": 2}
+    bias = b.add_constant("b", rng.standard_normal(oc).astype(np.float32))
+    y = b.add_tensor("y", (n, h, w_, oc), np.float32)
+    b.add_operator(op, [x, w, bias], [y], padding="SAME", stride_w=1, stride_h=1, **extra)
+    b.mark_output(y)
+    depth = h * w_ * c
+    inputs = [boundary_rows(n, depth, rng, True).reshape(shape),
+              -boundary_rows(n, depth, rng, True).reshape(shape),
+              rng.standard_normal(shape).astype(np.float32)]
+    assert_matches_litert(b.build(), inputs)
+
+
+@pytest.mark.parametrize("asymmetric", [False, True])
+@pytest.mark.parametrize("depth", [6, 9, 12, 24, 29])
+def test_hybrid_fully_connected_quantization_matches_litert(asymmetric, depth):
+    rng = np.random.default_rng(depth + 100)
+    b = ModelBuilder()
+    x = b.add_input("x", (4, depth), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (5, depth)).astype(np.int8),
+                       scale=0.013, zero_point=0)
+    bias = b.add_constant("b", rng.standard_normal(5).astype(np.float32))
+    y = b.add_tensor("y", (4, 5), np.float32)
+    b.add_operator("FULLY_CONNECTED", [x, w, bias], [y], asymmetric_quantize_inputs=asymmetric)
+    b.mark_output(y)
+    inputs = [boundary_rows(4, depth, rng, asymmetric), -boundary_rows(4, depth, rng, asymmetric),
+              rng.standard_normal((4, depth)).astype(np.float32) * 3,
+              np.zeros((4, depth), np.float32)]
     assert_matches_litert(b.build(), inputs)

@@ -6,7 +6,7 @@ im2col through a strided view of a padded copy of the input, then one exact BLAS
 """
 import numpy as np
 
-from .. import quant
+from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .gemm import IntegerGemm, filter_values, ordered_dot
@@ -37,7 +37,7 @@ def bias_values(kernel, b, channels):
 
 @register("CONV_2D")
 class Conv2D(Kernel):
-    dtypes = ("float32", "int8", "int16", "hybrid")
+    dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -108,13 +108,13 @@ class Conv2D(Kernel):
     def _eval_hybrid(self, x, out):
         """Per batch: quantize asymmetrically, GEMM exactly with the zero point taken off, then
         (sum x weight scale) x input scale + bias, in that float order (TFLite's reference)."""
-        quantized = [quant.asymmetric_quantize(x[b]) for b in range(self.batch)]
-        for b, (q, _, zp) in enumerate(quantized):
-            self.buf[b] = zp                  # taps outside the input add nothing
-            self.interior[b] = q
+        q, scales, zps = hybrid.quantize_rows_asymmetric(x.reshape(self.batch, -1))
+        for b in range(self.batch):
+            self.buf[b] = zps[b]              # taps outside the input add nothing
+            self.interior[b] = q[b].reshape(self.interior.shape[1:])
         cols = self.win.windows(self.buf).reshape(self.batch, -1, self.shape2d[1])
         outs = out.reshape(self.batch, -1, self.out2d[1])
-        for b, (_, scale, zp) in enumerate(quantized):
+        for b, (scale, zp) in enumerate(zip(scales, zps)):
             acc = self.gemm(cols[b] - zp).astype(np.float32)   # [pixels, out_c]
             clip(acc * self.w_scales * scale + self.bias, self.lo, self.hi, out=outs[b])
 

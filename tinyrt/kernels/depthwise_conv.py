@@ -5,7 +5,7 @@ one vectorised multiply-add per tap (in TFLM's tap order, which float results de
 """
 import numpy as np
 
-from .. import quant
+from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .conv import bias_values, conv_requantization
@@ -86,7 +86,7 @@ class TapLoop:
 
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
-    dtypes = ("float32", "int8", "int16", "hybrid")
+    dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
     strided_tap_min_outputs = 4096    # output size from which strided inputs use TapLoop
 
     def prepare(self, ctx):
@@ -184,12 +184,11 @@ class DepthwiseConv2D(Kernel):
     def _eval_hybrid(self, x, out):
         """Per batch: TFLite's asymmetric quantization, exact integer taps with the zero point
         taken off (padding then adds nothing), then sum x (weight scale x input scale) + bias."""
-        quantized = [quant.asymmetric_quantize(x[b]) for b in range(x.shape[0])]
-        for b, (q, _, zp) in enumerate(quantized):
-            self.interior[b] = q - zp
+        q, scales, zps = hybrid.quantize_rows_asymmetric(x.reshape(x.shape[0], -1))
+        self.interior[...] = (q - zps[:, None]).reshape(self.interior.shape)
         v = np.repeat(self.buf, self.dm, axis=3) if self.dm > 1 else self.buf
         acc = np.einsum("nhwklc,klc->nhwc", self.win.windows(v), self.tap_grid)
-        for b, (_, scale, _) in enumerate(quantized):
+        for b, scale in enumerate(scales):
             r = acc[b].astype(np.float32) * (self.w_scales * scale) + self.bias
             clip(r, self.lo, self.hi, out=out[b])
 

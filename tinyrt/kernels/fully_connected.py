@@ -3,7 +3,7 @@
 quantized symmetrically on the fly, multiplied exactly, and scaled back)."""
 import numpy as np
 
-from .. import quant
+from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, activation, clip
 from .gemm import IntegerGemm, filter_values, ordered_dot
@@ -11,7 +11,7 @@ from .gemm import IntegerGemm, filter_values, ordered_dot
 
 @register("FULLY_CONNECTED")
 class FullyConnected(Kernel):
-    dtypes = ("float32", "int8", "int16", "hybrid")
+    dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -75,23 +75,25 @@ class FullyConnected(Kernel):
         if w.quantization is None or len(w.quantization.scale) != 1 or \
                 int(w.quantization.zero_point[0]) != 0:
             self.fail("hybrid FULLY_CONNECTED needs symmetric per-tensor weight quantization")
-        if self.options.get("asymmetric_quantize_inputs"):
-            self.fail("asymmetric input quantization is not supported")
         self.kind = "hybrid"
-        self.gemm = IntegerGemm(w.data.astype(np.int64), 128)
+        self.asymmetric = bool(self.options.get("asymmetric_quantize_inputs"))
+        w_int = w.data.astype(np.int64)
+        self.gemm = IntegerGemm(w_int, 128)
+        self.row_sums = w_int.sum(axis=1)
         self.w_scale = np.float32(w.quantization.scale[0])
         self.bias = np.zeros(self.units, np.float32) if b is None else \
             np.asarray(b.data, np.float32).reshape(self.units)
         self.lo, self.hi = quant.activation_range_float(act)
 
     def _eval_hybrid(self, x, out):
-        f32 = np.float32
-        span = np.abs(x).max(axis=1, keepdims=True).astype(f32)
-        span = np.where(span == 0, f32(1), span)   # an all-zero row quantizes to zeros
-        q = np.clip(quant.round_half_away_array(x * (f32(127) / span)), -127, 127)
-        acc = self.gemm(q.astype(np.int64)).astype(f32)
-        scale = (span / f32(127)) * self.w_scale        # scaling factor x weight scale
-        clip(self.bias + acc * scale, self.lo, self.hi, out=out)
+        if self.asymmetric:
+            q, scale, zp = hybrid.quantize_rows_asymmetric(x)
+            acc = self.gemm(q) - zp[:, None] * self.row_sums
+        else:
+            q, scale = hybrid.quantize_rows_symmetric(x)
+            acc = self.gemm(q)
+        factor = (scale * self.w_scale)[:, None]      # scaling factor x weight scale
+        clip(self.bias + acc.astype(np.float32) * factor, self.lo, self.hi, out=out)
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)
