@@ -32,6 +32,8 @@ def bias_values(kernel, b, channels):
         return np.zeros(channels, np.int64)
     if b.data is None or int(np.prod(b.shape)) != channels:
         kernel.fail(f"bias must be a constant of {channels} values")
+    if np.dtype(b.dtype).kind != "i":
+        kernel.fail(f"a quantized op's bias must be integers, not {b.dtype}")
     return b.data.astype(np.int64).reshape(channels)
 
 

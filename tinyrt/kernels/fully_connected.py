@@ -6,6 +6,7 @@ import numpy as np
 from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, activation, clip
+from .conv import bias_values
 from .gemm import IntegerGemm, filter_values, ordered_dot
 
 
@@ -56,7 +57,7 @@ class FullyConnected(Kernel):
         wq = wdata.astype(np.int64) - (zw.reshape(-1, 1) if len(zw) == units else int(zw[0]))
         x_bound = 1 << 15 if x.dtype == np.int16 else 256
         self.gemm = IntegerGemm(wq, x_bound)
-        bias = np.zeros(units, np.int64) if b is None else b.data.astype(np.int64).reshape(-1)
+        bias = bias_values(self, b, units)
         # sum_k (x - zx) * w = sum_k x * w - zx * sum_k w
         self.offset = bias - zx * wq.sum(axis=1)
         if not float(y.quantization.scale[0]) > 0:
