@@ -57,8 +57,7 @@ class _AddSub(Kernel):
         sa = self.qa((a.astype(np.int64) - self.za) << self.left)
         sb = self.qb((b.astype(np.int64) - self.zb) << self.left)
         r = self.qo(sa + sb if self.sign > 0 else sa - sb)
-        clip(r, self.lo, self.hi, out=r)
-        outputs[0][...] = r
+        clip(r, self.lo, self.hi, out=outputs[0], casting="unsafe")
 
 
 @register("ADD")

@@ -52,8 +52,8 @@ class FloorMod(Kernel):
         with np.errstate(invalid="ignore"):
             r = np.fmod(a, b)
             moved = (r != 0) & ((b < 0) != (r < 0))
-        np.add(r, b, out=r, where=moved)
         outputs[0][...] = r
+        np.add(outputs[0], b, out=outputs[0], where=moved)
 
 
 @register("SQUARED_DIFFERENCE")

@@ -55,6 +55,7 @@ class Div(Kernel):
         if not b.all():
             # C integer division by zero traps on the device; say so instead.
             self.fail("integer division by zero")
+        a, b = a.astype(np.int64), b.astype(np.int64)     # |INT32_MIN| fits
         q = np.abs(a) // np.abs(b)            # C division truncates towards zero
         q = np.where((a < 0) != (b < 0), -q, q)
         clip(q, self.lo, self.hi, out=outputs[0], casting="unsafe")
@@ -96,6 +97,8 @@ def _rounding_divide_by_pot_x86(x, exponent):
 
 
 class _MinMax(Kernel):
+    """TFLM picks with one comparison (el1 > el2 ? el1 : el2 for MAXIMUM): a NaN first input
+    gives the second, a NaN second input gives NaN, and of +0.0 and -0.0 the second wins."""
     dtypes = ("float32", "int8", "int16", "int32", "int64")
     fn = None
 
@@ -104,16 +107,23 @@ class _MinMax(Kernel):
         y = ctx.outputs[0]
         same_types(self, [a, b, y], (np.float32, np.int8, np.int16, np.int32, np.int64))
         check_broadcast(self, a, b, y)
+        self.float = a.dtype == np.float32
 
     def eval(self, inputs, outputs):
-        type(self).fn(inputs[0], inputs[1], out=outputs[0])
+        a, b = inputs
+        if self.float:
+            outputs[0][...] = np.where(self.first_wins(a, b), a, b)
+        else:
+            self.fn(a, b, out=outputs[0])
 
 
 @register("MAXIMUM")
 class Maximum(_MinMax):
     fn = staticmethod(np.maximum)
+    first_wins = staticmethod(np.greater)
 
 
 @register("MINIMUM")
 class Minimum(_MinMax):
     fn = staticmethod(np.minimum)
+    first_wins = staticmethod(np.less)

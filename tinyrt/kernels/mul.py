@@ -45,5 +45,4 @@ class Mul(Kernel):
             clip(np.multiply(a, b), self.lo, self.hi, out=outputs[0])
             return
         r = self.requant((a.astype(np.int64) - self.za) * (b.astype(np.int64) - self.zb))
-        clip(r, self.lo, self.hi, out=r)
-        outputs[0][...] = r
+        clip(r, self.lo, self.hi, out=outputs[0], casting="unsafe")

@@ -64,9 +64,7 @@ class Mean(Kernel):
         total = x.sum(axis=-1, dtype=np.int64)
         # the int32 sum wraps as in C before the zero point is taken off
         shifted = (total - self.zx * self.count).astype(np.int32).astype(np.int64)
-        r = self.requant(shifted)
-        clip(r, *self.range, out=r)
-        out[...] = r
+        clip(self.requant(shifted), *self.range, out=out, casting="unsafe")
 
 
 @register("SUM")

@@ -55,8 +55,7 @@ class Relu(Kernel):
             outputs[0][...] = np.where(x < 0, np.float32(0), x)  # NaN passes, as in C
             return
         r = self.requant(x.astype(np.int64) - self.zx)
-        clip(r, self.lo, self.hi, out=r)
-        outputs[0][...] = r
+        clip(r, self.lo, self.hi, out=outputs[0], casting="unsafe")
 
 
 @register("RELU6")
@@ -111,5 +110,4 @@ class LeakyRelu(Kernel):
             return
         v = x.astype(np.int64) - self.zx
         r = np.where(v >= 0, self.q_identity(v), self.alpha_sign * self.q_alpha(v)) + self.zy
-        clip(r, self.lo, self.hi, out=r)
-        outputs[0][...] = r
+        clip(r, self.lo, self.hi, out=outputs[0], casting="unsafe")

@@ -204,6 +204,14 @@ class Cast(Kernel):
             self.fail(f"{x.dtype} -> {y.dtype} is not supported")
 
     def eval(self, inputs, outputs):
-        # static_cast semantics: floats truncate towards zero, integers wrap
+        # static_cast: integers wrap; floats truncate towards zero, and out of range values
+        # saturate with NaN going to 0 (C leaves it undefined; tflite-micro's build and Arm's
+        # VCVT both saturate)
+        x, y = inputs[0].reshape(-1), outputs[0].reshape(-1)
+        if x.dtype.kind == "f" and y.dtype.kind in "iu":
+            info = np.iinfo(y.dtype)
+            with np.errstate(invalid="ignore"):
+                x = np.nan_to_num(np.clip(np.trunc(x.astype(np.float64)), info.min, info.max),
+                                  nan=0.0)
         with np.errstate(invalid="ignore", over="ignore"):
-            outputs[0].reshape(-1)[...] = inputs[0].reshape(-1).astype(outputs[0].dtype)
+            y[...] = x.astype(y.dtype)

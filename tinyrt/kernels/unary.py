@@ -17,7 +17,7 @@ def _rsqrt(x):
 def _round(x):
     """TFLM's RoundToNearest: halves to even, as numpy; but it returns floor(x) + 1 for
     x in [-0.5, 0), which is +0.0 where numpy gives -0.0 (only -0.0 itself stays -0.0)."""
-    r = np.round(x)
+    r = np.asarray(np.round(x))                 # an array even for a scalar x
     np.add(r, np.float32(0), out=r, where=x != 0)
     return r
 

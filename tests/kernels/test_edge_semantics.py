@@ -1,0 +1,56 @@
+"""Edge values where C's semantics decide the result, against tflite-micro: NaN and signed zeros
+in MAXIMUM / MINIMUM, INT32_MIN in integer DIV, out-of-range and NaN floats in CAST, and scalar
+(rank-0) tensors through elementwise and reducing ops."""
+import numpy as np
+import pytest
+
+from kernels.single_op import compare, one_op
+
+NAN, INF = np.float32(np.nan), np.float32(np.inf)
+SPECIALS = np.array([NAN, 1.0, -0.0, 0.0, NAN, -INF, INF, 2.0], np.float32)
+
+
+@pytest.mark.parametrize("op", ["MAXIMUM", "MINIMUM"])
+def test_min_max_with_nan_and_signed_zeros(op):
+    a = np.repeat(SPECIALS, SPECIALS.size)
+    b = np.tile(SPECIALS, SPECIALS.size)
+    data = one_op(op, [((a.size,), np.float32, None)] * 2, [((a.size,), np.float32, None)])
+    compare(data, [[a, b], [b, a]])
+
+
+def test_int32_div_of_int32_min():
+    a = np.array([-2**31, -2**31, -2**31 + 1, 7, -7, 2**31 - 1], np.int32)
+    b = np.array([6, 2**31 - 1, -3, -2, 2, -2**31], np.int32)
+    data = one_op("DIV", [((6,), np.int32, None)] * 2, [((6,), np.int32, None)])
+    compare(data, [[a, b]])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.uint32])
+def test_cast_of_out_of_range_floats_saturates(dtype):
+    x = np.array([-2.5, -1, -0.5, 0, 3.7, 2**31, 4e9, 5e9, -3e9, NAN, INF, -INF, 300, -300,
+                  40000, 2147483520.0, -2**31, 127.9, -128.9, 255.5], np.float32)
+    data = one_op("CAST", [((x.size,), np.float32, None)], [((x.size,), dtype, None)])
+    compare(data, [[x]])
+
+
+Q8 = {"scale": 0.1, "zero_point": 1}
+Q16 = {"scale": 0.1, "zero_point": 0}
+
+
+@pytest.mark.parametrize("op,dtype,q,n_in,options", [
+    ("ROUND", np.float32, None, 1, {}), ("RELU", np.int8, Q8, 1, {}),
+    ("LEAKY_RELU", np.int8, Q8, 1, {"alpha": 0.3}), ("LEAKY_RELU", np.int16, Q16, 1, {"alpha": 0.3}),
+    ("ADD", np.int8, Q8, 2, {}), ("SUB", np.int16, Q16, 2, {}), ("MUL", np.int8, Q8, 2, {}),
+    ("FLOOR_MOD", np.float32, None, 2, {}), ("MAXIMUM", np.float32, None, 2, {})])
+def test_scalar_tensors(op, dtype, q, n_in, options):
+    data = one_op(op, [((), dtype, q)] * n_in, [((), dtype, q)], **options)
+    values = [np.array(v, dtype) for v in ((3, -2) if dtype != np.float32 else (2.5, -1.5))]
+    compare(data, [values[:n_in], values[::-1][:n_in]])
+
+
+@pytest.mark.parametrize("op", ["MEAN", "SUM"])
+@pytest.mark.parametrize("dtype,q", [(np.int8, Q8), (np.int16, Q16)])
+def test_quantized_reduction_to_a_scalar(op, dtype, q):
+    data = one_op(op, [((5,), dtype, q), (np.array([0], np.int32), None)], [((), dtype, q)],
+                  keep_dims=False)
+    compare(data, [[np.arange(5).astype(dtype)], [np.full(5, np.iinfo(dtype).max, dtype)]])
