@@ -204,10 +204,6 @@ def unary(rng, op):
     qin = quant(rng, dt, 0.005, 0.2)
     if op in ("LOGISTIC", "TANH") and is_quant(dt):      # inputs across the curved part
         qin["scale"] = float(rng.uniform(0.003, 0.08))
-    if op == "RELU6" and dt == I8:
-        # tinyrt refuses an input quantization that cannot hold 6.0; tflite-micro clamps it
-        qin["zero_point"] = min(qin["zero_point"], 100)
-        qin["scale"] = float(rng.uniform(6 / (126 - qin["zero_point"]), 0.3))
     qout = quant(rng, dt, 0.005, 0.2)
     if (op, dt) in FIXED_OUT_Q:
         s, z = FIXED_OUT_Q[op, dt]
@@ -476,8 +472,9 @@ def reverse(rng, op):
     dt = pick(rng, MOVE_DTYPES[op])
     net = Net(dt)
     shape = rand_shape(rng, 1, 5)
-    # tflite-micro takes any run of adjacent axes, tinyrt only one axis
-    axes = [between(rng, 0, len(shape) - 1)]
+    first = between(rng, 0, len(shape) - 1)
+    axes = list(range(first, between(rng, first, len(shape) - 1) + 1))
+    axes = [a - len(shape) if rng.random() < 0.3 else a for a in axes[::pick(rng, [1, -1])]]
     q = quant(rng, dt)
     x = net.input(shape, dt, q)
     net.op(op, [x, net.const(axes, I32)], [net.output(shape, dt, q)])
@@ -619,7 +616,7 @@ def gather(rng, op):
     if op == "GATHER":
         shape = rand_shape(rng, 1, 4)
         axis = between(rng, 0, len(shape) - 1)
-        batch_dims = 0      # tinyrt refuses batch_dims > 0, which tflite-micro takes
+        batch_dims = between(rng, 0, axis) if rng.random() < 0.4 else 0
         idx_shape = shape[:batch_dims] + rand_shape(rng, 0, 2, 4)
         idx = rng.integers(0, shape[axis], idx_shape).astype(I32)
         out = shape[:axis] + idx_shape[batch_dims:] + shape[axis + 1:]
@@ -638,16 +635,18 @@ def gather(rng, op):
         out = lead + shape[depth:]
         x = net.input(shape, dt, q)
         net.op(op, [x, net.const(idx)], [net.output(out, dt, q)])
-    else:   # EMBEDDING_LOOKUP
-        # (an int8 table with float32 output, dequantizing rows: tinyrt refuses, tflite-micro
-        # takes it)
+    else:   # EMBEDDING_LOOKUP; an int8 table into a float32 output dequantizes the rows
         rows = between(rng, 1, 6)
         shape = (rows,) + rand_shape(rng, 1, 3)
         n = between(rng, 1, 5)
         ids = net.input((n,), I32, None, ints(0, rows - 1)) if rng.random() < 0.5 else \
             net.const(rng.integers(0, rows, n), I32)
+        hybrid = dt == I8 and rng.random() < 0.3
+        if hybrid:
+            q = {"scale": q["scale"], "zero_point": 0}
         table = net.input(shape, dt, q)
-        net.op(op, [ids, table], [net.output((n,) + shape[1:], dt, q)])
+        net.op(op, [ids, table], [net.output((n,) + shape[1:], F32 if hybrid else dt,
+                                             None if hybrid else q)])
     return net
 
 
@@ -901,7 +900,7 @@ def transpose_conv(rng, op):
     qx = quant(rng, dt, 0.01, 0.1)
     wt, ws = _weights(rng, net, (oc, kh, kw, c), dt, oc, 0, int4=False)   # (int4: both refuse)
     shape = net.const([n, oh, ow, oc], I32)
-    x = net.input((n, h, w, c), dt, qx)
+    x = net.input((n, h, w, c), dt, qx, with_specials if dt == F32 else None)
     bias = _bias(rng, net, dt, oc, ws, qx["scale"] if qx else 1.0, (I64, I16))
     ins = [shape, wt, x] + ([bias] if bias != -1 or rng.random() < 0.5 else [])
     net.op(op, ins, [net.output((n, oh, ow, oc), dt, quant(rng, dt, 0.02, 0.5))], padding=pad,

@@ -135,17 +135,35 @@ class Gather(Kernel):
         y = ctx.outputs[0]
         if idx.dtype not in (np.int32, np.int64):
             self.fail("indices must be int32 or int64")
-        if self.options["batch_dims"]:
-            self.fail("batch_dims is not supported")
-        self.axis = _axis(self, self.options["axis"], len(x.shape))
-        _expect(self, y, x.shape[:self.axis] + idx.shape + x.shape[self.axis + 1:])
+        rank, idx_rank = len(x.shape), len(idx.shape)
+        self.axis = _axis(self, self.options["axis"], rank)
+        bd = self.options["batch_dims"]
+        bd = bd + idx_rank if bd < 0 else bd
+        if not (0 <= bd <= self.axis and bd < rank and bd <= idx_rank) or \
+                tuple(x.shape[:bd]) != tuple(idx.shape[:bd]):
+            self.fail(f"batch_dims {self.options['batch_dims']} does not fit input "
+                      f"{list(x.shape)}, indices {list(idx.shape)} and axis {self.axis}")
+        _expect(self, y, x.shape[:self.axis] + idx.shape[bd:] + x.shape[self.axis + 1:])
         self.limit = x.shape[self.axis]
+        prod = lambda dims: int(np.prod(dims, dtype=np.int64))       # noqa: E731
+        # [batch, outer, axis, inner] x [batch, coords] -> [batch, outer, coords, inner]
+        self.x4 = (prod(x.shape[:bd]), prod(x.shape[bd:self.axis]), self.limit,
+                   prod(x.shape[self.axis + 1:]))
+        self.idx2 = (self.x4[0], prod(idx.shape[bd:]))
+        self.batch_dims = bd
 
     def eval(self, inputs, outputs):
         idx = inputs[1]
         if idx.size and (idx.min() < 0 or idx.max() >= self.limit):
             self.fail(f"an index is outside [0, {self.limit})")
-        outputs[0][...] = np.take(inputs[0], idx, axis=self.axis)
+        if self.batch_dims == 0:
+            outputs[0][...] = np.take(inputs[0], idx, axis=self.axis)
+            return
+        b, o = self.x4[:2]
+        x4 = inputs[0].reshape(self.x4)
+        rows = idx.reshape(self.idx2)[:, None, :]
+        outputs[0].reshape(b, o, self.idx2[1], self.x4[3])[...] = \
+            x4[np.arange(b)[:, None, None], np.arange(o)[None, :, None], rows]
 
 
 @register("REVERSE_V2")
@@ -154,10 +172,11 @@ class ReverseV2(Kernel):
 
     def prepare(self, ctx):
         x = ctx.inputs[0]
-        self.axes = tuple(_axis(self, a, len(x.shape))
-                          for a in _const_ints(self, ctx.inputs[1], "axis"))
-        if len(self.axes) != 1:
-            self.fail("exactly one axis is supported (as tflite-micro)")
+        self.axes = tuple(sorted(_axis(self, a, len(x.shape))
+                                 for a in _const_ints(self, ctx.inputs[1], "axis")))
+        # TFLM reverses one run of adjacent axes (given in any order), nothing else
+        if not self.axes or any(b != a + 1 for a, b in zip(self.axes, self.axes[1:])):
+            self.fail(f"axes {list(self.axes)} are not one run of adjacent axes (as TFLM)")
         _expect(self, ctx.outputs[0], x.shape)
 
     def eval(self, inputs, outputs):

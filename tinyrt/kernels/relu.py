@@ -71,10 +71,9 @@ class Relu6(Kernel):
             return
         zx = int(x.quantization.zero_point[0])
         self.lo = zx
-        self.hi = _quantize_float32(6.0, x.quantization.scale[0], zx)
+        # FloatToQuantizedType clamps 6.0's quantized value to the type's range
         tmin, tmax = quant.dtype_range(x.dtype)
-        if not tmin <= self.hi <= tmax:
-            self.fail("6.0 is outside the input's quantized range")
+        self.hi = min(max(_quantize_float32(6.0, x.quantization.scale[0], zx), tmin), tmax)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
