@@ -189,11 +189,12 @@ UNARY = {
     "ABS": (F32, I8, I16), "NEG": (F32,), "CEIL": (F32,), "FLOOR": (F32,), "ROUND": (F32,),
     "SQRT": (F32,), "RSQRT": (F32, I8, I16), "SQUARE": (F32,), "SIN": (F32,), "COS": (F32,),
     "EXP": (F32,), "LOG": (F32,), "LOGICAL_NOT": (BOOL,), "ZEROS_LIKE": (F32, I8, I32, I64),
-    "RELU": (F32, I8), "RELU6": (F32, I8), "LEAKY_RELU": (F32, I8, I16), "ELU": (F32, I8),
-    "HARD_SWISH": (F32, I8), "LOGISTIC": (F32, I8), "TANH": (F32, I8),
+    "RELU": (F32, I8, I16), "RELU6": (F32, I8, I16), "LEAKY_RELU": (F32, I8, I16), "ELU": (F32, I8),
+    "HARD_SWISH": (F32, I8), "LOGISTIC": (F32, I8, I16), "TANH": (F32, I8, I16),
 }
 # outputs whose quantization tflite-micro fixes
-FIXED_OUT_Q = {("LOGISTIC", I8): (1 / 256, -128), ("TANH", I8): (1 / 128, 0)}
+FIXED_OUT_Q = {("LOGISTIC", I8): (1 / 256, -128), ("TANH", I8): (1 / 128, 0),
+               ("LOGISTIC", I16): (2 ** -15, 0), ("TANH", I16): (2 ** -15, 0)}
 
 
 def unary(rng, op):
@@ -203,7 +204,8 @@ def unary(rng, op):
     shape = rand_shape(rng, 0 if rank0 else 1, 5, 6)
     qin = quant(rng, dt, 0.005, 0.2)
     if op in ("LOGISTIC", "TANH") and is_quant(dt):      # inputs across the curved part
-        qin["scale"] = float(rng.uniform(0.003, 0.08))
+        qin["scale"] = float(rng.uniform(0.003, 0.08)) if dt == I8 else \
+            float(pick(rng, [2.0 ** -12, 2.0 ** -11, rng.uniform(1e-4, 1e-3)]))
     qout = quant(rng, dt, 0.005, 0.2)
     if (op, dt) in FIXED_OUT_Q:
         s, z = FIXED_OUT_Q[op, dt]
@@ -249,7 +251,7 @@ def normalization(rng, op):
 # -- binary with broadcasting -------------------------------------------------------------------
 BINARY = {
     "ADD": (F32, I8, I16, I32), "SUB": (F32, I8, I16, I32), "MUL": (F32, I8, I16, I32),
-    "DIV": (F32, I32), "MAXIMUM": (F32, I8, I16, I32, I64), "MINIMUM": (F32, I8, I16, I32, I64),
+    "DIV": (F32, I8, I32), "MAXIMUM": (F32, I8, I16, I32, I64), "MINIMUM": (F32, I8, I16, I32, I64),
     "SQUARED_DIFFERENCE": (F32, I8, I16, I32), "FLOOR_DIV": (F32,), "FLOOR_MOD": (F32,),
     "LOGICAL_AND": (BOOL,), "LOGICAL_OR": (BOOL,), "PRELU": (F32, I8, I16),
 }
@@ -387,12 +389,14 @@ def arg_min_max(rng, op):
 
 
 def cumsum(rng, op):
-    dt = F32        # (int32: tflite-micro refuses the model, tinyrt takes it)
+    dt = pick(rng, (F32, I8))    # (int32: tflite-micro refuses the model, tinyrt takes it)
     net = Net(dt)
     shape = rand_shape(rng, 1, 4, 6)
     axis = between(rng, -len(shape), len(shape) - 1)
-    x = net.input(shape, dt)
-    net.op(op, [x, net.const(axis, I32)], [net.output(shape, dt)],
+    qin = quant(rng, dt, 0.01, 0.1)
+    qout = quant(rng, dt, 0.05, 0.5)
+    x = net.input(shape, dt, qin)
+    net.op(op, [x, net.const(axis, I32)], [net.output(shape, dt, qout)],
            exclusive=bool(rng.random() < 0.5), reverse=bool(rng.random() < 0.5))
     return net
 
@@ -871,10 +875,10 @@ def conv_like(rng, op):
     x = net.input((n, h, w, c), dt, qx)
     wshape = (1, kh, kw, oc) if dwise else (oc, kh, kw, c)
     wt, ws = _weights(rng, net, wshape, dt, oc, 3 if dwise else 0)
-    # int16 with an int32 bias is left out: tflite-micro accumulates in int32 and requantizes
-    # with the 32-bit multiplier (rounding twice) for CONV_2D, and reads the int32 bias as
-    # int64 for DEPTHWISE_CONV_2D; tinyrt's results differ from both.
-    bias = _bias(rng, net, dt, oc, ws, qx["scale"] if qx else 1.0, (I64,))
+    # (int16 DEPTHWISE_CONV_2D with an int32 bias: tflite-micro reads it as int64, garbage;
+    # tinyrt refuses it)
+    bias = _bias(rng, net, dt, oc, ws, qx["scale"] if qx else 1.0,
+                 (I64,) if dwise else (I64, I32))
     # tflite-micro's DEPTHWISE_CONV_2D dereferences an absent (-1) bias, a crash: without a
     # bias it gets two inputs
     ins = [x, wt] if dwise and bias == -1 else [x, wt, bias]
@@ -882,6 +886,8 @@ def conv_like(rng, op):
                 fused_activation_function=pick(rng, ACTS))
     if dwise:
         opts["depth_multiplier"] = dm
+    else:   # without a bias, INT32 (2) makes int16 accumulate in int32 as an int32 bias does
+        opts["quantized_bias_type"] = pick(rng, (0, 2, 4))
     net.op(op, ins, [net.output((n, oh, ow, oc), dt, quant(rng, dt, 0.02, 0.5))], **opts)
     return net
 
@@ -901,6 +907,7 @@ def transpose_conv(rng, op):
     wt, ws = _weights(rng, net, (oc, kh, kw, c), dt, oc, 0, int4=False)   # (int4: both refuse)
     shape = net.const([n, oh, ow, oc], I32)
     x = net.input((n, h, w, c), dt, qx, with_specials if dt == F32 else None)
+    # (int16 with an int32 bias: tflite-micro reads it as int64, garbage; tinyrt refuses it)
     bias = _bias(rng, net, dt, oc, ws, qx["scale"] if qx else 1.0, (I64, I16))
     ins = [shape, wt, x] + ([bias] if bias != -1 or rng.random() < 0.5 else [])
     net.op(op, ins, [net.output((n, oh, ow, oc), dt, quant(rng, dt, 0.02, 0.5))], padding=pad,
@@ -920,16 +927,16 @@ def fully_connected(rng, op):
     x = net.input(lead + (depth,), dt, qx)
     # (int4 weights per channel: both refuse)
     wt, ws = _weights(rng, net, (units, depth), dt, units, 0, per_channel_int4=False)
-    # (int16 with an int32 bias: left out for the reason given in conv_like)
-    bias = _bias(rng, net, dt, units, ws, qx["scale"] if qx else 1.0, (I64,))
+    bias = _bias(rng, net, dt, units, ws, qx["scale"] if qx else 1.0, (I64, I32))
     out = lead + (units,) if keep else (int(np.prod(lead)), units)
     net.op(op, [x, wt, bias], [net.output(out, dt, quant(rng, dt, 0.02, 0.5))],
-           fused_activation_function=pick(rng, ACTS), keep_num_dims=keep)
+           fused_activation_function=pick(rng, ACTS), keep_num_dims=keep,
+           quantized_bias_type=pick(rng, (0, 2, 4)))
     return net
 
 
 def batch_matmul(rng, op):
-    dt = pick(rng, (F32, I8))
+    dt = pick(rng, (F32, I8, I16))
     net = Net(dt)
     batch = rand_shape(rng, 0, 2, 3)
     m, k, n = between(rng, 1, 8), between(rng, 1, 600 if rng.random() < 0.1 else 12), \

@@ -139,7 +139,8 @@ class Requantizer:
 
 
 class FloatRequantizer:
-    """Requantizer's result for int8 outputs, computed in float64 in fewer numpy passes.
+    """Requantizer's result for 8- or 16-bit outputs of int32 accumulators, computed in float64
+    in fewer numpy passes.
 
     With y = x m 2^(left-31-e) (e the right shift) and u = 2^(-31-e), the unit y is a multiple
     of, the double rounding r = RoundingDivideByPOT(floor((x m 2^left + 2^30) / 2^31), e)
@@ -164,6 +165,8 @@ class FloatRequantizer:
         m = np.broadcast_to(np.asarray(multiplier, np.int64), offset.shape)
         shift = np.broadcast_to(np.asarray(shift, np.int64), m.shape)
         sum_bound = np.broadcast_to(np.asarray(sum_bound, np.int64), m.shape)
+        if np.any(sum_bound + np.abs(offset) >= 1 << 31):   # TFLM's int32 accumulator may wrap
+            return None
         # Channels whose output is the same for every possible sum (all-zero weights, or a
         # bias so large the output always saturates; requantization is monotone, so the two
         # ends of the range decide) get that value computed here, and a scale of 0.
@@ -201,15 +204,19 @@ class FloatRequantizer:
             scale, scaled_offset = full(scale), full(scaled_offset)
             half = None if half is None else full(half)
         self.scale, self.half, self.scaled_offset = scale, half, scaled_offset
-        self.zero_point = np.int16(zero_point)
+        # the clamped value before the zero point is added: int16 holds it for int8 outputs
+        # and for int16 ones whose clamp range stays in int16 once shifted
+        small = np.int16 if -(1 << 15) <= lo - zero_point and hi - zero_point < 1 << 15 \
+            else np.int32
+        self.zero_point = small(zero_point)
         self.lo, self.hi = float(lo - zero_point), float(hi - zero_point)
         self.work = np.empty(shape, np.float64)
         self.tmp = np.empty(shape, np.float64)
-        self.small = np.empty(shape, np.int16)
+        self.small = np.empty(shape, small)
 
     def store(self, sums, out):
         """``sums``: exact integer sums (float32 or float64) of ``out``'s shape; writes the
-        requantized, zero-point-shifted, clamped int8 values into ``out``."""
+        requantized, zero-point-shifted, clamped values into ``out``."""
         w = self.work
         np.multiply(sums, self.scale, out=w)
         w += self.scaled_offset

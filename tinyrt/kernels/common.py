@@ -134,22 +134,33 @@ def same_types(kernel, tensors, allowed):
 
 class QuantizedOutput:
     """The last stage of every quantized accumulate-then-requantize kernel (FULLY_CONNECTED,
-    convolutions): requantize the int64 accumulators (TFLM's int32 path for 8-bit outputs, its
-    int64 path for 16x8), add the output zero point, clamp to the fused activation, store.
+    convolutions): requantize the int64 accumulators, add the output zero point, clamp to the
+    fused activation, store. ``acc_bits`` is the width of TFLM's accumulator: 32 (the default
+    for 8-bit outputs) wraps the sums as C's int32 does and requantizes with the 32-bit
+    MultiplyByQuantizedMultiplier; 64 (the default for 16-bit outputs) uses the 64-bit one.
 
     Kernels whose sums come out of a float GEMM may pass ``sum_bound`` (per output channel, a
     bound on |sum|) and ``offset`` (bias minus zero-point terms, per channel) and call
-    ``store_sums``: for 8-bit outputs the requantization then runs on the float sums directly
-    (quant.FloatRequantizer) when that is provably exact, else through int64 as ``store``.
+    ``store_sums``: with 32-bit accumulators the requantization then runs on the float sums
+    directly (quant.FloatRequantizer) when that is provably exact, else through int64 as
+    ``store``.
     """
 
     def __init__(self, multiplier, shift, output, act, shape, acc_bound=None, sum_bound=None,
-                 offset=None):
+                 offset=None, acc_bits=None):
         from ..quant import FloatRequantizer, Requantizer
-        self.wide = output.dtype == np.int16
+        if acc_bits is None:
+            acc_bits = 64 if output.dtype == np.int16 else 32
+        self.wide = acc_bits == 64
         zy = zero_point_of(output)
         self.lo, self.hi = clamp_range(act, output)
         self.offset = None if offset is None else np.asarray(offset, np.int64)
+        if acc_bound is None and sum_bound is not None and offset is not None:
+            acc_bound = int(np.max(np.asarray(sum_bound, np.int64) + np.abs(self.offset),
+                                   initial=0))
+        # An int32 accumulator that can leave int32's range wraps in TFLM; emulate that only
+        # where it can happen.
+        self.wrap = not self.wide and (acc_bound is None or acc_bound >= 1 << 31)
         self.exact_float = None
         if not self.wide and sum_bound is not None and offset is not None:
             self.exact_float = FloatRequantizer.build(multiplier, shift, sum_bound, offset, zy,
@@ -159,8 +170,11 @@ class QuantizedOutput:
         else:
             if len(multiplier) == 1:
                 multiplier, shift = multiplier[0], shift[0]
-            self.requant = Requantizer(multiplier, shift, zy, shape=shape, x_bound=acc_bound)
+            self.requant = Requantizer(multiplier, shift, zy, shape=shape,
+                                       x_bound=None if self.wrap else acc_bound)
             self.tmp = np.empty(shape, np.int64)
+            if self.wrap:
+                self.narrow = np.empty(shape, np.int32)
         if offset is not None and self.exact_float is None:
             self.acc = np.empty(shape, np.int64)
 
@@ -170,6 +184,9 @@ class QuantizedOutput:
             from ..quant import multiply_by_quantized_multiplier_int64
             r = multiply_by_quantized_multiplier_int64(acc, self.m, self.s) + self.zy
         else:
+            if self.wrap:       # the cast keeps the low 32 bits: two's complement wrap
+                np.copyto(self.narrow, acc, casting="unsafe")
+                np.copyto(acc, self.narrow)
             r = self.requant.apply_inplace(acc, self.tmp)
         clip(r, self.lo, self.hi, out=out, casting="unsafe")
 

@@ -2,11 +2,17 @@
 (float32 activations, int8 weights; each batch of the input quantized symmetrically on the fly,
 as TensorFlow Lite's reference kernel).
 
+int16 x int8 comes in two variants, as in TFLM: with an int64 bias (or none) the sums stay in
+64 bits and are requantized by the 64-bit MultiplyByQuantizedMultiplier; with an int32 bias (or
+none while the options' quantized_bias_type says INT32) they wrap in an int32 accumulator and go
+through the 32-bit one, as for int8.
+
 im2col through a strided view of a padded copy of the input, then one exact BLAS GEMM.
 """
 import numpy as np
 
 from .. import hybrid, quant
+from ..model.schema import TYPE_CODE
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .gemm import IntegerGemm, filter_values, ordered_dot
@@ -27,14 +33,28 @@ def conv_requantization(kernel, x, w, y, channels):
     return quant.quantize_multipliers(real)
 
 
-def bias_values(kernel, b, channels):
+def bias_values(kernel, b, channels, dtypes=None, input_dtype=None):
+    """The bias as int64 (zeros when absent). ``dtypes``: the bias types TFLM reads correctly
+    for this input type; it reinterprets any other type's bytes as one of them, which is
+    refused here rather than imitated."""
     if b is None:
         return np.zeros(channels, np.int64)
     if b.data is None or int(np.prod(b.shape)) != channels:
         kernel.fail(f"bias must be a constant of {channels} values")
     if np.dtype(b.dtype).kind != "i":
         kernel.fail(f"a quantized op's bias must be integers, not {b.dtype}")
+    if dtypes is not None and np.dtype(b.dtype) not in [np.dtype(d) for d in dtypes]:
+        names = " or ".join(np.dtype(d).name for d in dtypes)
+        kernel.fail(f"{np.dtype(input_dtype).name} input takes a {names} bias, not {b.dtype}")
     return b.data.astype(np.int64).reshape(channels)
+
+
+def int16_accumulator_bits(kernel, b):
+    """Width of TFLM's accumulator for a 16x8 CONV_2D or FULLY_CONNECTED: 32 with an int32 bias,
+    or with no bias when the options' quantized_bias_type is INT32; 64 otherwise."""
+    if b is not None:
+        return 32 if b.dtype == np.int32 else 64
+    return 32 if kernel.options.get("quantized_bias_type") == TYPE_CODE["INT32"] else 64
 
 
 @register("CONV_2D")
@@ -97,13 +117,17 @@ class Conv2D(Kernel):
         self.kind = "int16" if x.dtype == np.int16 else "int8"
         zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
         w2d = wdata.astype(np.int64).reshape(out_c, -1)
-        self.gemm = IntegerGemm(w2d, 1 << 15 if x.dtype == np.int16 else 256)
+        wide = x.dtype == np.int16
+        self.gemm = IntegerGemm(w2d, 1 << 15 if wide else 256)
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
-        self.offset = bias_values(self, b, out_c) - zx * w2d.sum(axis=1)
+        bias_types = (np.int32, np.int64) if wide else (np.int32,)
+        self.offset = bias_values(self, b, out_c, bias_types, x.dtype) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.gemm.set_offset(self.offset)
         self.output = QuantizedOutput(m, s, y, act, self.out2d, self.gemm.acc_bound,
-                                      sum_bound=self.gemm.sum_bounds(128), offset=self.offset)
+                                      sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
+                                      offset=self.offset,
+                                      acc_bits=int16_accumulator_bits(self, b) if wide else 32)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         self.work = self.gemm.buffers(self.shape2d[0])
 
@@ -137,7 +161,7 @@ class Conv2D(Kernel):
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
             return
-        if self.kind == "int8":
+        if self.kind == "int8" or self.output.exact_float is not None:
             self.output.store_sums(self.gemm.sums(cols, self.work), out)
             return
         self.output.store(self.gemm.into(cols, self.work), out)

@@ -1,4 +1,5 @@
-"""DEPTHWISE_CONV_2D: float32, int8 (per-channel weights), int16 x int8.
+"""DEPTHWISE_CONV_2D: float32, int8 (per-channel weights), int16 x int8 (int64 bias only:
+TFLM reads any bias of a 16x8 depthwise convolution as int64, so an int32 one is refused).
 
 Each output channel c = input channel c // depth_multiplier; the sum runs over the filter taps,
 one vectorised multiply-add per tap (in TFLM's tap order, which float results depend on).
@@ -144,7 +145,9 @@ class DepthwiseConv2D(Kernel):
         bound = kh * kw * 128 * (1 << 15 if self.kind == "int16" else 256)
         self.acc_dtype = np.float32 if bound < (1 << 24) else np.float64
         self.taps = w_int.astype(self.acc_dtype)
-        self.offset = bias_values(self, b, out_c) - zx * w_int.sum(axis=0)
+        bias = bias_values(self, b, out_c, (np.int64,) if self.kind == "int16" else (np.int32,),
+                           x.dtype)
+        self.offset = bias - zx * w_int.sum(axis=0)
         m, s = conv_requantization(self, x, w, y, out_c)
         x_bound = 1 << 15 if self.kind == "int16" else 128
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)

@@ -1,12 +1,13 @@
-"""FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights), int16 x int8, and hybrid
-(float32 activations with int8 weights, as TensorFlow Lite's reference kernel: each input row is
-quantized symmetrically on the fly, multiplied exactly, and scaled back)."""
+"""FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights), int16 x int8 (int32 or
+int64 bias: 32- or 64-bit accumulators, as CONV_2D), and hybrid (float32 activations with int8
+weights, as TensorFlow Lite's reference kernel: each input row is quantized symmetrically on the
+fly, multiplied exactly, and scaled back)."""
 import numpy as np
 
 from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, activation, clip
-from .conv import bias_values
+from .conv import bias_values, int16_accumulator_bits
 from .gemm import IntegerGemm, filter_values, ordered_dot
 
 
@@ -57,7 +58,8 @@ class FullyConnected(Kernel):
         wq = wdata.astype(np.int64) - (zw.reshape(-1, 1) if len(zw) == units else int(zw[0]))
         x_bound = 1 << 15 if x.dtype == np.int16 else 256
         self.gemm = IntegerGemm(wq, x_bound)
-        bias = bias_values(self, b, units)
+        wide = x.dtype == np.int16
+        bias = bias_values(self, b, units, (np.int32, np.int64) if wide else (np.int32,), x.dtype)
         # sum_k (x - zx) * w = sum_k x * w - zx * sum_k w
         self.offset = bias - zx * wq.sum(axis=1)
         if not float(y.quantization.scale[0]) > 0:
@@ -68,8 +70,9 @@ class FullyConnected(Kernel):
         m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
         self.gemm.set_offset(self.offset)
         self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound,
-                                      sum_bound=self.gemm.sum_bounds(x_bound // 2),
-                                      offset=self.offset)
+                                      sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
+                                      offset=self.offset,
+                                      acc_bits=int16_accumulator_bits(self, b) if wide else 32)
         self.work = self.gemm.buffers(self.batch)
 
     def _prepare_hybrid(self, w, b, act):
