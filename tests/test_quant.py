@@ -107,3 +107,106 @@ def test_quantize_multiplier_matches_frexp_rounding():
     assert quant.quantize_multiplier(0.5) == (1 << 30, 0)
     assert quant.quantize_multiplier(1.0) == (1 << 30, 1)
     assert quant.quantize_multiplier(0.0) == (0, 0)
+
+
+def requantize_reference(sums, offset, m, shift, zy, lo, hi):
+    return np.clip(Requantizer(m, shift, zy)(sums + offset), lo, hi)
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_float_requantizer_at_the_float64_limit(signed):
+    """The largest bounds ``build`` accepts (|x| m 2^left + B/u just below 2^53, or 2^52 with
+    the sign step; right shifts past 20 included) are exact at their extremes, and one more
+    is refused."""
+    rng = np.random.default_rng(21 + signed)
+    built = 0
+    for _ in range(300):
+        m = int(rng.integers(1 << 30, 1 << 31))
+        e = int(rng.integers(0, 24))
+        left = int(rng.integers(0, 3)) if e == 0 else 0
+        b_units = (1 << 30) + ((1 << (30 + e)) if e else 0)
+        limit = (1 << 53) >> signed
+        total = min((limit - 1 - b_units) // m >> left, ((1 << 31) - 1) >> left)
+        if total < 2:
+            continue
+        channels = 3
+        offset = rng.integers(-(total // 2), total // 2 + 1, channels)
+        sum_bound = total - np.abs(offset)
+        zy = int(rng.integers(-127, 128))
+        lo = -128 if signed else zy          # a clamp below the zero point needs the sign step
+        shift = [left - e] * channels
+        shape = (64, channels)
+        fr = FloatRequantizer.build([m] * channels, shift, sum_bound, offset, zy, lo, 127,
+                                    shape)
+        assert fr is not None
+        built += 1
+        if total < ((1 << 31) - 1) >> left:    # one more than the float64 limit allows
+            over = FloatRequantizer.build([m] * channels, shift, sum_bound + 1, offset, zy, lo,
+                                          127, shape)
+            # unless every channel's output is one constant (then nothing is computed)
+            assert over is None or not np.any(over.channel_scale)
+        sums = rng.integers(-sum_bound, sum_bound + 1, shape)
+        sums[0], sums[1] = sum_bound, -sum_bound
+        want = requantize_reference(sums, offset, m, shift, zy, lo, 127)
+        out = np.empty(shape, np.int8)
+        fr.store(sums.astype(np.float64), out)
+        np.testing.assert_array_equal(out, want)
+        # the folded form a float64 GEMM produces: sums x scale + bias, then finish
+        out2 = np.empty(shape, np.int8)
+        fr.finish(sums * fr.channel_scale + fr.channel_bias, out2)
+        np.testing.assert_array_equal(out2, want)
+    assert built > 100
+
+
+@pytest.mark.parametrize("shape", [(2, 48, 48, 8), (1, 25, 5, 64), (3, 7, 11, 5), (1, 97, 97, 1),
+                                   (8198, 1), (4, 300), (1, 1, 1, 7)])
+@pytest.mark.parametrize("dtype,zy,lo,hi", [(np.int8, -128, -128, 127), (np.int8, 5, -128, 90),
+                                            (np.int16, 0, 0, 32767), (np.int16, 0, -32768, 32767),
+                                            (np.int16, -3, -200, 200)])
+def test_float_requantizer_layouts(shape, dtype, zy, lo, hi):
+    """Parameters tiled into rows of every kind of length, and both narrow types (the unsigned
+    twin of the output above the zero point, a signed one below)."""
+    from tinyrt.quant import row_length
+    channels = shape[-1]
+    row = row_length(shape)
+    assert row % channels == 0 and int(np.prod(shape)) % row == 0
+    rng = np.random.default_rng(len(shape) * 1000 + channels)
+    m = rng.integers(1 << 30, 1 << 31, channels)
+    shift = rng.integers(-14, 1, channels)
+    sum_bound = rng.integers(1000, 200000, channels)
+    offset = rng.integers(-50000, 50000, channels)
+    fr = FloatRequantizer.build(m, shift, sum_bound, offset, zy, lo, hi, shape, dtype)
+    assert fr is not None
+    sums = rng.integers(-sum_bound, sum_bound + 1, shape)
+    out = np.empty(shape, dtype)
+    fr.store(sums.astype(np.float32), out)
+    np.testing.assert_array_equal(out, requantize_reference(sums, offset, m, shift, zy, lo, hi))
+
+
+def test_scaled_gemm_matches_the_integer_path():
+    """kernels.gemm.ScaledGemm (weights times the scale, bias through a column of ones, one
+    float64 GEMM) then finish, in both input layouts, for inputs and weights at their extremes
+    and sums near the float64 limit."""
+    from tinyrt.kernels.gemm import ScaledGemm
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        depth, out_c, rows = int(rng.integers(1, 300)), int(rng.integers(1, 20)), 50
+        w = rng.choice(np.array([-128, 127, -1, 0, 1, 64]), (out_c, depth))
+        x = rng.integers(-128, 128, (rows, depth))
+        x[0], x[1] = 127, -128
+        x[2] = np.where(w[0] < 0, -128, 127)
+        sum_bound = np.abs(w).sum(axis=1) * 128
+        offset = rng.integers(-(1 << 20), 1 << 20, out_c)
+        m = rng.integers(1 << 30, 1 << 31, out_c)
+        shift = rng.integers(-12, 1, out_c)
+        zy = int(rng.integers(-128, 128))
+        lo = zy if trial % 2 else -128
+        fr = FloatRequantizer.build(m, shift, sum_bound, offset, zy, lo, 127, (rows, out_c))
+        if fr is None:
+            continue
+        want = requantize_reference(x @ w.T, offset, m, shift, zy, lo, 127)
+        for run in (1, 100):
+            g = ScaledGemm(w, fr, (rows, depth), run)
+            out = np.empty((rows, out_c), np.int8)
+            fr.finish(g(x.astype(np.int16)), out)
+            np.testing.assert_array_equal(out, want)

@@ -10,6 +10,7 @@ import numpy as np
 from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
                      UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
+from .kernels.common import Workspace
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
@@ -259,6 +260,7 @@ class Interpreter:
                         f"{node.op_name or '<unnamed custom op>'} ({where}) is not in the "
                         f"op resolver; add it with resolver.add({node.op_name!r})")
                 g.kernels.append(cls(node, g.index))
+        work = Workspace()    # eval-time temporaries the kernels share (host memory, not arena)
         for g in graphs:  # 2. init and prepare
             tensors = g.subgraph.tensors
             for k in g.kernels:
@@ -267,7 +269,7 @@ class Interpreter:
                 outs = [tensors[i] if i >= 0 else None for i in node.outputs]
                 ctx = PrepareContext(k, ins, outs, g.subgraph, model=model, graphs=graphs,
                                      resources=self._resources,
-                                     workspace_limit=self.max_model_bytes)
+                                     workspace_limit=self.max_model_bytes, shared_work=work)
                 self._guarded(k, "init", k.init, node.options, node.custom_options)
                 self._guarded(k, "prepare", k.prepare, ctx)
                 for sgi in ctx.subgraph_calls:

@@ -148,23 +148,42 @@ class FloatRequantizer:
     B = 1/2 + 2^-(1+e) (1/2 for e = 0): one floor for both roundings, and for negative y a
     unit less, because the first rounding sends halves up, not away from zero. Both cases are
     trunc(y + u/2 + copysign(B - u/2, y + u/2)) (y + u/2 has y's sign), so u/2 folds into the
-    offset. Every value is a multiple of u/2 below 2^53 of them when |x| m 2^left < 2^51 and
-    e <= 20, so float64 holds it exactly; ``build`` checks that per channel from a bound on |x|
-    and returns None when it does not hold.
+    offset. Every value computed is a multiple of u/2, and float64 holds it exactly while
+    |x| m 2^left + B/u stays below 2^52 (the sign step's halves) or 2^53 (without it);
+    ``build`` checks that per channel from a bound on |x| and returns None when it fails.
 
     When the clamp's lower bound is at or above the zero point (RELU, RELU6, ...), a negative y
     clamps to that bound whatever its rounding, so trunc(y + B) serves every y and B folds into
-    the offset: two float passes before the clamp instead of four.
+    the offset: two float passes before the clamp instead of four. The clamped value is then
+    non-negative and fits the output's unsigned twin (uint8 for int8), to which the zero point
+    is added modulo 2^bits: the same bits as the signed sum, which is in range.
+
+    The same bound holds for every partial sum of x's terms times the scale plus the offset
+    term, so a kernel may instead fold ``channel_scale`` into its weights and
+    ``channel_bias`` into a constant input of a float64 GEMM (kernels.gemm.ScaledGemm) and
+    pass the result to ``finish``.
+
+    Per-channel parameters are tiled into rows (``row_length``) and the arrays processed as
+    [-1, row]: numpy broadcasts a short channel axis slowly, and full-size copies of the
+    parameters of large outputs would cost memory bandwidth.
     """
 
     @classmethod
-    def build(cls, multiplier, shift, sum_bound, offset, zero_point, lo, hi, shape):
+    def build(cls, multiplier, shift, sum_bound, offset, zero_point, lo, hi, shape,
+              dtype=np.int8, workspace=None):
         """``sum_bound``: per-channel bound on |sums| passed to ``store`` (before ``offset``,
-        an int64 per channel added to them); ``lo``/``hi``: the clamp range of the output."""
+        an int64 per channel added to them) and on every partial sum of their terms;
+        ``lo``/``hi``: the clamp range of the output; ``shape``: that of the outputs, channels
+        last; ``dtype``: the output type; ``workspace``: where to take work arrays from (a
+        ``kernels.common.Workspace``), else they are private."""
         offset = np.asarray(offset, np.int64)
         m = np.broadcast_to(np.asarray(multiplier, np.int64), offset.shape)
         shift = np.broadcast_to(np.asarray(shift, np.int64), m.shape)
         sum_bound = np.broadcast_to(np.asarray(sum_bound, np.int64), m.shape)
+        shape = tuple(int(d) for d in shape)
+        if offset.ndim != 1 or not shape or shape[-1] != offset.shape[0] or \
+                int(np.prod(shape)) == 0:
+            return None
         if np.any(sum_bound + np.abs(offset) >= 1 << 31):   # TFLM's int32 accumulator may wrap
             return None
         # Channels whose output is the same for every possible sum (all-zero weights, or a
@@ -173,58 +192,117 @@ class FloatRequantizer:
         ends = [np.clip(Requantizer(m, shift)(offset + sign * sum_bound), lo - zero_point,
                         hi - zero_point) for sign in (-1, 1)]
         constant = ends[0] == ends[1]
-        m = np.where(constant, 0, m)
-        offset = np.where(constant, ends[0], offset)
-        shift = np.where(constant, 0, shift)
-        left, right = np.maximum(shift, 0), np.maximum(-shift, 0)
-        if np.any(m < 0) or np.any(right > 20) or np.any(left > 30):
-            return None
-        scaled = np.where(constant, 0, (sum_bound + np.abs(offset)) << left)
-        if np.any(scaled >= 1 << 31):            # TFLM's int32 left shift would wrap
-            return None
-        if any(int(b) * int(v) >= 1 << 51 for b, v in zip(scaled.reshape(-1), m.reshape(-1))):
-            return None
-        return cls(m, left, right, offset, constant, zero_point, lo, hi, shape)
+        signed = lo < zero_point
+        channels = offset.shape[0]
+        scale, bias, half = np.zeros(channels), np.zeros(channels), np.zeros(channels)
+        for c in range(channels):
+            if constant[c]:
+                # the value passes through unscaled and unrounded
+                bias[c] = ends[0][c]
+                continue
+            mc, left, e = int(m[c]), max(int(shift[c]), 0), max(-int(shift[c]), 0)
+            if mc < 0 or left > 30:
+                return None
+            bound = (int(sum_bound[c]) + abs(int(offset[c]))) << left
+            if bound >= 1 << 31:            # TFLM's int32 left shift would wrap
+                return None
+            # in units u = 2^(-31-e): |y| <= bound m, B = 2^30 (+ 2^(30+e) for e > 0); every
+            # value handled is a multiple of u (u/2 when signed) and must stay below 2^53 of
+            # them for float64 to hold it exactly
+            b_units = (1 << 30) + ((1 << (30 + e)) if e else 0)
+            if (bound * mc + b_units) * (2 if signed else 1) >= 1 << 53:
+                return None
+            scale[c] = math.ldexp(mc << left, -31 - e)
+            o = int(offset[c]) * (mc << left)               # offset x scale, in units u
+            if signed:
+                bias[c] = math.ldexp(2 * o + 1, -32 - e)        # offset x scale + u/2
+                half[c] = math.ldexp(2 * b_units - 1, -32 - e)  # B - u/2
+            else:
+                bias[c] = math.ldexp(o + b_units, -31 - e)      # offset x scale + B
+        return cls(scale, bias, half if signed else None, zero_point, lo, hi, shape, dtype,
+                   workspace)
 
-    def __init__(self, m, left, right, offset, constant, zero_point, lo, hi, shape):
-        scale = m * np.ldexp(1.0, left - 31 - right)           # exact: m has 31 bits
-        half_unit = np.ldexp(1.0, -32 - right)
-        half = np.where(right > 0, 0.5 + np.ldexp(1.0, -1 - right), 0.5) - half_unit
-        # a constant channel's value passes through unscaled and unrounded
-        half = np.where(constant, 0.0, half)
-        scaled_offset = np.where(constant, offset, offset * scale + half_unit)
-        self.signed = lo < zero_point
-        if not self.signed:
-            scaled_offset = scaled_offset + half        # offset + B: exact, same grid
-            half = None
-        if scale.shape and (scale.shape[-1] < 32 or int(np.prod(shape)) <= 1 << 16):
-            # numpy broadcasts a channel axis slowly (short ones most); full-size copies run
-            # faster, and for small outputs cost little memory
-            full = lambda a: np.ascontiguousarray(np.broadcast_to(a, shape))  # noqa: E731
-            scale, scaled_offset = full(scale), full(scaled_offset)
-            half = None if half is None else full(half)
-        self.scale, self.half, self.scaled_offset = scale, half, scaled_offset
-        # the clamped value before the zero point is added: int16 holds it for int8 outputs
-        # and for int16 ones whose clamp range stays in int16 once shifted
-        small = np.int16 if -(1 << 15) <= lo - zero_point and hi - zero_point < 1 << 15 \
-            else np.int32
-        self.zero_point = small(zero_point)
-        self.lo, self.hi = float(lo - zero_point), float(hi - zero_point)
-        self.work = np.empty(shape, np.float64)
-        self.tmp = np.empty(shape, np.float64)
-        self.small = np.empty(shape, small)
+    def __init__(self, scale, bias, half, zero_point, lo, hi, shape, dtype, workspace):
+        """Per channel: ``scale``, ``bias`` and (signed outputs) ``half`` as float64, exact
+        (see ``build``)."""
+        self.signed = half is not None
+        self.channel_scale, self.channel_bias = scale, bias
+        channels = shape[-1]
+        row = row_length(shape)
+        self.rows = (int(np.prod(shape)) // row, row)
+        tile = lambda a: np.tile(a, row // channels)  # noqa: E731
+        self.scale, self.bias = tile(scale), tile(bias)
+        self.half = tile(half) if self.signed else None
+        dtype = np.dtype(dtype)
+        bits = 8 * dtype.itemsize
+        lo_z, hi_z = lo - zero_point, hi - zero_point
+        if not self.signed and dtype.kind == "i" and bits <= 16 and hi_z < 1 << bits:
+            # clamped values in [0, 2^bits): the unsigned twin, zero point added modulo 2^bits
+            small = np.dtype(f"uint{bits}")
+            self.out_view = small
+        else:
+            small = np.dtype(np.int16 if -(1 << 15) <= lo_z and hi_z < 1 << 15 else np.int32)
+            self.out_view = None
+        self.zero_point = small.type(zero_point % (1 << bits) if self.out_view else zero_point)
+        self.lo, self.hi = float(lo_z), float(hi_z)
+        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
+            workspace.array
+        self.work = get("requantize", self.rows, np.float64)
+        self.tmp = get("requantize_sign", self.rows, np.float64) if self.signed else None
+        self.small = get("requantize_narrow", self.rows, small)
 
     def store(self, sums, out):
-        """``sums``: exact integer sums (float32 or float64) of ``out``'s shape; writes the
-        requantized, zero-point-shifted, clamped values into ``out``."""
+        """``sums``: exact integer sums (float32 or float64) of ``out``'s size, contiguous or
+        viewable as [-1, row]; writes the requantized, zero-point-shifted, clamped values into
+        ``out``."""
         w = self.work
+        sums = sums.reshape(self.rows)
+        if sums.dtype != w.dtype:
+            # numpy multiplies mixed types through buffered casts, slower than casting first
+            np.copyto(w, sums)
+            sums = w
         np.multiply(sums, self.scale, out=w)
-        w += self.scaled_offset
+        np.add(w, self.bias, out=w)
+        self.finish(w, out)
+
+    def finish(self, w, out):
+        """The rest of ``store`` from ``w`` = sums x scale + bias (float64, ``out``'s size;
+        overwritten)."""
+        w = w.reshape(self.rows)
         if self.signed:
             np.copysign(self.half, w, out=self.tmp)
-            w += self.tmp
+            np.add(w, self.tmp, out=w)
         _clip(w, self.lo, self.hi, out=self.small, casting="unsafe")   # the cast truncates
-        np.add(self.small, self.zero_point, out=out, casting="unsafe")
+        if self.out_view is not None:
+            out = out.view(self.out_view)
+        np.add(self.small, self.zero_point, out=out.reshape(self.rows, copy=False),
+               casting="unsafe")
+
+
+def row_length(shape, short=256):
+    """A row length for per-channel parameters of arrays of ``shape`` (channels last): the
+    channel count times a divisor k of the pixel count.
+
+    numpy applies a broadcast row through its buffered iterator, copying rows into buffers,
+    unless a row is longer than half a buffer, or the array is one row: these run about twice
+    as fast. Arrays up to a buffer's size are one row (full-size parameters, small); larger
+    ones get the shortest rows above half a buffer (at least two of them) or else the
+    shortest rows of at least ``short`` values."""
+    channels = max(int(shape[-1]), 1)
+    pixels = int(np.prod(shape[:-1], dtype=np.int64))
+
+    def shortest(at_least):
+        k = min(max(-(-at_least // channels), 1), pixels)
+        while pixels % k:
+            k += 1
+        return k
+
+    long = np.getbufsize() // 2 + 1
+    if channels * pixels < 2 * long:
+        return channels * pixels
+    if 2 * shortest(long) <= pixels:
+        return channels * shortest(long)
+    return channels * shortest(short)
 
 
 _clip = (getattr(np, "_core", None) or np.core).umath.clip

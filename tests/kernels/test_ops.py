@@ -204,6 +204,128 @@ def test_depthwise_conv2d(dtype, case, tap_loop, monkeypatch):
                      bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))
 
 
+def conv_model_wide(op, dtype, x_shape, w_shape, out_shape, rng, act, out_zp, weights=None,
+                    **options):
+    """Like conv_model, with the output zero point and activation of real int8 models (zero
+    point -128 with RELU/RELU6: the clamp at the zero point), weights spanning [-128, 127]
+    and biases large enough to move outputs across the clamp."""
+    b = ModelBuilder()
+    out_c = w_shape[0] if op != "DEPTHWISE_CONV_2D" else w_shape[3]
+    sx, sy = 0.05, 0.1
+    ws = rng.uniform(0.002, 0.02, out_c)
+    zx = 0 if dtype == np.int16 else 7
+    x = b.add_input("x", x_shape, dtype, **q(sx, zx))
+    if weights is None:
+        weights = rng.integers(-128, 128, w_shape)
+    w = b.add_constant("w", np.asarray(weights).astype(np.int8), scale=ws,
+                       zero_point=[0] * out_c,
+                       quantized_dimension=3 if op == "DEPTHWISE_CONV_2D" else 0)
+    bias = b.add_constant("b", rng.integers(-30000, 30000, out_c).astype(
+        np.int64 if dtype == np.int16 and op == "DEPTHWISE_CONV_2D" else np.int32),
+        scale=ws * sx, zero_point=[0] * out_c)
+    y = b.add_tensor("y", out_shape, dtype, **q(sy, 0 if dtype == np.int16 else out_zp))
+    b.add_operator(op, [x, w, bias], [y], fused_activation_function=act, **options)
+    b.mark_output(y)
+    return b.build()
+
+
+def check_with_extremes(data, n=4):
+    """``check`` plus inputs at the type's minimum and maximum everywhere."""
+    check(data, n=n)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    d = it.get_input_details()[0]
+    info = np.iinfo(d["dtype"])
+    batches = [[np.full(tuple(d["shape"]), v, d["dtype"])] for v in (info.min, info.max)]
+    for ours, theirs in run_both(data, batches, tinyrt_interp=it):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a, b)
+
+
+# the GEMM paths of quantized CONV_2D: float64 with the requantization folded in (input
+# transposed for short window rows, or not), and float32 for deep windows
+GEMM_CASES = [  # x shape, w shape (OHWI), out shape, options
+    ((1, 6, 7, 20), (9, 1, 1, 20), (1, 6, 7, 9), dict(padding="VALID")),        # rows, 1x1
+    ((2, 5, 5, 70), (12, 1, 1, 70), (2, 5, 5, 12), dict(padding="VALID")),      # float32
+    ((1, 9, 8, 6), (5, 3, 3, 6), (1, 5, 4, 5), dict(padding="SAME", stride_w=2, stride_h=2)),
+    ((1, 7, 7, 8), (4, 3, 3, 8), (1, 7, 7, 4), dict(padding="SAME")),           # float32
+    ((1, 12, 10, 3), (8, 3, 3, 3), (1, 6, 5, 8), dict(padding="SAME", stride_w=2,
+                                                     stride_h=2)),               # transposed
+    ((1, 5, 6, 4), (3, 1, 1, 4), (1, 5, 6, 3), dict(padding="VALID")),          # transposed
+]
+
+
+@pytest.mark.parametrize("act,out_zp", [("NONE", 3), ("RELU", -128), ("RELU6", -128),
+                                        ("RELU_N1_TO_1", -10)])
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("case", range(len(GEMM_CASES)))
+def test_conv2d_gemm_paths(case, dtype, act, out_zp):
+    xs, ws, ys, opts = GEMM_CASES[case]
+    opts = dict({"stride_w": 1, "stride_h": 1}, **opts)
+    check_with_extremes(conv_model_wide("CONV_2D", dtype, xs, ws, ys,
+                                        np.random.default_rng(40 + case), act, out_zp, **opts))
+
+
+# DEPTHWISE_CONV_2D: int16 tap products (pairwise int16 sums, or none where a weight of -128
+# and a large neighbour would overflow them) and the block GEMM with the requantization
+# folded in (strided channel multipliers with few input channels)
+DW_WIDE_CASES = [  # x shape, w shape, out shape, options
+    ((1, 10, 9, 8), (1, 3, 3, 8), (1, 10, 9, 8), dict(padding="SAME", depth_multiplier=1)),
+    ((1, 11, 12, 6), (1, 3, 3, 6), (1, 6, 6, 6), dict(padding="SAME", stride_w=2, stride_h=2,
+                                                      depth_multiplier=1)),
+    ((1, 12, 12, 1), (1, 3, 3, 8), (1, 6, 6, 8), dict(padding="SAME", stride_w=2, stride_h=2,
+                                                      depth_multiplier=8)),
+    ((2, 9, 7, 3), (1, 3, 3, 6), (2, 4, 3, 6), dict(padding="VALID", stride_w=2, stride_h=2,
+                                                    depth_multiplier=2)),
+    ((1, 4, 4, 16), (1, 3, 3, 16), (1, 2, 2, 16), dict(padding="SAME", stride_w=2,
+                                                       stride_h=2, depth_multiplier=1)),
+]
+
+
+@pytest.mark.parametrize("weights", ["random", "edge"])
+@pytest.mark.parametrize("act,out_zp", [("NONE", 3), ("RELU6", -128)])
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("case", range(len(DW_WIDE_CASES)))
+def test_depthwise_conv2d_wide(case, dtype, act, out_zp, weights):
+    xs, ws, ys, opts = DW_WIDE_CASES[case]
+    opts = dict({"stride_w": 1, "stride_h": 1}, **opts)
+    rng = np.random.default_rng(60 + case)
+    w = None
+    if weights == "edge":          # -128 and 127 side by side: no int16 pair sum fits
+        w = rng.choice(np.array([-128, 127, -127, 126]), ws)
+    check_with_extremes(conv_model_wide("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, rng, act,
+                                        out_zp, weights=w, **opts))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("case", [1, 4])
+def test_depthwise_conv2d_strided_without_taps(case, dtype, monkeypatch):
+    """The other modes for strided inputs: block GEMM (few channels) and einsum."""
+    from tinyrt.kernels.depthwise_conv import DepthwiseConv2D
+    monkeypatch.setattr(DepthwiseConv2D, "strided_tap_min_outputs", 1 << 30)
+    xs, ws, ys, opts = DW_CASES[case]
+    check(conv_model("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, np.random.default_rng(10 + case),
+                     bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))
+
+
+@pytest.mark.parametrize("act", ["NONE", "RELU6"])
+@pytest.mark.parametrize("shape,filt", [((1, 3, 3, 40), 3), ((2, 25, 5, 4), 5),
+                                        ((1, 17, 17, 2), 17)])
+def test_average_pool_int8_table(shape, filt, act):
+    """The int8 lookup over window sums (whole windows), at the input's extremes too; 17x17
+    windows are past the table's size and take the general path."""
+    n, h, w, c = shape
+    fh = min(filt, h)
+    b = ModelBuilder()
+    x = b.add_input("x", shape, np.int8, **q(0.05, -128))
+    out = (n, (h - fh) // fh + 1, (w - filt) // filt + 1, c)
+    y = b.add_tensor("y", out, np.int8, **q(0.05, -128))
+    b.add_operator("AVERAGE_POOL_2D", [x], [y], padding="VALID", stride_w=filt, stride_h=fh,
+                   filter_width=filt, filter_height=fh, fused_activation_function=act)
+    b.mark_output(y)
+    check_with_extremes(b.build())
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
 def test_fully_connected(dtype):
     rng = np.random.default_rng(3)

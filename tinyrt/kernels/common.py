@@ -2,6 +2,7 @@
 
 One place for each idea: a kernel that needs one of these calls it here, never re-derives it.
 """
+
 import numpy as np
 
 from ..model.schema import ACTIVATIONS, PADDINGS
@@ -94,13 +95,17 @@ class Window2D:
         return buf, interior
 
     def windows(self, padded):
-        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array."""
+        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array (to read
+        only: windows overlap)."""
         n, _, _, c = padded.shape
         s0, s1, s2, s3 = padded.strides
-        return np.lib.stride_tricks.as_strided(
-            padded, (n, self.out_h, self.out_w, self.kh, self.kw, c),
-            (s0, s1 * self.stride_h, s2 * self.stride_w, s1 * self.dil_h, s2 * self.dil_w, s3),
-            writeable=False)
+        shape = (n, self.out_h, self.out_w, self.kh, self.kw, c)
+        strides = (s0, s1 * self.stride_h, s2 * self.stride_w, s1 * self.dil_h,
+                   s2 * self.dil_w, s3)
+        if padded.flags.c_contiguous and padded.size:
+            # the ndarray constructor makes the view several times faster than as_strided
+            return np.ndarray(shape, padded.dtype, padded, 0, strides)
+        return np.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
 
     def valid_counts(self):
         """Number of window taps inside the input for each output pixel: [out_h, out_w]."""
@@ -132,6 +137,42 @@ def same_types(kernel, tensors, allowed):
     return dt
 
 
+class Workspace:
+    """Work arrays shared by the kernels of one interpreter.
+
+    Intermediate arrays that live only during one kernel's eval (tap products, GEMM operands,
+    requantization temporaries) are views of one buffer per named slot, so an invoke keeps
+    reusing the same memory, which stays in cache, instead of touching every kernel's own.
+    A kernel must use distinct slots for arrays alive at the same time, and must not keep
+    values in them across evals. A slot grows when a request is larger; kernels prepared
+    before keep their views of the old buffer (correct, only less shared).
+
+    Slots by role, so that kernels share the few large buffers: "inputs" (GEMM operands, tap
+    products), "sums" (exact integer sums), "requantize" (float64 values being requantized),
+    "requantize_sign" and "requantize_narrow" (its temporaries), "gemm_acc" (int64 sums).
+    """
+
+    def __init__(self):
+        self.buffers = {}
+
+    @classmethod
+    def of(cls, ctx):
+        """The workspace of the interpreter preparing ``ctx``; a private one when it has
+        none (a kernel prepared on its own)."""
+        return getattr(ctx, "shared_work", None) or cls()
+
+    def array(self, slot, shape, dtype):
+        """An uninitialised array of ``shape`` and ``dtype`` in slot ``slot``."""
+        dtype = np.dtype(dtype)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if nbytes == 0:
+            return np.empty(shape, dtype)
+        buf = self.buffers.get(slot)
+        if buf is None or buf.nbytes < nbytes:
+            buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
+        return buf[:nbytes].view(dtype).reshape(shape)
+
+
 class QuantizedOutput:
     """The last stage of every quantized accumulate-then-requantize kernel (FULLY_CONNECTED,
     convolutions): requantize the int64 accumulators, add the output zero point, clamp to the
@@ -143,11 +184,11 @@ class QuantizedOutput:
     bound on |sum|) and ``offset`` (bias minus zero-point terms, per channel) and call
     ``store_sums``: with 32-bit accumulators the requantization then runs on the float sums
     directly (quant.FloatRequantizer) when that is provably exact, else through int64 as
-    ``store``.
+    ``store``. ``workspace`` (a Workspace) provides the float path's work arrays.
     """
 
     def __init__(self, multiplier, shift, output, act, shape, acc_bound=None, sum_bound=None,
-                 offset=None, acc_bits=None):
+                 offset=None, acc_bits=None, workspace=None):
         from ..quant import FloatRequantizer, Requantizer
         if acc_bits is None:
             acc_bits = 64 if output.dtype == np.int16 else 32
@@ -164,7 +205,8 @@ class QuantizedOutput:
         self.exact_float = None
         if not self.wide and sum_bound is not None and offset is not None:
             self.exact_float = FloatRequantizer.build(multiplier, shift, sum_bound, offset, zy,
-                                                      self.lo, self.hi, shape)
+                                                      self.lo, self.hi, shape, output.dtype,
+                                                      workspace)
         if self.wide:
             self.m, self.s, self.zy = multiplier, shift, zy
         else:

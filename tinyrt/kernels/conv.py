@@ -7,15 +7,17 @@ int16 x int8 comes in two variants, as in TFLM: with an int64 bias (or none) the
 none while the options' quantized_bias_type says INT32) they wrap in an int32 accumulator and go
 through the 32-bit one, as for int8.
 
-im2col through a strided view of a padded copy of the input, then one exact BLAS GEMM.
+im2col through a strided view of a padded copy of the input, then one exact BLAS GEMM; for
+shallow windows (taps x channels) with an exact float requantization, a float64 GEMM that
+yields the requantized values directly (gemm.ScaledGemm).
 """
 import numpy as np
 
 from .. import hybrid, quant
 from ..model.schema import TYPE_CODE
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, clip, padding_name
-from .gemm import IntegerGemm, filter_values, ordered_dot
+from .common import QuantizedOutput, Window2D, Workspace, activation, clip, padding_name
+from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot
 
 
 def conv_requantization(kernel, x, w, y, channels):
@@ -60,6 +62,9 @@ def int16_accumulator_bits(kernel, b):
 @register("CONV_2D")
 class Conv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
+    # Deepest GEMM (taps x input channels) run in float64 with the requantization scale folded
+    # into the weights: cheaper than a float32 GEMM plus two float64 passes while shallow.
+    scaled_gemm_max_depth = 64
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -83,6 +88,10 @@ class Conv2D(Kernel):
             self.fail(f"output shape {list(y.shape)} should be "
                       f"{[n, win.out_h, win.out_w, out_c]}")
         self.win = win
+        self.padded = bool(win.padded)
+        # a 1x1 unit-stride convolution's im2col rows are the input's pixels as they are
+        self.pointwise = (kh, kw, o["stride_h"], o["stride_w"]) == (1, 1, 1, 1) and \
+            not self.padded
         self.shape2d = (n * win.out_h * win.out_w, kh * kw * in_c)
         ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16, "im2col columns")
         self.out2d = (n * win.out_h * win.out_w, out_c)
@@ -124,12 +133,21 @@ class Conv2D(Kernel):
         self.offset = bias_values(self, b, out_c, bias_types, x.dtype) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.gemm.set_offset(self.offset)
+        workspace = Workspace.of(ctx)
         self.output = QuantizedOutput(m, s, y, act, self.out2d, self.gemm.acc_bound,
                                       sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
                                       offset=self.offset,
-                                      acc_bits=int16_accumulator_bits(self, b) if wide else 32)
+                                      acc_bits=int16_accumulator_bits(self, b) if wide else 32,
+                                      workspace=workspace)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
-        self.work = self.gemm.buffers(self.shape2d[0])
+        exact = self.output.exact_float
+        self.scaled = None
+        if exact is not None and self.shape2d[1] <= self.scaled_gemm_max_depth:
+            run = kw * in_c if win.dil_w == 1 else in_c      # contiguous values in a window
+            cols = self.shape2d if self.pointwise else (n, win.out_h, win.out_w, kh, kw, in_c)
+            self.scaled = ScaledGemm(w2d, exact, cols, run, workspace)
+        else:
+            self.work = self.gemm.buffers(self.shape2d[0], workspace)
 
     def _eval_hybrid(self, x, out):
         """Per batch: quantize asymmetrically, GEMM exactly with the zero point taken off, then
@@ -149,10 +167,11 @@ class Conv2D(Kernel):
         if self.kind == "hybrid":
             self._eval_hybrid(x, outputs[0])
             return
-        if self.win.padded:
+        if self.padded:
             self.interior[...] = x
             x = self.buf
-        cols = self.win.windows(x)        # [N, OH, OW, kh, kw, C]: im2col rows, uncopied
+        # [N, OH, OW, kh, kw, C]: im2col rows, uncopied
+        cols = x.reshape(self.shape2d) if self.pointwise else self.win.windows(x)
         out = outputs[0].reshape(self.out2d)
         if self.kind == "float":
             cols = cols.reshape(self.shape2d)
@@ -160,6 +179,9 @@ class Conv2D(Kernel):
             if self.bias is not None:
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
+            return
+        if self.scaled is not None:
+            self.output.exact_float.finish(self.scaled(cols), out)
             return
         if self.kind == "int8" or self.output.exact_float is not None:
             self.output.store_sums(self.gemm.sums(cols, self.work), out)

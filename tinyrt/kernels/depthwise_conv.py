@@ -8,87 +8,115 @@ import numpy as np
 
 from .. import hybrid, quant
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, clip, padding_name
+from .common import QuantizedOutput, Window2D, Workspace, activation, clip, padding_name
 from .conv import bias_values, conv_requantization
-from .gemm import IntegerGemm, filter_values
+from .gemm import IntegerGemm, ScaledGemm, filter_values
 
 
 class TapLoop:
-    """Depthwise sums as one product of every window tap with its weight, then one sum.
+    """Depthwise sums as products of every window tap with its weight, then one sum over taps.
 
-    The padded input is kept with each channel repeated depth_multiplier times, so within a
-    row the (out_w, channels) values a tap reads are contiguous. With unit strides all taps
-    are one strided view [n, out_h, kh, kw, out_w * channels] of it, multiplied by the weights
-    tiled along the row in a single call (long inner loops, few numpy calls). A stride above
-    1 first splits the padded input into stride x stride phase planes; the taps falling in
-    one plane again form such a grid. Sums of integer products are exact in any order.
+    Each channel is kept repeated depth_multiplier times in a padded copy of the input, so
+    within a row the (out_w, channels) values a tap reads are contiguous. With unit strides all
+    taps are one strided view [kh, kw, n, out_h, out_w * channels] of it, multiplied by the
+    weights tiled along the row in a single call into a tap-major product array. With a stride
+    above 1 the input is written straight into stride x stride phase planes of the padded
+    input (each a padded array of its own); the taps falling in one plane again form such a
+    grid. Sums of integer products are exact in any order.
+
+    With ``dtype`` int16 (int8 inputs: |x w| <= 2^14) the products take half the memory and
+    twice the SIMD lanes of float32; rows of products are then added pairwise in int16 as long
+    as the weights bound every partial sum below 2^15, and the remaining rows summed into
+    float32, exact below 2^24. Other dtypes (float32, float64) sum in their own type.
     """
 
-    def __init__(self, win, n, in_c, dm, taps, dtype, fill):
+    def __init__(self, win, n, in_c, dm, taps, dtype, fill, x_bound, workspace=None):
         out_c = in_c * dm
-        hp, wp = win.in_h + win.pad_top + win.pad_bottom, win.in_w + win.pad_left + win.pad_right
-        self.buf = np.full((n, hp, wp, in_c, dm), fill, dtype)
-        self.interior = self.buf[:, win.pad_top:win.pad_top + win.in_h,
-                                 win.pad_left:win.pad_left + win.in_w]
-        self.dm = dm
-        padded = self.buf.reshape(n, hp, wp, out_c)
         sh, sw = win.stride_h, win.stride_w
         row = win.out_w * out_c
         count = win.kh * win.kw
-        self.prod = np.empty((n, win.out_h, count, row), dtype)
-        self.acc = np.empty((n, win.out_h, row), dtype)
-        self.out_shape = (n, win.out_h, win.out_w, out_c)
+        self.dm = dm
+        hp, wp = win.in_h + win.pad_top + win.pad_bottom, win.in_w + win.pad_left + win.pad_right
         taps = np.asarray(taps).reshape(win.kh, win.kw, out_c)
-        self.phase_copies, self.steps = [], []
-        rows_of = {}                           # phase -> taps' (ky list) and (kx list)
+        phases = {}                            # phase -> taps' (ky list) and (kx list)
         for ky in range(win.kh):
             for kx in range(win.kw):
                 p = ((ky * win.dil_h) % sh, (kx * win.dil_w) % sw)
-                ys, xs = rows_of.setdefault(p, ([], []))
+                ys, xs = phases.setdefault(p, ([], []))
                 if ky not in ys:
                     ys.append(ky)
                 if kx not in xs:
                     xs.append(kx)
+        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
+            workspace.array
+        self.prod = get("inputs", (count, n * win.out_h * row), dtype)
+        self.fills, self.steps, order = [], [], []
         t0 = 0
-        for (py, px), (ys, xs) in rows_of.items():
-            if sh == sw == 1:
-                plane = padded
-            else:
-                src = padded[:, py::sh, px::sw]
-                plane = np.empty(src.shape, dtype)
-                self.phase_copies.append((src, plane))
+        for (py, px), (ys, xs) in phases.items():
+            # the plane holds padded rows py, py + sh, ... and columns px, px + sw, ...
+            plane = np.full((n, len(range(py, hp, sh)), len(range(px, wp, sw)), in_c, dm),
+                            fill, dtype)
+            # input row r sits at padded row r + pad_top: in this plane when that is py mod sh
+            r0, c0 = (py - win.pad_top) % sh, (px - win.pad_left) % sw
+            rows, cols = range(r0, win.in_h, sh), range(c0, win.in_w, sw)
+            if len(rows) and len(cols):
+                a0, b0 = (r0 + win.pad_top - py) // sh, (c0 + win.pad_left - px) // sw
+                dest = plane[:, a0:a0 + len(rows), b0:b0 + len(cols)]
+                src = None if sh == sw == 1 else \
+                    (slice(None), slice(r0, None, sh), slice(c0, None, sw))
+                self.fills.append((dest[..., 0] if dm == 1 else dest, src))
+            plane = plane.reshape(plane.shape[:3] + (out_c,))
             # taps of one phase sit on a regular grid of the plane
             y0, x0 = ys[0] * win.dil_h // sh, xs[0] * win.dil_w // sw
             dy = (ys[1] - ys[0]) * win.dil_h // sh if len(ys) > 1 else 0
             dx = (xs[1] - xs[0]) * win.dil_w // sw if len(xs) > 1 else 0
             s0, s1, s2, s3 = plane.strides
             view = np.lib.stride_tricks.as_strided(
-                plane[:, y0:, x0:], (n, win.out_h, len(ys), len(xs), row),
-                (s0, s1, s1 * dy, s2 * dx, s3), writeable=False)
-            weights = np.tile(taps[np.ix_(ys, xs)], (1, 1, win.out_w))
-            dest = self.prod[:, :, t0:t0 + len(ys) * len(xs)]
-            self.steps.append((view, weights,
-                               np.reshape(dest, (n, win.out_h, len(ys), len(xs), row),
-                                          copy=False)))
-            t0 += len(ys) * len(xs)
+                plane[:, y0:, x0:], (len(ys), len(xs), n, win.out_h, row),
+                (s1 * dy, s2 * dx, s0, s1, s3), writeable=False)
+            weights = np.tile(taps[np.ix_(ys, xs)], (1, 1, win.out_w))[:, :, None, None, :]
+            k = len(ys) * len(xs)
+            dest = self.prod[t0:t0 + k].reshape(len(ys), len(xs), n, win.out_h, row)
+            self.steps.append((view, np.ascontiguousarray(weights, dtype), dest))
+            order += [ky * win.kw + kx for ky in ys for kx in xs]
+            t0 += k
+        # int16: add the last h rows onto the first h while every partial sum provably fits
+        self.halvings = []
+        rows = count
+        if np.dtype(dtype) == np.int16:
+            bound = np.abs(taps.reshape(count, out_c).astype(np.int64))[order] * int(x_bound)
+            while rows > 1:
+                h = rows // 2
+                merged = bound[:h] + bound[rows - h:rows]
+                if merged.max(initial=0) >= 1 << 15:
+                    break
+                self.halvings.append((self.prod[:h], self.prod[rows - h:rows]))
+                bound = np.concatenate([merged, bound[h:rows - h]])
+                rows -= h
+        self.remaining = self.prod[:rows]
+        self.sum_dtype = np.float32 if np.dtype(dtype) == np.int16 else dtype
+        self.acc = get("sums", (n * win.out_h * row,), self.sum_dtype)
+        self.result = self.acc.reshape(n, win.out_h, win.out_w, out_c)
 
     def sums(self, x):
-        if self.dm == 1:
-            self.interior[..., 0] = x
-        else:
-            self.interior[...] = x[..., None]
-        for src, dst in self.phase_copies:
-            np.copyto(dst, src)
+        """The exact sums, float, of the output's shape (a work array)."""
+        for dest, src in self.fills:
+            v = x if src is None else x[src]
+            np.copyto(dest, v if self.dm == 1 else v[..., None], casting="unsafe")
         for view, weights, dest in self.steps:
             np.multiply(view, weights, out=dest)
-        np.add.reduce(self.prod, axis=2, out=self.acc)
-        return self.acc.reshape(self.out_shape)
+        for low, high in self.halvings:
+            np.add(low, high, out=low)
+        np.add.reduce(self.remaining, axis=0, out=self.acc, dtype=self.sum_dtype)
+        return self.result
 
 
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
-    strided_tap_min_outputs = 4096    # output size from which strided inputs use TapLoop
+    # output size from which strided inputs use TapLoop: every size, as with int16 products
+    # splitting the input into phase planes pays off even for small outputs
+    strided_tap_min_outputs = 0
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -119,7 +147,7 @@ class DepthwiseConv2D(Kernel):
             if w.quantization is None or np.any(w.quantization.zero_point) or \
                     len(w.quantization.scale) != out_c:
                 self.fail("hybrid DEPTHWISE_CONV_2D needs symmetric per-channel weights")
-            self.kind = "hybrid"
+            self.kind = self.mode = "hybrid"
             self.tap_grid = taps.astype(np.float64).reshape(kh, kw, out_c)
             self.w_scales = np.asarray(w.quantization.scale, np.float32)
             self.bias = np.zeros(out_c, np.float32) if b is None else \
@@ -130,7 +158,7 @@ class DepthwiseConv2D(Kernel):
         if x.dtype == np.float32:
             if w.element_dtype != np.float32 or y.dtype != np.float32:
                 self.fail("float32 input needs float32 weights and output")
-            self.kind = "float"
+            self.kind = self.mode = "float"
             self.taps = np.asarray(taps, np.float32)
             self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
             self.lo, self.hi = quant.activation_range_float(act)
@@ -150,30 +178,45 @@ class DepthwiseConv2D(Kernel):
         self.offset = bias - zx * w_int.sum(axis=0)
         m, s = conv_requantization(self, x, w, y, out_c)
         x_bound = 1 << 15 if self.kind == "int16" else 128
+        workspace = Workspace.of(ctx)
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
-                                      * x_bound, offset=self.offset)
+                                      * x_bound, offset=self.offset, workspace=workspace)
+        exact = self.output.exact_float
+        self.store = self.output.store_sums if exact is None else exact.store
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:
-        # all taps in one product and one sum (TapLoop), except for small strided outputs,
-        # where splitting the input into phase planes costs more than it saves, and strided
-        # channel multipliers (phase planes of a repeated input). Then: few input channels ->
-        # one GEMM against a block-diagonal filter matrix (im2col); many channels, few taps ->
-        # einsum over the taps; many of both -> a GEMM per channel.
+        # all taps in one product and one sum (TapLoop), except for strided channel
+        # multipliers (phase planes of a repeated input). Then: few input channels -> one GEMM
+        # against a block-diagonal filter matrix (im2col), with the requantization folded in
+        # when exact; many channels, few taps -> einsum over the taps; many of both -> a GEMM
+        # per channel.
         strided = win.stride_h > 1 or win.stride_w > 1
         if not strided or (dm == 1 and int(np.prod(y.shape)) >= self.strided_tap_min_outputs):
             ctx.workspace(int(np.prod(y.shape)) * kh * kw * 8, "tap products")
             self.mode = "taps"
-            self.taps_plan = TapLoop(win, n, in_c, dm, self.taps, self.acc_dtype, zx)
-        elif in_c <= 16:
+            # int8 products are exact in int16 (see TapLoop)
+            self.taps_plan = TapLoop(win, n, in_c, dm, w_int,
+                                     np.int16 if self.kind == "int8" else self.acc_dtype, zx,
+                                     x_bound, workspace)
+            return
+        self.scaled = None
+        if in_c <= 16:
             self.mode = "block_gemm"
             block = np.zeros((kh * kw, in_c, out_c), np.int64)
             c_of = np.arange(out_c) // dm
             block[:, c_of, np.arange(out_c)] = w_int            # tap t, channel c -> c*dm+m
-            self.gemm = IntegerGemm(block.reshape(kh * kw * in_c, out_c).T,
-                                    1 << 15 if self.kind == "int16" else 256)
-            self.gemm.set_offset(self.offset)
+            block = block.reshape(kh * kw * in_c, out_c).T
             rows = n * win.out_h * win.out_w
             ctx.workspace(rows * kh * kw * in_c * 8, "window columns")
-            self.work = self.gemm.buffers(rows)
+            if exact is not None:
+                # requantization scale and bias folded into one float64 GEMM (see ScaledGemm)
+                run = kw * in_c if win.dil_w == 1 else in_c     # contiguous values a window
+                self.scaled = ScaledGemm(block, exact, (n, win.out_h, win.out_w, kh, kw, in_c),
+                                         run, workspace)
+                self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
+                return
+            self.gemm = IntegerGemm(block, 1 << 15 if self.kind == "int16" else 256)
+            self.gemm.set_offset(self.offset)
+            self.work = self.gemm.buffers(rows, workspace)
         elif kh * kw <= 16:
             self.mode = "einsum"
         else:
@@ -197,16 +240,17 @@ class DepthwiseConv2D(Kernel):
 
     def eval(self, inputs, outputs):
         x = inputs[0]
-        if self.kind == "hybrid":
-            self._eval_hybrid(x, outputs[0])
+        mode = self.mode
+        if mode == "taps":
+            self.store(self.taps_plan.sums(x), outputs[0])
             return
-        if self.kind != "float" and self.mode == "taps":
-            self.output.store_sums(self.taps_plan.sums(x), outputs[0])
+        if mode == "hybrid":
+            self._eval_hybrid(x, outputs[0])
             return
         if self.win.padded:
             self.interior[...] = x
             x = self.buf
-        elif self.kind != "float":
+        elif self.kind != "float" and self.scaled is None:
             x = x.astype(self.acc_dtype)
         out = outputs[0]
         if self.kind == "float":
@@ -224,11 +268,14 @@ class DepthwiseConv2D(Kernel):
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
             return
-        if self.mode == "block_gemm":
+        if mode == "block_gemm":
             cols = self.win.windows(x)
-            self.output.store_sums(self.gemm.sums(cols, self.work).reshape(out.shape), out)
+            if self.scaled is not None:
+                self.output.exact_float.finish(self.scaled(cols), out)
+                return
+            self.store(self.gemm.sums(cols, self.work).reshape(out.shape), out)
             return
-        if self.mode == "channel_gemm":
+        if mode == "channel_gemm":
             # per input channel, a GEMM of its windows [pixels, taps] with its filters
             win = self.win.windows(x)      # [N, OH, OW, kh, kw, C_in]
             n, oh, ow, kh, kw, c = win.shape

@@ -36,12 +36,15 @@ class IntegerGemm:
         self.product_bound = worst        # largest |sum_k x w| the GEMM can produce
         self.set_offset(np.zeros(self.out_features, np.int64))
 
-    def buffers(self, rows):
+    def buffers(self, rows, workspace=None):
         """Work arrays for ``rows`` input rows: (x as float, product as float, int64 result),
-        made once in prepare and reused every invoke."""
-        return (np.empty((rows, self.depth), self.dtype),
-                np.empty((rows, self.out_features), self.dtype),
-                np.empty((rows, self.out_features), np.int64))
+        made once in prepare and reused every invoke (from ``workspace``, a
+        kernels.common.Workspace, when given)."""
+        get = (lambda slot, shape, dtype: np.empty(shape, dtype)) if workspace is None else \
+            workspace.array
+        return (get("inputs", (rows, self.depth), self.dtype),
+                get("sums", (rows, self.out_features), self.dtype),
+                get("gemm_acc", (rows, self.out_features), np.int64))
 
     def set_offset(self, offset):
         """An int64 term per output (bias minus the zero-point correction) that ``into`` adds.
@@ -90,6 +93,58 @@ class IntegerGemm:
         for a, b in self.chunks:
             out = out + np.matmul(xf[..., a:b], self.wt[a:b]).astype(np.int64)
         return out
+
+
+class ScaledGemm:
+    """For a quant.FloatRequantizer ``requant``: sum_k x[n, k] * w[o, k] * scale[o] + bias[o]
+    (its channel_scale and channel_bias) in one float64 GEMM, for integer x and constant
+    integer w, which is the value its ``finish`` takes. The scale is folded into the weights,
+    the bias into the weights of a constant input of ones.
+
+    Every partial sum is a multiple of a power of two below 2^53 of them (FloatRequantizer.build
+    checks the bound), so float64 holds each exactly and the order of the additions does not
+    matter. For small depths this costs less than a float32 GEMM followed by two float64
+    passes over the output.
+
+    ``x_shape``: the shape of the inputs passed in, [rows, depth] or a view whose first half of
+    the axes index the rows and the rest the depth (a convolution's window view [n, oh, ow,
+    kh, kw, c]). ``run``: how many of a row's values are contiguous in them. numpy copies
+    short runs slowly, so below ``min_run`` the input is laid out transposed, [depth + 1, rows]
+    (BLAS takes either layout), where the copy runs along the rows instead.
+    """
+
+    min_run = 16
+
+    def __init__(self, weights, requant, x_shape, run, workspace=None):
+        w = np.asarray(weights, np.int64)
+        out_features, depth = w.shape
+        rows = math.prod(x_shape) // depth
+        wt = np.empty((depth + 1, out_features), np.float64)
+        wt[:-1] = w.T * requant.channel_scale          # exact: 8 x 31 significant bits
+        wt[-1] = requant.channel_bias
+        self.wt = wt
+        get = (lambda slot, shape, dtype: np.empty(shape, dtype)) if workspace is None else \
+            workspace.array
+        lead = max(1, len(x_shape) // 2)               # axes that index the rows
+        if run < self.min_run:
+            xt = get("inputs", (depth + 1, rows), np.float64)
+            self.x = xt.T
+            self.order = tuple(range(lead, len(x_shape))) + tuple(range(lead))
+            self.dest = xt[:depth].reshape(tuple(x_shape[a] for a in self.order))
+            self.ones = xt[depth]
+        else:
+            self.x = get("inputs", (rows, depth + 1), np.float64)
+            self.order = None
+            self.dest = self.x[:, :depth].reshape(x_shape, copy=False)
+            self.ones = self.x[:, depth]
+        self.y = get("requantize", (rows, out_features), np.float64)   # what finish() takes
+
+    def __call__(self, x):
+        """``x`` of ``x_shape``; returns the float64 [rows, out_features] work array."""
+        np.copyto(self.dest, x if self.order is None else x.transpose(self.order),
+                  casting="unsafe")
+        self.ones.fill(1.0)          # the work array is shared: set on every call
+        return np.matmul(self.x, self.wt, out=self.y)
 
 
 def filter_values(kernel, ctx, w, x):
