@@ -54,3 +54,37 @@ def test_quantized_reduction_to_a_scalar(op, dtype, q):
     data = one_op(op, [((5,), dtype, q), (np.array([0], np.int32), None)], [((), dtype, q)],
                   keep_dims=False)
     compare(data, [[np.arange(5).astype(dtype)], [np.full(5, np.iinfo(dtype).max, dtype)]])
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV"])
+@pytest.mark.parametrize("act", ["NONE", "RELU"])
+def test_int16_convolutions_ignore_zero_points_as_tflm(op, act):
+    """TFLM's 16x8 convolutions assume zero points of 0: non-zero ones are not applied, except
+    that the output's bounds the activation clamp."""
+    rng = np.random.default_rng(3)
+    qx, qy = {"scale": 0.01, "zero_point": 37}, {"scale": 0.02, "zero_point": -55}
+    c = 3
+    bias = (np.arange(4) * 1000 - 1500).astype(np.int64)
+    if op == "CONV_2D":
+        w = rng.integers(-127, 128, (4, 3, 3, c)).astype(np.int8)
+        ins = [((1, 5, 5, c), np.int16, qx), (w, {"scale": [0.01] * 4, "zero_point": [0] * 4}),
+               (bias, {"scale": [1e-4] * 4, "zero_point": [0] * 4})]
+        out, opts = (1, 5, 5, 4), {"padding": "SAME", "stride_w": 1, "stride_h": 1,
+                                   "fused_activation_function": act}
+    elif op == "DEPTHWISE_CONV_2D":
+        w = rng.integers(-127, 128, (1, 3, 3, 4)).astype(np.int8)
+        ins = [((1, 5, 5, 2), np.int16, qx),
+               (w, {"scale": [0.01] * 4, "zero_point": [0] * 4, "quantized_dimension": 3}),
+               (bias, {"scale": [1e-4] * 4, "zero_point": [0] * 4})]
+        out, opts = (1, 5, 5, 4), {"padding": "SAME", "stride_w": 1, "stride_h": 1,
+                                   "depth_multiplier": 2, "fused_activation_function": act}
+    else:
+        if act != "NONE":
+            pytest.skip("TRANSPOSE_CONV has no fused activation in this schema version")
+        w = rng.integers(-127, 128, (4, 3, 3, c)).astype(np.int8)
+        ins = [(np.array([1, 7, 7, 4], np.int32), None),
+               (w, {"scale": [0.01] * 4, "zero_point": [0] * 4}), ((1, 4, 4, c), np.int16, qx)]
+        out, opts = (1, 7, 7, 4), {"padding": "SAME", "stride_w": 2, "stride_h": 2}
+    data = one_op(op, ins, [(out, np.int16, qy)], **opts)
+    shape = next(s[0] for s in ins if not isinstance(s[0], np.ndarray))
+    compare(data, [[rng.integers(-2000, 2000, shape).astype(np.int16)] for _ in range(3)])

@@ -185,15 +185,17 @@ class QuantizedOutput:
     ``store_sums``: with 32-bit accumulators the requantization then runs on the float sums
     directly (quant.FloatRequantizer) when that is provably exact, else through int64 as
     ``store``. ``workspace`` (a Workspace) provides the float path's work arrays.
+    ``add_zero_point=False``: the output zero point bounds the activation clamp but is not
+    added (TFLM's 16x8 convolutions, which assume it is 0).
     """
 
     def __init__(self, multiplier, shift, output, act, shape, acc_bound=None, sum_bound=None,
-                 offset=None, acc_bits=None, workspace=None):
+                 offset=None, acc_bits=None, workspace=None, add_zero_point=True):
         from ..quant import FloatRequantizer, Requantizer
         if acc_bits is None:
             acc_bits = 64 if output.dtype == np.int16 else 32
         self.wide = acc_bits == 64
-        zy = zero_point_of(output)
+        zy = zero_point_of(output) if add_zero_point else 0
         self.lo, self.hi = clamp_range(act, output)
         self.offset = None if offset is None else np.asarray(offset, np.int64)
         if acc_bound is None and sum_bound is not None and offset is not None:

@@ -124,9 +124,11 @@ class Conv2D(Kernel):
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
                       f"output {y.dtype}")
         self.kind = "int16" if x.dtype == np.int16 else "int8"
-        zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
-        w2d = wdata.astype(np.int64).reshape(out_c, -1)
         wide = x.dtype == np.int16
+        # TFLM's 16x8 convolution has no input or output offset: int16 zero points (0 from
+        # any converter) are not applied, only the output's bounds the activation clamp
+        zx = int(x.quantization.zero_point[0]) if x.quantization is not None and not wide else 0
+        w2d = wdata.astype(np.int64).reshape(out_c, -1)
         self.gemm = IntegerGemm(w2d, 1 << 15 if wide else 256)
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
         bias_types = (np.int32, np.int64) if wide else (np.int32,)
@@ -138,7 +140,7 @@ class Conv2D(Kernel):
                                       sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
                                       offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32,
-                                      workspace=workspace)
+                                      workspace=workspace, add_zero_point=not wide)
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         exact = self.output.exact_float
         self.scaled = None

@@ -168,7 +168,9 @@ class DepthwiseConv2D(Kernel):
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
                       f"output {y.dtype}")
         self.kind = "int16" if x.dtype == np.int16 else "int8"
-        zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
+        wide = self.kind == "int16"
+        # 16x8: no input or output offset in TFLM (see conv.py)
+        zx = int(x.quantization.zero_point[0]) if x.quantization is not None and not wide else 0
         w_int = taps.astype(np.int64)
         bound = kh * kw * 128 * (1 << 15 if self.kind == "int16" else 256)
         self.acc_dtype = np.float32 if bound < (1 << 24) else np.float64
@@ -180,7 +182,8 @@ class DepthwiseConv2D(Kernel):
         x_bound = 1 << 15 if self.kind == "int16" else 128
         workspace = Workspace.of(ctx)
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
-                                      * x_bound, offset=self.offset, workspace=workspace)
+                                      * x_bound, offset=self.offset, workspace=workspace,
+                                      add_zero_point=not wide)
         exact = self.output.exact_float
         self.store = self.output.store_sums if exact is None else exact.store
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:

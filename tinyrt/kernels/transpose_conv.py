@@ -71,14 +71,16 @@ class TransposeConv(Kernel):
         if x.dtype not in (np.int8, np.int16) or w.dtype != np.int8 or y.dtype != x.dtype:
             self.fail(f"unsupported types: input {x.dtype}, weights {w.dtype}, output {y.dtype}")
         self.kind = x.dtype.name
-        self.zx = int(x.quantization.zero_point[0]) if x.quantization is not None else 0
+        # 16x8: no input or output offset in TFLM (see conv.py)
+        self.zx = int(x.quantization.zero_point[0]) \
+            if x.quantization is not None and self.kind == "int8" else 0
         self.gemm = IntegerGemm(wt.T.astype(np.int64), 1 << 15 if self.kind == "int16" else 256)
         # 16x8: TFLM widens an int16 bias to int64 and reads any other as int64 (an int32 one
         # as garbage), always accumulating in 64 bits
         self.bias = bias_values(self, b, out_c, (np.int64, np.int16) if self.kind == "int16"
                                 else None, x.dtype)
         m, s = conv_requantization(self, x, w, y, out_c)
-        self.output = QuantizedOutput(m, s, y, act, y.shape)
+        self.output = QuantizedOutput(m, s, y, act, y.shape, add_zero_point=self.kind == "int8")
         self.acc = np.zeros((n, acc_h, acc_w, out_c), np.int64)
         # TFLM's accumulator lives in a scratch buffer of the arena (int32, or int64 for int16)
         ctx.request_scratch(int(np.prod(y.shape)) * (8 if self.kind == "int16" else 4))
