@@ -88,3 +88,15 @@ def test_int16_convolutions_ignore_zero_points_as_tflm(op, act):
     data = one_op(op, ins, [(out, np.int16, qy)], **opts)
     shape = next(s[0] for s in ins if not isinstance(s[0], np.ndarray))
     compare(data, [[rng.integers(-2000, 2000, shape).astype(np.int16)] for _ in range(3)])
+
+
+@pytest.mark.parametrize("act", ["NONE", "RELU6"])
+def test_float_depthwise_sum_starts_at_positive_zero(act):
+    """One in-bounds tap whose product is -0.0: TFLM's 0.0f + (-0.0f) is +0.0."""
+    w = np.array([0.0, -0.0, 2.0, -3.0] * 4, np.float32).reshape(1, 2, 2, 4)
+    data = one_op("DEPTHWISE_CONV_2D", [((1, 1, 1, 4), np.float32, None), (w, None)],
+                  [((1, 1, 1, 4), np.float32, None)], padding="SAME", stride_w=1, stride_h=1,
+                  dilation_wfactor=2, dilation_hfactor=2, depth_multiplier=1,
+                  fused_activation_function=act)
+    compare(data, [[np.array([-1.0, 1.0, -0.0, 0.0], np.float32).reshape(1, 1, 1, 4)],
+                   [np.array([-0.0, -0.0, -0.0, -0.0], np.float32).reshape(1, 1, 1, 4)]])

@@ -265,7 +265,9 @@ class DepthwiseConv2D(Kernel):
             for ky in range(self.win.kh):  # one product at a time, in TFLM's tap order
                 for kx in range(self.win.kw):
                     term = win[:, :, :, ky, kx, :] * self.taps[t]
-                    acc = term if acc is None else np.add(acc, term, out=acc)
+                    # TFLM's sum starts at +0.0 (so a lone -0.0 product becomes +0.0)
+                    acc = np.add(term, np.float32(0), out=term) if acc is None else \
+                        np.add(acc, term, out=acc)
                     t += 1
             if self.bias is not None:
                 acc += self.bias
