@@ -100,3 +100,15 @@ def test_float_depthwise_sum_starts_at_positive_zero(act):
                   fused_activation_function=act)
     compare(data, [[np.array([-1.0, 1.0, -0.0, 0.0], np.float32).reshape(1, 1, 1, 4)],
                    [np.array([-0.0, -0.0, -0.0, -0.0], np.float32).reshape(1, 1, 1, 4)]])
+
+
+@pytest.mark.parametrize("in_scale,out_scale", [
+    (0.15078905, 0.09328203), (0.24247587, 0.24334253), (0.15702105, 0.08931141),
+    (0.020909557, 0.11809382), (0.12549959, 0.018356182), (0.19744889, 0.07418051)])
+def test_hard_swish_multipliers_round_as_tflite_micro(in_scale, out_scale):
+    """Scales whose output multiplier differs between a float32 and a double quotient:
+    tflite-micro's build takes the double one."""
+    for zx, zy in ((-105, 7), (0, 0), (40, -90)):
+        data = one_op("HARD_SWISH", [((256,), np.int8, {"scale": in_scale, "zero_point": zx})],
+                      [((256,), np.int8, {"scale": out_scale, "zero_point": zy})])
+        compare(data, [[np.arange(-128, 128).astype(np.int8)]])

@@ -92,8 +92,9 @@ def _hard_swish_table(qin, qout):
     in_scale, out_scale = f32(qin.scale[0]), f32(qout.scale[0])
     zx, zy = int(qin.zero_point[0]), int(qout.zero_point[0])
     hires = f32(1.0 / 128.0) * in_scale
-    out_m32, out_exp = quant.quantize_multiplier(float(hires / out_scale))
-    rel_m32, rel_exp = quant.quantize_multiplier(float(hires / f32(3.0 / 32768.0)))
+    # the quotients in double, as tflite-micro's build rounds them (the source reads float)
+    out_m32, out_exp = quant.quantize_multiplier(float(hires) / float(out_scale))
+    rel_m32, rel_exp = quant.quantize_multiplier(float(hires) / float(f32(3.0 / 32768.0)))
     if out_exp > 0:
         return None
     out_m, rel_m = _to_int16_multiplier(out_m32), _to_int16_multiplier(rel_m32)
