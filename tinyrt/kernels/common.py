@@ -243,6 +243,23 @@ class QuantizedOutput:
         self.store(self.acc, out)
 
 
+class Int8PairTable:
+    """An int8 binary op whose output depends only on the two input values: prepare evaluates
+    the op's exact integer arithmetic ``fn(a, b)`` (int64 arrays of values) once on all
+    256 x 256 pairs, and eval is one lookup, with broadcasting, instead of the arithmetic."""
+
+    def __init__(self, fn):
+        values = np.arange(-128, 128, dtype=np.int64)
+        self.table = np.asarray(fn(values[:, None], values[None, :]),
+                                np.int64).astype(np.int8).reshape(-1)
+
+    def __call__(self, a, b, out):
+        # row a + 128, column b + 128 of the table
+        index = a.astype(np.intp)
+        index <<= 8
+        np.take(self.table, np.add(index, b + np.intp(128 * 256 + 128)), out=out)
+
+
 class Int8TableKernel:
     """Mixin for element-wise kernels that run float32 directly and int8 through a 256-entry
     table made in prepare: subclasses define ``float_fn(x)`` and ``make_table(xq, yq)``

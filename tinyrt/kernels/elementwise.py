@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import (activation, check_broadcast, clamp_range, clip, same_types,
+from .common import (Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types,
                      scale_of, zero_point_of)
 
 
@@ -38,16 +38,14 @@ class Div(Kernel):
         if not 0 < real < math.inf:
             self.fail(f"scales {sa}, {sb} -> {sy} give no finite positive multiplier")
         lo, hi = clamp_range(act, y)
-        values = np.arange(-128, 128, dtype=np.int64)
-        return _int8_div(values[:, None] - zero_point_of(a), values[None, :] - zero_point_of(b),
-                         *quant.quantize_multiplier(real), zero_point_of(y), lo, hi).reshape(-1)
+        m, shift = quant.quantize_multiplier(real)
+        za, zb, zy = zero_point_of(a), zero_point_of(b), zero_point_of(y)
+        return Int8PairTable(lambda p, q: _int8_div(p - za, q - zb, m, shift, zy, lo, hi))
 
     def eval(self, inputs, outputs):
         a, b = inputs
         if self.kind == "int8":
-            # row (numerator + 128), column (denominator + 128) of the 256 x 256 table
-            index = (a.astype(np.intp) << 8) + (b.astype(np.intp) + (128 * 256 + 128))
-            np.take(self.table, index, out=outputs[0])
+            self.table(a, b, outputs[0])
             return
         if self.kind == "float32":
             clip(a / b, self.lo, self.hi, out=outputs[0])

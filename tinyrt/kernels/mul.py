@@ -4,12 +4,13 @@ import numpy as np
 
 from .. import quant
 from .base import Kernel, register
-from .common import activation, check_broadcast, clamp_range, clip, same_types
+from .common import Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types
 
 
 @register("MUL")
 class Mul(Kernel):
     dtypes = ("float32", "int8", "int16", "int32")
+    pairs = None          # the int8 pair table
 
     def prepare(self, ctx):
         a, b = ctx.inputs[0], ctx.inputs[1]
@@ -35,14 +36,21 @@ class Mul(Kernel):
         self.requant = quant.Requantizer(*quant.quantize_multiplier(real),
                                          offset=int(y.quantization.zero_point[0]))
         self.lo, self.hi = clamp_range(act, y)
+        self.pairs = Int8PairTable(self._quantized) if dt == np.int8 else None
+
+    def _quantized(self, a, b):
+        """TFLM's integer path on int64 input values."""
+        return np.clip(self.requant((a - self.za) * (b - self.zb)), self.lo, self.hi)
 
     def eval(self, inputs, outputs):
         a, b = inputs
-        if self.kind == "float32":
-            clip(a * b, self.lo, self.hi, out=outputs[0])
-            return
-        if self.kind == "int32":
-            clip(np.multiply(a, b), self.lo, self.hi, out=outputs[0])
-            return
-        r = self.requant((a.astype(np.int64) - self.za) * (b.astype(np.int64) - self.zb))
-        clip(r, self.lo, self.hi, out=outputs[0], casting="unsafe")
+        if self.kind in ("float32", "int32"):
+            self._eval_plain(a, b, outputs[0])
+        elif self.pairs is not None:
+            self.pairs(a, b, outputs[0])
+        else:
+            r = self._quantized(a.astype(np.int64), b.astype(np.int64))
+            np.copyto(outputs[0], r, casting="unsafe")
+
+    def _eval_plain(self, a, b, out):
+        clip(np.multiply(a, b), self.lo, self.hi, out=out)
