@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinyrt
-from oracle import run_both, tflm, tflm_interpreter
+from oracle import litert_ref, run_both, tflm, tflm_interpreter
 from tinyrt.builder import ModelBuilder
 
 
@@ -124,3 +124,23 @@ def both_fail(data, inputs):
         for i, x in enumerate(inputs):
             ref.set_input(x, i)
         ref.invoke()
+
+
+def assert_matches_litert(data, inputs):
+    """Each input array through tinyrt and LiteRT's reference kernels (the oracle for hybrid
+    ops), one invoke after the other on the same two interpreters: bit-identical outputs.
+    Returns LiteRT's last output."""
+    ref = litert_ref(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    theirs = None
+    for xv in inputs:
+        it.set_input(xv, 0)
+        it.invoke()
+        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
+        ref.invoke()
+        theirs = ref.get_tensor(ref.get_output_details()[0]["index"])
+        ours = it.get_output(0)
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        float_bits_equal(ours, theirs)
+    return theirs

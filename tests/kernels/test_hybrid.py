@@ -4,22 +4,9 @@ import numpy as np
 import pytest
 
 import tinyrt
+from kernels.single_op import assert_matches_litert
 from oracle import litert_ref
 from tinyrt.builder import ModelBuilder
-
-
-def assert_matches_litert(data, inputs):
-    """Run each input array through tinyrt and LiteRT's reference kernels: identical outputs."""
-    ref = litert_ref(data)
-    it = tinyrt.Interpreter(model_content=data)
-    it.allocate_tensors()
-    for xv in inputs:
-        it.set_input(xv, 0)
-        it.invoke()
-        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
-        ref.invoke()
-        np.testing.assert_array_equal(it.get_output(0),
-                                      ref.get_tensor(ref.get_output_details()[0]["index"]))
 
 
 @pytest.mark.parametrize("act", ["NONE", "RELU"])

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 import tinyrt
-from kernels.single_op import float_bits_equal
-from oracle import litert_ref
+from kernels.single_op import assert_matches_litert
 from tinyrt.builder import ModelBuilder
 from tinyrt.errors import OpError
 
@@ -44,24 +43,6 @@ def hybrid_model(rng, n_batch, n_time, n_input, n_cell, time_major=False, activa
                    time_major=time_major, asymmetric_quantize_inputs=asymmetric)
     b.mark_output(y)
     return b.build(), shape
-
-
-def assert_matches_litert(data, inputs):
-    """Each input array through tinyrt and LiteRT's reference kernels, one invoke after the
-    other on the same two interpreters: bit-identical outputs. Returns LiteRT's last output."""
-    ref = litert_ref(data)
-    it = tinyrt.Interpreter(model_content=data)
-    it.allocate_tensors()
-    for xv in inputs:
-        it.set_input(xv, 0)
-        it.invoke()
-        ref.set_tensor(ref.get_input_details()[0]["index"], xv)
-        ref.invoke()
-        theirs = ref.get_tensor(ref.get_output_details()[0]["index"])
-        ours = it.get_output(0)
-        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
-        float_bits_equal(ours, theirs)
-    return theirs
 
 
 def random_inputs(rng, shape, count=3, scale=2.0):
