@@ -118,6 +118,14 @@ class SVDF(Kernel):
         self.state_range = quant.dtype_range(state.dtype)
         self.bias = (np.zeros(n_unit, np.int64) if b is None
                      else b.data.astype(np.int64).reshape(n_unit))
+        # C's int32 sums wrap only if they can leave int32's range: wrap only then
+        lo, hi = self.state_range
+        feature_bound = (128 + abs(self.zx)) * int(np.abs(wf_int).sum(axis=1).max(initial=0))
+        time_bound = max(hi - self.zs, self.zs - lo) * \
+            int(np.abs(self.wt).sum(axis=1).reshape(n_unit, rank).sum(axis=1).max(initial=0)) + \
+            int(np.abs(self.bias).max(initial=0))
+        self.wrap_feature = feature_bound >= 1 << 31
+        self.wrap_time = time_bound >= 1 << 31
 
     def _prepare_hybrid(self, wf, wt, b, state, y):
         n_unit = self.dims[3]
@@ -161,12 +169,16 @@ class SVDF(Kernel):
             self._eval_hybrid(x, state, out)
             return
         # int32 sums in C: they wrap where a long reduction overflows
-        dot = quant.wrap_int32(self.gemm(x) + self.feature_offset)   # [batch, n_filter]
+        dot = self.gemm(x) + self.feature_offset                # [batch, n_filter]
+        if self.wrap_feature:
+            dot = quant.wrap_int32(dot)
         lo, hi = self.state_range
         new = clip(self.q1(dot), lo, hi) + self.zs
         state[:, :, -1] = new                                   # stored as T: wraps like C
         acts = ((state.astype(np.int64) - self.zs) * self.wt).sum(axis=2)
-        total = quant.wrap_int32(acts.reshape(batch, n_unit, rank).sum(axis=2) + self.bias)
+        total = acts.reshape(batch, n_unit, rank).sum(axis=2) + self.bias
+        if self.wrap_time:
+            total = quant.wrap_int32(total)
         clip(self.q2(total), -128, 127, out=out, casting="unsafe")
 
     def _eval_hybrid(self, x, state, out):
