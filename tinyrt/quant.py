@@ -471,9 +471,34 @@ def count_leading_zeros32(x):
     return np.where(nz, 32 - e, n)
 
 
+def _one_over_one_plus_x_int(a):
+    """one_over_one_plus_x_for_x_in_0_1 on one Python int: the same steps without numpy's
+    per-call cost (a softmax row needs one reciprocal per invoke)."""
+    def srdhm_int(p, q):
+        return INT32_MAX if p == q == INT32_MIN else (p * q + (1 << 30)) >> 31
+
+    def sat_shift(v, e):
+        limit = (1 << (31 - e)) - 1
+        return INT32_MAX if v > limit else INT32_MIN if v < -limit else v << e
+    s = a + INT32_MAX
+    v = s + (1 if s >= 0 else -1)
+    half_denominator = v // 2 if v >= 0 else -((-v) // 2)
+    x = 1515870810 + srdhm_int(half_denominator, -1010580540)
+    one_q2 = 1 << 29
+    for _ in range(3):
+        x = x + sat_shift(srdhm_int(x, one_q2 - srdhm_int(half_denominator, x)), 2)
+    return sat_shift(x, 1)
+
+
 def get_reciprocal(x, x_integer_bits):
     """TFLM GetReciprocal: (Q0.31 reciprocal of the fixed-point x, num_bits_over_unit)."""
     x = np.asarray(x, np.int64)
+    if x.size == 1:
+        v = int(x.reshape(-1)[0]) & 0xFFFFFFFF
+        headroom_plus_one = 32 - v.bit_length()
+        shifted = ((v << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)
+        return (np.full(x.shape, _one_over_one_plus_x_int(shifted), np.int64),
+                np.full(x.shape, x_integer_bits - headroom_plus_one, np.int64))
     headroom_plus_one = count_leading_zeros32(x)
     num_bits_over_unit = x_integer_bits - headroom_plus_one
     shifted = ((x << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31)

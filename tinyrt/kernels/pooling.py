@@ -55,15 +55,28 @@ class AveragePool2D(_Pool):
             sums = np.arange(-128 * count, 127 * count + 1)
             r = (np.abs(sums) + count // 2) // count
             self.table = np.clip(np.where(sums < 0, -r, r), self.lo, self.hi).astype(np.int8)
+            # the reduction starts from the table's offset, so its sums are the indices; they
+            # fit int16 for windows up to 128 taps, which numpy sums fastest
             self.table_offset = 128 * count
-            self.sums = np.empty((x.shape[0], self.win.out_h, self.win.out_w, x.shape[3]),
-                                 np.intp)
+            dtype = np.int16 if 255 * count < 1 << 15 else np.intp
+            n, c = x.shape[0], x.shape[3]
+            self.sums = np.empty((n, self.win.out_h, self.win.out_w, c), dtype)
+            # a window covering the whole input (global pooling) sums a plain [n, h*w, c] view
+            self.whole = (self.win.out_h, self.win.out_w, self.win.kh, self.win.kw) == \
+                (1, 1, self.win.in_h, self.win.in_w)
+            if self.whole:
+                self.flat_shape = (n, count, c)
+                self.flat_sums = self.sums.reshape(n, c)
 
     def eval(self, inputs, outputs):
         if self.table is not None:
             sums = self.sums
-            self.win.windows(inputs[0]).sum(axis=(3, 4), out=sums)
-            sums += self.table_offset
+            if self.whole:
+                np.add.reduce(inputs[0].reshape(self.flat_shape), axis=1, out=self.flat_sums,
+                              initial=self.table_offset)
+            else:
+                np.add.reduce(self.win.windows(inputs[0]), axis=(3, 4), out=sums,
+                              initial=self.table_offset)
             np.take(self.table, sums, out=outputs[0], mode="clip")
             return
         if self.win.padded or self.float:
@@ -93,11 +106,20 @@ class MaxPool2D(_Pool):
     def setup(self, x):
         fill = -np.inf if self.float else np.iinfo(x.dtype).min
         self.buf, self.interior = self.win.padded_buffer(x.shape[0], x.shape[3], x.dtype, fill)
+        full = (-np.inf, np.inf) if self.float else quant.dtype_range(x.dtype)
+        self.clamp = (self.lo, self.hi) != full       # no fused activation: nothing to clamp
+        self.padded = bool(self.win.padded)
 
     def eval(self, inputs, outputs):
-        self.interior[...] = inputs[0]
-        m = self.win.windows(self.buf).max(axis=(3, 4))
-        clip(m, self.lo, self.hi, out=outputs[0])
+        out = outputs[0]
+        if self.padded:
+            self.interior[...] = inputs[0]
+            src = self.buf
+        else:                               # every tap is inside: read the input's windows
+            src = inputs[0]
+        np.maximum.reduce(self.win.windows(src), axis=(3, 4), out=out)
+        if self.clamp:
+            clip(out, self.lo, self.hi, out=out)
 
 
 @register("L2_POOL_2D")

@@ -1,10 +1,25 @@
 """QUANTIZE (float32 -> int8/int16/int32, and requantization between int8, int16, int32) and
-DEQUANTIZE (int8/int16/uint8 -> float32), as TFLM's reference kernels."""
+DEQUANTIZE (int8/int16/uint8 -> float32), as TFLM's reference kernels.
+
+An 8- or 16-bit input has few possible values, so its outputs are tabulated in prepare (with the
+same arithmetic) and eval is one lookup. The table is indexed by the value modulo 2^bits, which
+is how numpy's take wraps a signed index, so the input indexes it as it is.
+"""
 import numpy as np
 
 from .. import quant
 from .base import Kernel, register
 from .common import clip
+
+
+def value_table(dtype, fn):
+    """fn (a function of an array of every value of the 8- or 16-bit ``dtype``) tabulated so
+    that entry v mod 2^bits is the output of value v; None for other types."""
+    if dtype.kind not in "iu" or dtype.itemsize > 2:
+        return None
+    info = np.iinfo(dtype)
+    return np.roll(fn(np.arange(info.min, info.max + 1, dtype=dtype)), -int(info.min))
+
 
 _REQUANTIZE = {("int16", "int8"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
                ("int8", "int16"), ("int8", "int32"), ("int16", "int16"), ("int16", "int32"),
@@ -36,29 +51,30 @@ class Quantize(Kernel):
         self.zx = int(x.quantization.zero_point[0])
         real = float(x.quantization.scale[0]) / float(y.quantization.scale[0])
         m, s = quant.quantize_multiplier(real)
-        self.flip = (m == 1 << 30 and s == 1 and (
-            (x.dtype == np.int8 and y.dtype == np.uint8 and self.zx - self.zy == -128) or
-            (x.dtype == np.uint8 and y.dtype == np.int8 and self.zx - self.zy == 128)))
         self.requant = quant.Requantizer(m, s, self.zy)
+        self.table = value_table(x.dtype, lambda v: self._requantize(v).astype(y.dtype))
+
+    def _requantize(self, x):
+        r = self.requant(x.astype(np.int64) - self.zx)
+        return clip(r, *self.out_range, out=r)
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(outputs[0].shape)
-        lo, hi = self.out_range
-        if self.kind == "float":
-            q = x / self.scale
-            # static_cast<int32_t>(round(v)): NaN and out-of-range values become INT32_MIN on
-            # the x86 and Arm cores TFLM runs on; keep that instead of numpy's warning.
-            with np.errstate(invalid="ignore"):
-                r = quant.round_half_away_array(q)
-                bad = ~np.isfinite(r) | (r >= 2.0 ** 31) | (r < -2.0 ** 31)
-                r = np.where(bad, -2.0 ** 31, r).astype(np.int64)
-            r += self.zy
-        elif self.flip:
-            outputs[0][...] = (x.view(np.uint8) ^ 0x80).view(outputs[0].dtype)
+        if self.kind == "requantize":
+            if self.table is not None:
+                np.take(self.table, x, out=outputs[0], mode="wrap")
+            else:
+                outputs[0][...] = self._requantize(x)
             return
-        else:
-            r = self.requant(x.astype(np.int64) - self.zx)
-        clip(r, lo, hi, out=r)
+        q = x / self.scale
+        # static_cast<int32_t>(round(v)): NaN and out-of-range values become INT32_MIN on
+        # the x86 and Arm cores TFLM runs on; keep that instead of numpy's warning.
+        with np.errstate(invalid="ignore"):
+            r = quant.round_half_away_array(q)
+            bad = ~np.isfinite(r) | (r >= 2.0 ** 31) | (r < -2.0 ** 31)
+            r = np.where(bad, -2.0 ** 31, r).astype(np.int64)
+        r += self.zy
+        clip(r, *self.out_range, out=r)
         outputs[0][...] = r
 
 
@@ -72,10 +88,11 @@ class Dequantize(Kernel):
             self.fail(f"{x.dtype} -> {y.dtype} is not supported")
         if x.quantization is None:
             self.fail("input needs quantization parameters")
-        self.scale = np.float64(x.quantization.scale[0])
-        self.zx = int(x.quantization.zero_point[0])
+        scale = np.float64(x.quantization.scale[0])
+        zx = int(x.quantization.zero_point[0])
+        # TFLM: static_cast<float>(double scale * (value - zero_point))
+        self.table = value_table(x.dtype,
+                                 lambda v: ((v.astype(np.int64) - zx) * scale).astype(np.float32))
 
     def eval(self, inputs, outputs):
-        # TFLM: static_cast<float>(double scale * (value - zero_point))
-        outputs[0][...] = ((inputs[0].astype(np.int64) - self.zx) * self.scale).reshape(
-            outputs[0].shape)
+        np.take(self.table, inputs[0].reshape(outputs[0].shape), out=outputs[0], mode="wrap")

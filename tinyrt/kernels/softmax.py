@@ -3,7 +3,8 @@ with TFLite's interpolated lookup tables, as TFLM's reference.
 
 An int8 input row has at most 256 distinct differences from its maximum, so the fixed-point
 exp of every possible difference is tabulated in prepare; eval gathers from the table and does
-the per-row reciprocal and scaling vectorised over rows.
+the per-row reciprocal and scaling vectorised over rows (a single row, a classifier's output,
+takes a shorter path with the same arithmetic).
 """
 import math
 
@@ -29,6 +30,7 @@ class Softmax(Kernel):
         if not x.shape:
             self.fail("input must have at least one dimension")
         self.depth = x.shape[-1]
+        self.shape = x.shape
         beta = float(np.float32(self.options.get("beta", 1.0)))
         if x.dtype == np.float32:
             if y.dtype != np.float32:
@@ -92,12 +94,18 @@ class Softmax(Kernel):
         self.reciprocal_cache = {}
         self.out_bits = np.dtype(out_dtype).itemsize * 8
         self.out_min, self.out_max = quant.dtype_range(out_dtype)
+        self.out_dtype = out_dtype
+        self.single = self.depth > 0 and int(np.prod(self.shape)) == self.depth
+        if self.single:
+            # int8 arithmetic wraps, so x - max in int8 read as uint8 is the difference mod
+            # 256: the tables' index
+            self.diff = np.empty(self.depth, np.int8)
+            self.diff_index = self.diff.view(np.uint8)
 
     def _reciprocals(self, sums):
         """Per row: the Q0.31 reciprocal of the sum of exps, the output exponent e, and the
-        term 2^(e-1) + out_min 2^e of the final rounding. A row's sum takes few distinct values
-        in practice and the fixed-point reciprocal costs dozens of small numpy calls, so
-        results are remembered (exactly: they depend on the sum alone)."""
+        term 2^(e-1) + out_min 2^e of the final rounding. Results are remembered (exactly: they
+        depend on the sum alone), which spares repeated rows the fixed-point reciprocal."""
         cache = self.reciprocal_cache
         key = sums.tobytes()
         hit = cache.get(key)
@@ -111,18 +119,31 @@ class Softmax(Kernel):
             cache[key] = hit
         return hit
 
-    def _eval_int8(self, x, out):
-        rows = x.reshape(-1, self.depth)
-        diff = np.subtract(rows, rows.max(axis=1, keepdims=True), dtype=np.int16)
-        scale, exponent, rounding = self._reciprocals(self.sum_table[diff].sum(axis=1))
+    def _scale_exps(self, exps, scale, exponent, rounding, out):
+        """The outputs of Q0.31 ``exps`` given their row's reciprocal terms (_reciprocals)."""
         # SaturatingRoundingDoublingHighMul(scale, exp) then RoundingDivideByPOT: both operands
         # are non-negative, so each rounding is an add and a flooring shift.
-        r = self.exp_table[diff] * scale
+        r = exps * scale
         r += 1 << 30
         r >>= 31
         r += rounding
         r >>= exponent
-        clip(r, self.out_min, self.out_max, out=out.reshape(-1, self.depth), casting="unsafe")
+        clip(r, self.out_min, self.out_max, out=out, casting="unsafe")
+
+    def _eval_int8(self, x, out):
+        if self.single:
+            row = x.reshape(self.depth)
+            np.subtract(row, np.maximum.reduce(row), out=self.diff)
+            index = self.diff_index
+            scale, exponent, rounding = self._reciprocals(self.sum_table[index].sum(keepdims=True))
+            self._scale_exps(self.exp_table[index], scale[0], exponent[0], rounding[0],
+                             out.reshape(self.depth))
+            return
+        rows = x.reshape(-1, self.depth)
+        diff = np.subtract(rows, rows.max(axis=1, keepdims=True), dtype=np.int16)
+        scale, exponent, rounding = self._reciprocals(self.sum_table[diff].sum(axis=1))
+        self._scale_exps(self.exp_table[diff], scale, exponent, rounding,
+                         out.reshape(-1, self.depth))
 
     # -- int16 --------------------------------------------------------------------------------
     def _eval_int16(self, x, out):
