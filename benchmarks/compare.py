@@ -1,7 +1,8 @@
 """Compare tinyrt with tflite-micro and LiteRT on the shared models, all measured in this one run.
 
-For each model: median invoke time of each runtime on the same inputs, the ratios, load+allocate
-time, and whether tinyrt's outputs equal tflite-micro's bit for bit. Prints a markdown table and
+For each model: median invoke time of each runtime on the same inputs (every runtime cycles
+through the same 8 random input sets), the ratios, load+allocate time, and whether tinyrt's
+outputs equal tflite-micro's bit for bit on every set. Prints a markdown table and
 writes it with a JSON file to benchmarks/results/.
 
     python benchmarks/compare.py [--models DIR] [--repeat N] [--only NAME ...]
@@ -40,6 +41,10 @@ def random_inputs(details, seed):
     return xs
 
 
+INPUT_SETS = 8     # invokes cycle through this many random input sets (no value-keyed cache
+                   # in any runtime sees the same input twice in a row)
+
+
 def time_calls(fn, repeat, warmup=3):
     for _ in range(warmup):
         fn()
@@ -51,35 +56,52 @@ def time_calls(fn, repeat, warmup=3):
     return statistics.median(times)
 
 
-def bench_tinyrt(path, inputs, repeat):
+def cycling(set_input, invoke, sets):
+    """A call that sets the next input set (in turn) and invokes."""
+    state = {"k": 0}
+
+    def run():
+        for i, x in enumerate(sets[state["k"] % len(sets)]):
+            set_input(x, i)
+        state["k"] += 1
+        invoke()
+    return run
+
+
+def outputs_per_set(run, get_outputs, sets):
+    """Each set once more, in order (both runtimes run the same sequence, so stateful models
+    compare too): the outputs after each."""
+    outs = []
+    for _ in sets:
+        run()
+        outs.append(get_outputs())
+    return outs
+
+
+def bench_tinyrt(path, sets, repeat):
     t = time.perf_counter()
     it = tinyrt.Interpreter(model_path=str(path))
     it.allocate_tensors()
     load = time.perf_counter() - t
-
-    def run():
-        for i, x in enumerate(inputs):
-            it.set_input(x, i)
-        it.invoke()
+    run = cycling(it.set_input, it.invoke, sets)
     med = time_calls(run, repeat)
-    outs = [it.get_output(i) for i in range(len(it.get_output_details()))]
+    n_out = len(it.get_output_details())
+    outs = outputs_per_set(run, lambda: [it.get_output(i).copy() for i in range(n_out)], sets)
     return med, load, outs
 
 
-def bench_tflm(path, inputs, repeat):
+def bench_tflm(path, sets, repeat):
     from tflite_micro.python.tflite_micro import runtime
     data = path.read_bytes()
     t = time.perf_counter()
     it = runtime.Interpreter.from_bytes(data, arena_size=max(10 * len(data), 4 << 20))
     load = time.perf_counter() - t
-
-    def run():
-        for i, x in enumerate(inputs):
-            it.set_input(x, i)
-        it.invoke()
+    run = cycling(it.set_input, it.invoke, sets)
     med = time_calls(run, repeat)
     n_out = len(tinyrt.Interpreter(model_path=str(path)).get_output_details())
-    return med, load, [it.get_output(i) for i in range(n_out)]
+    outs = outputs_per_set(run, lambda: [np.array(it.get_output(i)) for i in range(n_out)],
+                           sets)
+    return med, load, outs
 
 
 LITERT_CHILD = r"""
@@ -87,15 +109,22 @@ import json, statistics, sys, time
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 path, npz, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
-inputs = [v for _, v in sorted(np.load(npz).items(), key=lambda kv: int(kv[0][4:]))]
+arrays = np.load(npz)
+sets = {}
+for key in arrays.files:              # "s{set}_{input}"
+    k, i = (int(v) for v in key[1:].split("_"))
+    sets.setdefault(k, {})[i] = arrays[key]
+sets = [[s[i] for i in sorted(s)] for _, s in sorted(sets.items())]
 t = time.perf_counter()
 it = Interpreter(model_path=path, num_threads=1)
 it.allocate_tensors()
 load = time.perf_counter() - t
 det = it.get_input_details()
+count = [0]
 def run():
-    for d, x in zip(det, inputs):
+    for d, x in zip(det, sets[count[0] % len(sets)]):
         it.set_tensor(d["index"], x)
+    count[0] += 1
     it.invoke()
 for _ in range(3):
     run()
@@ -106,9 +135,9 @@ print(json.dumps({"median": statistics.median(ts), "load": load}))
 """
 
 
-def bench_litert(path, inputs, repeat, tmpdir):
+def bench_litert(path, sets, repeat, tmpdir):
     npz = Path(tmpdir) / "inputs.npz"
-    np.savez(npz, **{f"arr_{i}": x for i, x in enumerate(inputs)})
+    np.savez(npz, **{f"s{k}_{i}": x for k, xs in enumerate(sets) for i, x in enumerate(xs)})
     try:
         r = subprocess.run([sys.executable, "-c", LITERT_CHILD, str(path), str(npz), str(repeat)],
                            capture_output=True, text=True, timeout=600)
@@ -147,18 +176,20 @@ def main(argv=None):
             row = {"model": path.stem}
             try:
                 probe = tinyrt.Interpreter(model_path=str(path))
-                inputs = random_inputs(probe.get_input_details(), seed=1)
+                inputs = [random_inputs(probe.get_input_details(), seed=1 + k)
+                          for k in range(INPUT_SETS)]
                 t_med, t_load, t_out = bench_tinyrt(path, inputs, args.repeat)
                 row.update(tinyrt_ms=t_med * 1e3, tinyrt_load_ms=t_load * 1e3)
             except tinyrt.TinyrtError as e:
                 row["tinyrt_error"] = str(e)
                 t_out = None
-                inputs = random_inputs(probe.get_input_details(), seed=1)
+                inputs = [random_inputs(probe.get_input_details(), seed=1 + k)
+                          for k in range(INPUT_SETS)]
             m_med, m_load, m_out = bench_tflm(path, inputs, args.repeat)
             row.update(tflm_ms=m_med * 1e3, tflm_load_ms=m_load * 1e3)
             if t_out is not None:
                 row["bit_exact"] = all(a.dtype == b.dtype and np.array_equal(a, b)
-                                       for a, b in zip(t_out, m_out))
+                                       for ts, ms in zip(t_out, m_out) for a, b in zip(ts, ms))
             lr, err = bench_litert(path, inputs, args.repeat, tmp)
             if lr:
                 row.update(litert_ms=lr["median"] * 1e3, litert_load_ms=lr["load"] * 1e3)
