@@ -210,3 +210,39 @@ def test_scaled_gemm_matches_the_integer_path():
             out = np.empty((rows, out_c), np.int8)
             fr.finish(g(x.astype(np.int16)), out)
             np.testing.assert_array_equal(out, want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_float_requantizer_int16_ending(seed):
+    """Outputs clamped at or above the zero point end through int16 (y + B + zero point + 256
+    truncated, clamped, narrowed): every zero point including both ends, RELU6-like upper
+    bounds, sums at their extremes, the store and the folded (GEMM) forms; outputs too large
+    for int16 keep the float64 clamp, and stay exact."""
+    rng = np.random.default_rng(300 + seed)
+    narrow = wide = 0
+    for trial in range(300):
+        channels, rows = int(rng.integers(1, 20)), int(rng.integers(1, 40))
+        m = rng.integers(1 << 30, 1 << 31, channels)
+        if trial % 6 == 0:
+            m = np.maximum(m >> 16 << 16, 1 << 30)          # first-rounding ties
+        shift = rng.integers(-20, 2, channels)
+        bound = int(rng.choice([300, 20000, 1 << 17, 1 << 21]))
+        sum_bound = rng.integers(0, bound + 1, channels)
+        offset = rng.integers(-bound, bound + 1, channels)
+        zy = int(rng.choice([-128, 127, int(rng.integers(-128, 128))]))
+        hi = 127 if trial % 2 else int(rng.integers(zy, 128))
+        fr = FloatRequantizer.build(m, shift, sum_bound, offset, zy, zy, hi, (rows, channels))
+        if fr is None:
+            continue
+        narrow += fr.narrow
+        wide += not fr.narrow
+        sums = rng.integers(-sum_bound, sum_bound + 1, (rows, channels))
+        sums[0], sums[-1] = sum_bound, -sum_bound
+        want = requantize_reference(sums, offset, m, shift, zy, zy, hi)
+        out = np.empty((rows, channels), np.int8)
+        fr.store(sums.astype(np.float64), out)
+        np.testing.assert_array_equal(out, want)
+        out2 = np.empty((rows, channels), np.int8)
+        fr.finish(sums * fr.channel_scale + fr.channel_bias, out2)
+        np.testing.assert_array_equal(out2, want)
+    assert narrow > 100 and wide > 10

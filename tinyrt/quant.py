@@ -163,6 +163,14 @@ class FloatRequantizer:
     ``channel_bias`` into a constant input of a float64 GEMM (kernels.gemm.ScaledGemm) and
     pass the result to ``finish``.
 
+    For int8 outputs in that case, the zero point plus 256 (K) may fold into the offset as
+    well, when float64 still holds every value and |y + B + K| < 2^15: a cast to int16 then
+    truncates y + B + K, which is floor(y + B) + K where that is at least the clamp's lower
+    bound lo + K (>= 128) and below it where the clamp would raise it anyway; an int16 clamp
+    to [lo + K, hi + K] and a narrowing cast, which keeps the low 8 bits (those of the value
+    minus 256), give the output. Two integer passes instead of the float64 clamp and the
+    zero point's add.
+
     Per-channel parameters are tiled into rows (``row_length``) and the arrays processed as
     [-1, row]: numpy broadcasts a short channel axis slowly, and full-size copies of the
     parameters of large outputs would cost memory bandwidth.
@@ -195,6 +203,9 @@ class FloatRequantizer:
         signed = lo < zero_point
         channels = offset.shape[0]
         scale, bias, half = np.zeros(channels), np.zeros(channels), np.zeros(channels)
+        # the int16 ending (see above): K and whether every channel allows it
+        k = int(zero_point) + 256
+        narrow = not signed and np.dtype(dtype) == np.int8 and -128 <= lo and hi <= 127
         for c in range(channels):
             if constant[c]:
                 # the value passes through unscaled and unrounded
@@ -212,6 +223,9 @@ class FloatRequantizer:
             b_units = (1 << 30) + ((1 << (30 + e)) if e else 0)
             if (bound * mc + b_units) * (2 if signed else 1) >= 1 << 53:
                 return None
+            # |y + B| <= bound m + B units, K is k 2^(31+e) of them
+            narrow = narrow and bound * mc + b_units + (abs(k) << (31 + e)) < 1 << 53 and \
+                ((bound * mc + b_units) >> (31 + e)) + 1 + abs(k) < (1 << 15) - 1
             scale[c] = math.ldexp(mc << left, -31 - e)
             o = int(offset[c]) * (mc << left)               # offset x scale, in units u
             if signed:
@@ -220,12 +234,16 @@ class FloatRequantizer:
             else:
                 bias[c] = math.ldexp(o + b_units, -31 - e)      # offset x scale + B
         return cls(scale, bias, half if signed else None, zero_point, lo, hi, shape, dtype,
-                   workspace)
+                   workspace, k if narrow else None)
 
-    def __init__(self, scale, bias, half, zero_point, lo, hi, shape, dtype, workspace):
+    def __init__(self, scale, bias, half, zero_point, lo, hi, shape, dtype, workspace,
+                 narrow_offset=None):
         """Per channel: ``scale``, ``bias`` and (signed outputs) ``half`` as float64, exact
-        (see ``build``)."""
+        (see ``build``); ``narrow_offset``: K of the int16 ending, or None."""
         self.signed = half is not None
+        self.narrow = narrow_offset is not None
+        if self.narrow:
+            bias = bias + narrow_offset
         self.channel_scale, self.channel_bias = scale, bias
         channels = shape[-1]
         row = row_length(shape)
@@ -236,6 +254,14 @@ class FloatRequantizer:
         dtype = np.dtype(dtype)
         bits = 8 * dtype.itemsize
         lo_z, hi_z = lo - zero_point, hi - zero_point
+        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
+            workspace.array
+        self.work = get("requantize", self.rows, np.float64)
+        if self.narrow:
+            self.lo, self.hi = np.int16(lo + 256), np.int16(hi + 256)
+            self.small = get("requantize_narrow", self.rows, np.int16)
+            self.tmp = self.out_view = self.zero_point = None
+            return
         if not self.signed and dtype.kind == "i" and bits <= 16 and hi_z < 1 << bits:
             # clamped values in [0, 2^bits): the unsigned twin, zero point added modulo 2^bits
             small = np.dtype(f"uint{bits}")
@@ -245,9 +271,6 @@ class FloatRequantizer:
             self.out_view = None
         self.zero_point = small.type(zero_point % (1 << bits) if self.out_view else zero_point)
         self.lo, self.hi = float(lo_z), float(hi_z)
-        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
-            workspace.array
-        self.work = get("requantize", self.rows, np.float64)
         self.tmp = get("requantize_sign", self.rows, np.float64) if self.signed else None
         self.small = get("requantize_narrow", self.rows, small)
 
@@ -269,6 +292,11 @@ class FloatRequantizer:
         """The rest of ``store`` from ``w`` = sums x scale + bias (float64, ``out``'s size;
         overwritten)."""
         w = w.reshape(self.rows)
+        if self.narrow:
+            np.copyto(self.small, w, casting="unsafe")          # truncates: in range (build)
+            _clip(self.small, self.lo, self.hi, out=out.reshape(self.rows, copy=False),
+                  casting="unsafe")                             # keeps the low 8 bits
+            return
         if self.signed:
             np.copysign(self.half, w, out=self.tmp)
             np.add(w, self.tmp, out=w)

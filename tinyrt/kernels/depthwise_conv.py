@@ -12,6 +12,9 @@ from .common import QuantizedOutput, Window2D, Workspace, activation, clip, padd
 from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm, ScaledGemm, filter_values
 
+# einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
+_einsum = getattr(getattr(np, "_core", np.core).multiarray, "c_einsum", np.einsum)
+
 
 class TapLoop:
     """Depthwise sums as products of every window tap with its weight, then one sum over taps.
@@ -111,12 +114,113 @@ class TapLoop:
         return self.result
 
 
+class TapEinsum:
+    """Depthwise sums as one einsum over the taps per column phase, in a float ``dtype`` in
+    which they are exact (the caller checks that every partial sum of the integer products
+    stays below 2^24 for float32, 2^53 for float64).
+
+    einsum multiplies and adds in registers, so no product per tap is written and read back:
+    that memory traffic, and int16 products' widening before their sum, are what TapLoop pays.
+    A row of a tap's values (out_w, channels) must be contiguous for the einsum's inner loop:
+    rows are taken with any stride, but a column stride s splits the padded input into s
+    column phase planes (columns px, px + s, ...), one array, in which the taps of a phase
+    form a regular grid. Channels are repeated depth_multiplier times, as in TapLoop. A later
+    phase's sums are added onto the first's.
+    """
+
+    # strided inputs of at least this many pixels are cast in one pass (see __init__); by
+    # measurement that gains from 2304 pixels on and loses at 576
+    stage_min_pixels = 1024
+
+    def __init__(self, win, n, in_c, dm, taps, dtype, in_dtype, fill, workspace=None):
+        out_c = in_c * dm
+        s, d = win.stride_w, win.dil_w
+        hp, wp = win.in_h + win.pad_top + win.pad_bottom, win.in_w + win.pad_left + win.pad_right
+        row = win.out_w * out_c
+        taps = np.asarray(taps).reshape(win.kh, win.kw, out_c)
+        phases = {}                             # column phase -> its taps' kx
+        for kx in range(win.kw):
+            phases.setdefault(kx * d % s, []).append(kx)
+        planes = np.full((s, n, hp, -(-wp // s), out_c), fill, dtype)
+        self.planes = planes
+        if s > 1 and dm == 1 and n * win.in_h * win.in_w >= self.stage_min_pixels:
+            # A cast inside a strided copy runs pixel by pixel, several times slower than
+            # a contiguous one: for large inputs, strided copies move whole pixels (a void
+            # item of in_c input values) into planes of the input's type, then one pass casts
+            # them all.
+            self.staged = np.full(planes.shape, fill, in_dtype)
+            self.pixel = np.dtype((np.void, in_c * self.staged.itemsize))
+            target = self.staged.view(self.pixel)[..., 0]
+            tail, src_tail = (), ()
+        else:
+            self.staged = self.pixel = None
+            target = planes.reshape(planes.shape[:4] + (in_c, dm))
+            tail, src_tail = (in_c, 1), (slice(None), None)
+        p0, s0, s1, s2 = target.strides[:4]
+        # Input column c sits at padded column c + pad_left: plane (c + pad_left) % s, there
+        # column (c + pad_left) // s. With c = s j + q, one copy fills every plane when that
+        # place is affine in q (always for s <= 2) and the input is whole groups of s columns;
+        # else a copy per plane. Each fill: (destination, input shape or None, input index).
+        spots = [((q + win.pad_left) % s, (q + win.pad_left) // s) for q in range(s)]
+        offsets = [p * p0 + b * s2 for p, b in spots]
+        q_strides = {offsets[q + 1] - offsets[q] for q in range(s - 1)}
+        fits = all(len(range(p, wp, s)) >= b + win.in_w // s for p, b in spots)
+        self.fills = []
+        if win.in_w % s == 0 and len(q_strides) <= 1 and fits:
+            first = target[spots[0][0], :, win.pad_top:, spots[0][1]:]
+            dest = np.lib.stride_tricks.as_strided(
+                first, (n, win.in_h, win.in_w // s, s) + first.shape[3:],
+                (s0, s1, s2, q_strides.pop() if q_strides else 0) + first.strides[3:])
+            self.fills.append((dest, (n, win.in_h, win.in_w // s, s) + tail, None))
+        else:
+            for px in range(s):
+                c0 = (px - win.pad_left) % s
+                cols = range(c0, win.in_w, s)
+                if len(cols):
+                    b0 = (c0 + win.pad_left - px) // s
+                    dest = target[px, :, win.pad_top:win.pad_top + win.in_h, b0:b0 + len(cols)]
+                    self.fills.append((dest, None, (slice(None), slice(None),
+                                                    slice(c0, None, s)) + src_tail))
+        _, s0, s1, s2, s3 = planes.strides
+        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
+            workspace.array
+        self.acc = get("sums", (n, win.out_h, row), dtype)
+        self.result = self.acc.reshape(n, win.out_h, win.out_w, out_c)
+        part = get("inputs", (n, win.out_h, row), dtype) if len(phases) > 1 else None
+        self.steps = []
+        for px, xs in phases.items():
+            x0 = xs[0] * d // s
+            dx = (xs[1] - xs[0]) * d // s if len(xs) > 1 else 0
+            view = np.lib.stride_tricks.as_strided(
+                planes[px, :, :, x0:], (win.kh, len(xs), n, win.out_h, row),
+                (s1 * win.dil_h, s2 * dx, s0, s1 * win.stride_h, s3), writeable=False)
+            weights = np.tile(taps[:, xs], (1, 1, win.out_w)).astype(dtype)
+            self.steps.append((view, weights, part if self.steps else self.acc))
+
+    def sums(self, x):
+        """The exact sums, of ``dtype`` and the output's shape (a work array)."""
+        if self.pixel is not None:
+            x = np.ascontiguousarray(x).view(self.pixel)[..., 0]
+        for dest, shape, index in self.fills:
+            np.copyto(dest, x.reshape(shape) if index is None else x[index], casting="unsafe")
+        if self.staged is not None:
+            np.copyto(self.planes, self.staged)
+        for view, weights, dest in self.steps:
+            _einsum("abnyr,abr->nyr", view, weights, out=dest)
+            if dest is not self.acc:
+                np.add(self.acc, dest, out=self.acc)
+        return self.result
+
+
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
     # output size from which strided inputs use TapLoop: every size, as with int16 products
     # splitting the input into phase planes pays off even for small outputs
     strided_tap_min_outputs = 0
+    # integer sums by TapEinsum where exact (off: TapLoop's int16 products, as for sums
+    # float32 cannot hold)
+    tap_einsum = True
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -187,12 +291,25 @@ class DepthwiseConv2D(Kernel):
         exact = self.output.exact_float
         self.store = self.output.store_sums if exact is None else exact.store
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:
-        # all taps in one product and one sum (TapLoop), except for strided channel
-        # multipliers (phase planes of a repeated input). Then: few input channels -> one GEMM
-        # against a block-diagonal filter matrix (im2col), with the requantization folded in
-        # when exact; many channels, few taps -> einsum over the taps; many of both -> a GEMM
-        # per channel.
+        # all taps in one einsum per column phase (TapEinsum) in float32 (int8) or float64
+        # (int16) where those sums are exact, else all taps in one int16 product and one sum
+        # (TapLoop), except for strided channel multipliers (phase planes of a repeated
+        # input). Then: few input channels -> one GEMM against a block-diagonal filter matrix
+        # (im2col), with the requantization folded in when exact; many channels, few taps ->
+        # einsum over the taps; many of both -> a GEMM per channel.
         strided = win.stride_h > 1 or win.stride_w > 1
+        largest = int(np.abs(w_int).sum(axis=0).max(initial=0)) * x_bound   # of any sum
+        dtype = np.float32 if largest < 1 << 24 else np.float64
+        if self.tap_einsum and largest < 1 << 53 and (self.kind == "int16" or
+                                                      dtype == np.float32) and \
+                (not strided or dm == 1):
+            planes = n * (win.in_h + win.pad_top + win.pad_bottom) * out_c * \
+                (win.in_w + win.pad_left + win.pad_right + win.stride_w)
+            ctx.workspace((2 * planes + 2 * int(np.prod(y.shape))) * 8, "padded input planes")
+            self.mode = "taps"
+            self.taps_plan = TapEinsum(win, n, in_c, dm, w_int, dtype, x.dtype, zx,
+                                       workspace)
+            return
         if not strided or (dm == 1 and int(np.prod(y.shape)) >= self.strided_tap_min_outputs):
             ctx.workspace(int(np.prod(y.shape)) * kh * kw * 8, "tap products")
             self.mode = "taps"
