@@ -366,8 +366,8 @@ def activation_range_quantized(activation, scale, zero_point, dtype):
     """TFLM CalculateActivationRangeQuantized: the clamp bounds of a fused activation."""
     qmin, qmax = dtype_range(dtype)
 
-    def q(v):  # TFLM divides in float32
-        return zero_point + int(round_half_away(float(np.float32(v) / np.float32(scale))))
+    def q(v):
+        return quantize_value_float32(v, scale, zero_point)
 
     if activation == "RELU":
         return max(qmin, q(0.0)), qmax
@@ -397,6 +397,16 @@ def activation_range_float(activation):
 def round_half_away(x):
     """C's round(): halves go away from zero (numpy's round goes to even)."""
     return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+def quantize_value_float32(value, scale, zero_point):
+    """zero_point + (int32)round(value / scale), the division in float32, as TFLM quantizes the
+    constants of activation ranges. A quotient outside int32 (a degenerate scale) converts as
+    x86 does: to INT32_MIN."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        r = float(np.float32(value) / np.float32(scale))
+    r = round_half_away(r) if math.isfinite(r) else None
+    return zero_point + (r if r is not None and INT32_MIN <= r <= INT32_MAX else INT32_MIN)
 
 
 def round_half_away_array(x):

@@ -17,11 +17,6 @@ def _same_type(kernel, ctx, allowed=(np.float32, np.int8, np.int16)):
     return x, y
 
 
-def _quantize_float32(value, scale, zero_point):
-    """TFLM FloatToQuantizedType / roundf(value / scale) + zero point, in float32."""
-    return zero_point + int(quant.round_half_away(float(np.float32(value) / np.float32(scale))))
-
-
 @register("RELU")
 class Relu(Kernel):
     """Quantized RELU rescales the input to the output's quantization, then clamps at zero."""
@@ -46,7 +41,7 @@ class Relu(Kernel):
         # the same int32 MultiplyByQuantizedMultiplier serves int8 and int16 values
         self.requant = quant.Requantizer(*quant.quantize_multiplier(float(ratio)), offset=zy)
         lo, hi = quant.dtype_range(y.dtype)
-        self.lo = max(lo, _quantize_float32(0.0, sy, zy))
+        self.lo = max(lo, quant.quantize_value_float32(0.0, sy, zy))
         self.hi = hi
 
     def eval(self, inputs, outputs):
@@ -73,7 +68,7 @@ class Relu6(Kernel):
         self.lo = zx
         # FloatToQuantizedType clamps 6.0's quantized value to the type's range
         tmin, tmax = quant.dtype_range(x.dtype)
-        self.hi = min(max(_quantize_float32(6.0, x.quantization.scale[0], zx), tmin), tmax)
+        self.hi = min(max(quant.quantize_value_float32(6.0, x.quantization.scale[0], zx), tmin), tmax)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
