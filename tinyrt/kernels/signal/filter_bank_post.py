@@ -7,6 +7,8 @@ key-sorted flexbuffer map. Its C++ shifts by counts taken from the options; on t
 oracle runs, 32-bit shifts take the count modulo 32 and 64-bit ones modulo 64, so these kernels do
 the same.
 """
+import sys
+
 import numpy as np
 
 from ..base import Kernel, register
@@ -54,27 +56,42 @@ class SignalFilterBankSpectralSubtraction(Kernel):
         self.coef_rest = np.where(even, self.one_minus & U32,
                                   self.alt_one_minus & U32).astype(np.uint64)
         self.floor_coef = np.uint64(self.min_remaining & U32)
-        self.up_bits = np.uint64(self.smoothing_bits & 31)
+        self.up_bits = np.uint32(self.smoothing_bits & 31)
         self.down_bits = np.uint64(self.subtraction_bits & 63)
         self.state = ctx.allocate_persistent(4 * n)
+        self.whole_input = x.shape[0] == n
+        # (x << up_bits) & U32 is a uint32 shift; each "& U32" after a uint64 step is the
+        # truncating cast into a uint32 buffer
+        self.scaled = np.empty(n, np.uint32)
+        self.estimate = np.empty(n, np.uint32)
+        self.floor = np.empty(n, np.uint32)
+        self.wide = np.empty(n, np.uint64)
+        self.wide2 = np.empty(n, np.uint64)
 
     def bind(self):
         self.noise = self.persistent[self.state].view(np.uint32)
+        self.noise_out = self.noise[:self.n_noise]
 
     def reset(self):
         self.noise[...] = 0
 
     def eval(self, inputs, outputs):
         n = self.n
-        x = inputs[0][:n].astype(np.uint64)
-        scaled = (x << self.up_bits) & U32
+        x = inputs[0] if self.whole_input else inputs[0][:n]
+        scaled = np.left_shift(x, self.up_bits, out=self.scaled)
         # the uint64 sum may wrap; the shifted result is stored as uint32
-        estimate = ((scaled * self.coef + self.noise * self.coef_rest) >> self.down_bits) & U32
-        capped = np.minimum(estimate, scaled)
-        self.noise[...] = capped if self.clamping else estimate
-        floor = ((x * self.floor_coef) >> self.down_bits) & U32
-        np.maximum((scaled - capped) >> self.up_bits, floor, out=outputs[0][:n], casting="unsafe")
-        outputs[1][...] = self.noise[:self.n_noise]
+        total = np.multiply(scaled, self.coef, out=self.wide)
+        np.add(total, np.multiply(self.noise, self.coef_rest, out=self.wide2), out=total)
+        estimate = self.noise if not self.clamping else self.estimate
+        np.right_shift(total, self.down_bits, out=estimate, casting="unsafe")
+        capped = self.noise if self.clamping else self.estimate
+        np.minimum(estimate, scaled, out=capped)
+        floor = np.multiply(x, self.floor_coef, out=self.wide)
+        np.right_shift(floor, self.down_bits, out=self.floor, casting="unsafe")
+        rest = np.subtract(scaled, capped, out=self.scaled)
+        np.right_shift(rest, self.up_bits, out=rest)
+        np.maximum(rest, self.floor, out=outputs[0][:n])
+        np.copyto(outputs[1], self.noise_out)
 
 
 # -- SignalPCAN ------------------------------------------------------------------------------------
@@ -113,29 +130,71 @@ class SignalPCAN(Kernel):
             self.fail(f"gain table has {lut.shape[0]} entries; needs {GAIN_LUT_SIZE}")
         self.n = n
         self.shift = np.uint64(self.snr_shift & 63)
+        self.whole_noise = noise.shape[0] == n
+        self.gains = None
+        if lut.data is not None:
+            # The gain depends on the noise only through its bit length b and the 10 bits after
+            # its top one (or the value itself when <= 2). Scaled by 2^-1022, a uint32 becomes a
+            # float64 whose bits >> 42 are b * 1024 + those 10 bits (0 stays 0), so one table
+            # over that key replaces the whole gain computation.
+            keys = np.arange(33 * 1024, dtype=np.int64)
+            b, f = keys >> 10, keys & 0x3FF
+            reps = np.where(b >= 11, (1024 + f) << np.maximum(b - 11, 0),
+                            (1024 + f) >> np.maximum(11 - b, 0))
+            reps[:1024] = 0
+            self.gains = _gains(reps, np.asarray(lut.data, np.int16))
+        self.scaled_noise = np.empty(n, np.float64)
+        self.keys = np.empty(n, np.int64)
+        self.gain = np.empty(n, np.uint64)
+        self.product = np.empty(n, np.uint64)
+        # the uint32 snr sits in the low halves of zeroed int64s, so it is its own table index
+        self.snr = np.zeros(n, np.int64)
+        self.snr_low = self.snr.view(np.uint32)[0::2] if sys.byteorder == "little" else \
+            self.snr.view(np.uint32)[1::2]
+        self.square = np.empty(n, np.int64)
+        self.top = np.empty(n, np.int64)
 
     def eval(self, inputs, outputs):
         n = self.n
-        noise = inputs[1][:n].astype(np.int64)
-        lut = inputs[2].astype(np.int64)
-        # Above 2 the table holds, per bit length, a quadratic in the 10 bits after the top one.
-        small = noise <= 2
-        bits = np.where(small, 2, most_significant_bit32(np.maximum(noise, 1)))
-        base = 4 * bits - 6
-        frac = np.where(bits < 11, noise << np.maximum(11 - bits, 0),
-                        noise >> np.maximum(bits - 11, 0)) & 0x3FF
-        # int32 in C; the bounds of int16 coefficients keep every step inside it
-        acc = ((lut[base + 2] * frac) >> 5) + lut[base + 1] * 32
-        acc = ((acc * frac + (1 << 14)) >> 15) + lut[base]
-        gain = np.where(small, lut[np.minimum(noise, 2)], acc).astype(np.int16)
-        # the int16 gain becomes uint32 by sign extension
-        gain = gain.astype(np.int64).astype(np.uint64) & U32
-        snr = ((inputs[0].astype(np.uint64) * gain) >> self.shift) & U32
-        below_two = snr < (2 << SNR_BITS)
-        square = (snr * snr) >> (2 + 2 * SNR_BITS - OUTPUT_BITS)
-        # wraps where below_two, but those elements take the square
-        minus_one = (snr >> (SNR_BITS - OUTPUT_BITS)) - np.uint64(1 << OUTPUT_BITS)
-        np.copyto(outputs[0], np.where(below_two, square, minus_one), casting="unsafe")
+        noise = inputs[1] if self.whole_noise else inputs[1][:n]
+        if self.gains is not None:
+            np.multiply(noise, 2.0 ** -1022, out=self.scaled_noise)
+            np.right_shift(self.scaled_noise.view(np.int64), 42, out=self.keys)
+            gain = np.take(self.gains, self.keys, out=self.gain, mode="clip")
+        else:
+            gain = _gains(noise, inputs[2])
+        np.multiply(inputs[0], gain, out=self.product)
+        np.right_shift(self.product, self.shift, out=self.snr_low, casting="unsafe")
+        # shrink: max(SHRINK[min(snr, 8191)], snr >> 6) - 64 (see _SHRINK)
+        np.take(_SHRINK, self.snr, out=self.square, mode="clip")
+        np.right_shift(self.snr, SNR_BITS - OUTPUT_BITS, out=self.top)
+        np.maximum(self.square, self.top, out=self.square)
+        np.subtract(self.square, 1 << OUTPUT_BITS, out=outputs[0], casting="unsafe")
+
+
+def _gains(noise, lut):
+    """The gain for each noise estimate, sign-extended from int16 into uint64 (< 2^32).
+    Above 2 the table holds, per bit length, a quadratic in the 10 bits after the top one."""
+    noise = np.asarray(noise).astype(np.int64)
+    lut = np.asarray(lut).astype(np.int64)
+    small = noise <= 2
+    bits = np.where(small, 2, most_significant_bit32(np.maximum(noise, 1)))
+    base = 4 * bits - 6
+    frac = np.where(bits < 11, noise << np.maximum(11 - bits, 0),
+                    noise >> np.maximum(bits - 11, 0)) & 0x3FF
+    # int32 in C; the bounds of int16 coefficients keep every step inside it
+    acc = ((lut[base + 2] * frac) >> 5) + lut[base + 1] * 32
+    acc = ((acc * frac + (1 << 14)) >> 15) + lut[base]
+    gain = np.where(small, lut[np.minimum(noise, 2)], acc).astype(np.int16)
+    # the int16 gain becomes uint32 by sign extension
+    return gain.astype(np.int64).astype(np.uint64) & U32
+
+
+# Below 2 (snr < 8192) the output is snr^2 >> 20, above it (snr >> 6) - 64. Over snr < 8192,
+# snr^2 / 2^20 - (snr / 64 - 64) = (snr - 8192)^2 / 2^20 >= 0, so the square (+ 64 here) wins the
+# maximum; at and above 8192 the last entry (63 + 64) loses to snr >> 6 >= 128.
+_SHRINK = (np.arange(2 << SNR_BITS, dtype=np.int64) ** 2 >> (2 + 2 * SNR_BITS - OUTPUT_BITS)) \
+    + (1 << OUTPUT_BITS)
 
 
 # -- SignalFilterBankLog ---------------------------------------------------------------------------
@@ -167,25 +226,42 @@ class SignalFilterBankLog(Kernel):
         if y.shape[0] < x.shape[0]:
             self.fail(f"output has {y.shape[0]} values, fewer than the input's {x.shape[0]}")
         self.n = x.shape[0]
-        self.shift = np.int64(self.correction_bits & 31)
-        self.scale = self.output_scale & U32
-
-    def eval(self, inputs, outputs):
-        x = (inputs[0].astype(np.int64) << self.shift) & U32
-        positive = x > 1
-        x = np.where(positive, x, 2)
-        # integer part: the bit position of the top bit; fraction: the bits below it as Q16
-        top = most_significant_bit32(x) - 1
-        rest = x - (np.int64(1) << top)
-        frac = np.where(top < LOG_SCALE_BITS, rest << np.maximum(LOG_SCALE_BITS - top, 0),
-                        rest >> np.maximum(top - LOG_SCALE_BITS, 0))
+        self.shift = np.uint32(self.correction_bits & 31)
+        scale = self.output_scale & U32
+        # frexp splits v = m * 2^e (e the bit length, m in [0.5, 1)); floor(m * 2^17) is 2^16
+        # plus the 16 fraction bits Log32 reads, and 0 for v = 0. With log2 = (e - 1) * 2^16 +
+        # frac + corr(frac), ln(v) in Q16 is exactly 45426 * (e - 1) + ((45426 * (frac + corr)
+        # + 2^15) >> 16), the e term being a multiple of 2^16. The output's uint32 arithmetic
+        # only needs that modulo 2^32, so it is (e * a + TABLE[index]) mod 2^32 with the scale
+        # and its rounding folded into a and the table. v = 0 and v = 1 come out as 0.
+        frac = np.arange(1 << LOG_SCALE_BITS, dtype=np.int64)
         seg = frac >> (LOG_SCALE_BITS - LOG_SEGMENT_BITS)
         c0, c1 = LOG_LUT[seg], LOG_LUT[seg + 1]
         within = frac - (seg << (LOG_SCALE_BITS - LOG_SEGMENT_BITS))
-        log2 = (top << LOG_SCALE_BITS) + frac + c0 + (((c1 - c0) * within) >> LOG_SCALE_BITS)
         half = 1 << (LOG_SCALE_BITS - 1)
-        loge = (LN2_Q16 * log2 + half) >> LOG_SCALE_BITS
-        # the scaling multiplies and rounds in uint32, wrapping
-        scaled = (((self.scale * loge) & U32) + half) & U32
-        value = np.minimum(scaled >> LOG_SCALE_BITS, INT16_MAX)
-        outputs[0][:self.n] = np.where(positive, value, 0)
+        fine = (LN2_Q16 * (frac + c0 + (((c1 - c0) * within) >> LOG_SCALE_BITS)) + half) \
+            >> LOG_SCALE_BITS
+        self.per_bit = np.int64((scale * LN2_Q16) & U32)
+        self.table = np.zeros(2 << LOG_SCALE_BITS, np.uint32)
+        self.table[1 << LOG_SCALE_BITS:] = (scale * (fine - LN2_Q16) + half) & U32
+        self.shifted = np.empty(self.n, np.uint32)
+        self.mantissa = np.empty(self.n, np.float64)
+        self.exponent = np.empty(self.n, np.int32)
+        self.index = np.empty(self.n, np.int64)
+        self.fine = np.empty(self.n, np.uint32)
+        self.coarse = np.empty(self.n, np.int64)
+        self.value = np.empty(self.n, np.uint32)
+        # value >> 16 without a pass: the high 16-bit halves of the uint32 values
+        halves = self.value.view(np.uint16)
+        self.value_high = halves[1::2] if sys.byteorder == "little" else halves[0::2]
+
+    def eval(self, inputs, outputs):
+        x = inputs[0]
+        if self.shift:
+            x = np.left_shift(x, self.shift, out=self.shifted)
+        np.frexp(x, out=(self.mantissa, self.exponent))
+        np.multiply(self.mantissa, float(2 << LOG_SCALE_BITS), out=self.index, casting="unsafe")
+        np.take(self.table, self.index, out=self.fine, mode="clip")
+        np.multiply(self.exponent, self.per_bit, out=self.coarse)
+        np.add(self.coarse, self.fine, out=self.value, casting="unsafe")
+        np.minimum(self.value_high, INT16_MAX, out=outputs[0][:self.n], casting="unsafe")

@@ -8,8 +8,7 @@ x86 build the oracle runs, counts are taken modulo 32, so these kernels do the s
 import numpy as np
 
 from ..base import Kernel, register
-from .common import (check_io_count, check_tensor, most_significant_bit32,
-                     positional_int_options, to_int32)
+from .common import check_io_count, check_tensor, positional_int_options, to_int32
 
 INT16_MIN, INT16_MAX = -32768, 32767
 
@@ -63,6 +62,12 @@ def _int_options(kernel, custom_options, count):
     return [to_int32(v) for v in positional_int_options(kernel, custom_options, count)]
 
 
+# values the float square root handles exactly (see SignalFilterBankSquareRoot), and the
+# least value whose 32-bit root Sqrt32 would round up to 65536
+_FLOAT_ROOT_LIMIT = 1 << 48
+_SQRT32_CAPPED = 0xFFFF * 0xFFFF + 0xFFFF + 1
+
+
 # -- kernels -------------------------------------------------------------------------------------
 
 @register("SignalWindow")
@@ -88,13 +93,33 @@ class SignalWindow(Kernel):
         if int(np.prod(y.shape)) != size:
             self.fail(f"output shape {tuple(y.shape)} must hold the input's {size} values")
         self.frames = size // frame
-        self.shift_bits = np.int32(self.shift & 31)
+        self.shift_bits = self.shift & 31
+        # products live in int32 (int16 x int16 always fits); numpy broadcasts the weights over
+        # the frames when the input's last dimension is one window
+        self.in_shape = None if x.shape[-1] == frame else (self.frames, frame)
+        self.buf = np.empty(tuple(x.shape) if self.in_shape is None else self.in_shape, np.int32)
+        self.out_shape = None if tuple(y.shape) == self.buf.shape else self.buf.shape
+        self.weights = None if w.data is None else np.asarray(w.data, np.int32).reshape(-1)
+        # Constant weights often make the int16 clamp a no-op: the extreme products, shifted,
+        # already fit, and the final cast to int16 then needs no clipping pass.
+        self.clip = True
+        if self.weights is not None and frame:
+            ends = np.array([INT16_MIN, INT16_MAX], np.int64)[:, None] * self.weights
+            lo, hi = int(ends.min()) >> self.shift_bits, int(ends.max()) >> self.shift_bits
+            self.clip = lo < INT16_MIN or hi > INT16_MAX
 
     def eval(self, inputs, outputs):
-        x = inputs[0].reshape(self.frames, -1).astype(np.int32)
-        raw = (x * inputs[1].astype(np.int32)) >> self.shift_bits
-        np.clip(raw, INT16_MIN, INT16_MAX, out=raw)
-        outputs[0].reshape(self.frames, -1)[...] = raw
+        x = inputs[0] if self.in_shape is None else inputs[0].reshape(self.in_shape)
+        y = outputs[0] if self.out_shape is None else outputs[0].reshape(self.out_shape)
+        w = self.weights if self.weights is not None else inputs[1]
+        buf = self.buf
+        np.multiply(x, w, out=buf, dtype=np.int32)
+        if self.clip:
+            np.right_shift(buf, self.shift_bits, out=buf)
+            np.minimum(buf, INT16_MAX, out=buf)
+            np.maximum(buf, INT16_MIN, out=y, casting="unsafe")
+        else:
+            np.right_shift(buf, self.shift_bits, out=y, casting="unsafe")
 
 
 @register("SignalFftAutoScale")
@@ -114,10 +139,20 @@ class SignalFftAutoScale(Kernel):
 
     def eval(self, inputs, outputs):
         x = inputs[0]
-        peak = max_abs16(x)
-        scale = max(16 - int(most_significant_bit32(peak)) - 1, 0)
-        # int16 wrap of the product, as C's conversion back to int16_t
-        outputs[0][...] = (x.astype(np.int32) << scale).astype(np.int16)
+        if x.shape[0] == 0:
+            peak = 0
+        else:
+            # without a -32768 MaxAbs16 is the plain largest magnitude
+            lo, hi = int(np.minimum.reduce(x)), int(np.maximum.reduce(x))
+            peak = max(hi, -lo) if lo > INT16_MIN else max_abs16(x)
+        peak &= 0xFFFFFFFF
+        # MostSignificantBit32 (0 counts as 32 bits) on a Python int
+        scale = max(16 - (peak.bit_length() if peak else 32) - 1, 0)
+        if scale:
+            # int16 shift wraps, as C's conversion of the product back to int16_t
+            np.left_shift(x, scale, out=outputs[0])
+        else:
+            np.copyto(outputs[0], x)
         outputs[1][...] = scale
 
 
@@ -141,11 +176,17 @@ class SignalEnergy(Kernel):
             self.fail(f"bins {self.start}..{self.end} are outside the input's "
                       f"{x.shape[0] // 2} complex values or the output's {y.shape[0]}")
         self.lo, self.hi = self.start, max(self.start, self.end)
+        # squares of the interleaved parts side by side; re^2 + im^2 wraps int32 only for two
+        # -32768s, and the wrapped value read as uint32 is the true 2^31
+        self.squares = np.empty(2 * (self.hi - self.lo), np.int32)
+        self.re2, self.im2 = self.squares[0::2], self.squares[1::2]
 
     def eval(self, inputs, outputs):
-        z = inputs[0][2 * self.lo:2 * self.hi].astype(np.int64).reshape(-1, 2)
-        # the sum wraps past int32 only for two -32768s; the uint32 result is then 2^31
-        outputs[0][self.lo:self.hi] = (z * z).sum(axis=1).astype(np.uint32)
+        if self.hi == self.lo:
+            return
+        z = inputs[0][2 * self.lo:2 * self.hi]
+        np.multiply(z, z, out=self.squares, dtype=np.int32)
+        np.add(self.re2, self.im2, out=outputs[0][self.lo:self.hi], casting="unsafe")
 
 
 @register("SignalFilterBank")
@@ -200,10 +241,32 @@ class SignalFilterBank(Kernel):
         counts = np.asarray(counts, np.intp)
         self.ends = np.cumsum(counts, dtype=np.intp)
         self.starts = self.ends - counts
+        # With constant tables the coefficient of every term is fixed; and when no output is an
+        # empty sum, add.reduceat sums each output's run of terms directly.
+        w, uw = ctx.inputs[1], ctx.inputs[2]
+        self.coef_values = None
+        if w.data is not None and uw.data is not None:
+            self.coef_values = self._table(w.data, uw.data)[self.coef]
+        self.by_runs = n_out > 0 and bool(np.all(counts > 0))
+        self.picked = np.empty(self.bins.shape[0], np.uint32)
+        self.terms = np.empty(self.bins.shape[0], np.uint64)
+
+    @staticmethod
+    def _table(weights, unweights):
+        # int16 entries sign-extend into uint64 (the wrap C's arithmetic gives)
+        return np.concatenate([np.asarray(weights, np.int16).reshape(-1),
+                               np.asarray(unweights, np.int16).reshape(-1)]
+                              ).astype(np.int64).view(np.uint64)
 
     def eval(self, inputs, outputs):
-        table = np.concatenate([inputs[1], inputs[2]]).astype(np.int64).view(np.uint64)
-        terms = table[self.coef] * inputs[0][self.bins].astype(np.uint64)
+        coef = self.coef_values
+        if coef is None:
+            coef = self._table(inputs[1], inputs[2])[self.coef]
+        np.take(inputs[0], self.bins, out=self.picked, mode="clip")
+        terms = np.multiply(coef, self.picked, out=self.terms)
+        if self.by_runs:
+            np.add.reduceat(terms, self.starts, out=outputs[0])
+            return
         # sums mod 2^64 as differences of a wrapping running sum
         running = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms, dtype=np.uint64)])
         outputs[0][...] = running[self.ends] - running[self.starts]
@@ -223,7 +286,28 @@ class SignalFilterBankSquareRoot(Kernel):
         check_tensor(self, y, np.uint32, 1, "output")
         if y.shape[0] != x.shape[0]:
             self.fail(f"output length {y.shape[0]} differs from input length {x.shape[0]}")
+        self.roots = np.empty(x.shape[0], np.float64)
+        self.offsets = np.empty(x.shape[0], np.uint64)
 
     def eval(self, inputs, outputs):
-        shift = np.uint32(int(inputs[1]) & 31)
-        np.right_shift(sqrt64(inputs[0]), shift, out=outputs[0])
+        x = inputs[0]
+        shift = int(inputs[1]) & 31
+        top = int(np.maximum.reduce(x)) if x.shape[0] else 0
+        if top >= _FLOAT_ROOT_LIMIT:
+            np.right_shift(sqrt64(x), np.uint32(shift), out=outputs[0])
+            return
+        # Below the limit float64 holds the value exactly and its correctly rounded square root
+        # lies far enough from every half-integer that floor(sqrt + 0.5) is the rounded root;
+        # scaling by 2^-shift is exact, and the cast to uint32 truncates (the floor of the shift).
+        f = self.roots
+        np.sqrt(x, out=f)
+        np.add(f, 0.5, out=f)
+        if shift:
+            np.multiply(f, 2.0 ** -shift, out=f)
+        np.copyto(outputs[0], f, casting="unsafe")
+        if top >= _SQRT32_CAPPED:
+            # Sqrt32 does not round 2^32 - 65535 .. 2^32 - 1 up to 65536: keep them at 65535
+            np.subtract(x, np.uint64(_SQRT32_CAPPED), out=self.offsets)
+            if int(np.minimum.reduce(self.offsets)) < 2**32 - _SQRT32_CAPPED:
+                capped = self.offsets < 2**32 - _SQRT32_CAPPED
+                outputs[0][capped] = 0xFFFF >> shift
