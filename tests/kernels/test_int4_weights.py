@@ -7,6 +7,7 @@ import tinyrt
 from oracle import tflm, tflm_allocations
 from kernels.single_op import both_fail, compare, values
 from tinyrt.builder import ModelBuilder
+from tinyrt.kernels.common import output_size
 from tinyrt.cli import main
 from tinyrt.errors import ModelError
 from tinyrt.model import load_model
@@ -63,9 +64,18 @@ def batches(rng, shape, n=2):
     return out
 
 
-def out_size(size, k, stride, dilation, padding):
-    eff = (k - 1) * dilation + 1
-    return -(-size // stride) if padding == "SAME" else (size - eff) // stride + 1
+def window(rng, seed, h, w_, kh, kw):
+    """Random strides, dilation and padding for a kh x kw window over h x w_, falling back to
+    SAME where VALID leaves no output: (options, out_h, out_w)."""
+    sh, sw = (int(v) for v in rng.integers(1, 3, 2))
+    dh, dw = (2, int(rng.integers(1, 4))) if seed % 3 == 0 else (1, 1)
+    padding = "SAME" if seed % 2 else "VALID"
+    oh, ow = output_size(padding, h, kh, sh, dh), output_size(padding, w_, kw, sw, dw)
+    if oh < 1 or ow < 1:
+        padding = "SAME"
+        oh, ow = output_size(padding, h, kh, sh, dh), output_size(padding, w_, kw, sw, dw)
+    return dict(padding=padding, stride_h=sh, stride_w=sw, dilation_hfactor=dh,
+                dilation_wfactor=dw, fused_activation_function=ACTIVATIONS[seed % 4]), oh, ow
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -75,18 +85,11 @@ def test_conv_2d(seed):
     n, h, w_, c = int(rng.integers(1, 3)), *(int(v) for v in rng.integers(3, 9, 2)), \
         int(rng.integers(1, 6))
     oc, kh, kw = int(rng.integers(1, 6)), *(int(v) for v in rng.integers(1, 4, 2))
-    sh, sw = (int(v) for v in rng.integers(1, 3, 2))
-    dh, dw = (2, int(rng.integers(1, 4))) if seed % 3 == 0 else (1, 1)
-    padding = "SAME" if seed % 2 else "VALID"
-    oh, ow = out_size(h, kh, sh, dh, padding), out_size(w_, kw, sw, dw, padding)
-    if oh < 1 or ow < 1:
-        padding, oh, ow = "SAME", -(-h // sh), -(-w_ // sw)
+    options, oh, ow = window(rng, seed, h, w_, kh, kw)
     per_channel = seed % 4 != 1
     scales = rng.uniform(0.01, 0.2, oc if per_channel else 1)
     data = build("CONV_2D", (n, h, w_, c), int4_values(rng, (oc, kh, kw, c), edge=True),
-                 scales, 0, (n, oh, ow, oc), bias=seed % 5 != 2, rng=rng, padding=padding,
-                 stride_h=sh, stride_w=sw, dilation_hfactor=dh, dilation_wfactor=dw,
-                 fused_activation_function=ACTIVATIONS[seed % 4])
+                 scales, 0, (n, oh, ow, oc), bias=seed % 5 != 2, rng=rng, **options)
     assert compare(data, batches(rng, (n, h, w_, c))) > 0
 
 
@@ -97,20 +100,13 @@ def test_depthwise_conv_2d(seed):
     n, h, w_ = int(rng.integers(1, 3)), *(int(v) for v in rng.integers(3, 9, 2))
     c, dm = int(rng.integers(1, 5)), int(rng.integers(1, 4))
     kh, kw = (int(v) for v in rng.integers(1, 4, 2))
-    sh, sw = (int(v) for v in rng.integers(1, 3, 2))
-    dh, dw = (2, int(rng.integers(1, 4))) if seed % 3 == 0 else (1, 1)
-    padding = "SAME" if seed % 2 else "VALID"
-    oh, ow = out_size(h, kh, sh, dh, padding), out_size(w_, kw, sw, dw, padding)
-    if oh < 1 or ow < 1:
-        padding, oh, ow = "SAME", -(-h // sh), -(-w_ // sw)
+    options, oh, ow = window(rng, seed, h, w_, kh, kw)
     oc = c * dm
     per_channel = seed % 4 != 1
     scales = rng.uniform(0.01, 0.2, oc if per_channel else 1)
     data = build("DEPTHWISE_CONV_2D", (n, h, w_, c),
                  int4_values(rng, (1, kh, kw, oc), edge=True), scales, 3, (n, oh, ow, oc),
-                 bias=seed % 5 != 2, rng=rng, padding=padding, stride_h=sh, stride_w=sw,
-                 depth_multiplier=dm, dilation_hfactor=dh, dilation_wfactor=dw,
-                 fused_activation_function=ACTIVATIONS[seed % 4])
+                 bias=seed % 5 != 2, rng=rng, depth_multiplier=dm, **options)
     assert compare(data, batches(rng, (n, h, w_, c))) > 0
 
 
