@@ -14,35 +14,18 @@ from . import libm, quant
 from .kernels.common import clip
 
 f32 = np.float32
-INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def round_away(y):
-    """C's round() (halves away from zero), exactly, in y's float type."""
-    t = np.trunc(y)
-    return np.where(np.abs(y - t) >= 0.5, t + np.sign(y), t)
-
-
-def to_int32(v, saturate_high=False):
-    """x86's float -> int32 truncation of integral values: NaN and out-of-range values become
-    INT32_MIN; the NEON-to-SSE translation turns positive overflow into INT32_MAX."""
-    ok = np.abs(v) < 2.0 ** 31                         # False for NaN
-    out = np.where(ok, np.where(ok, v, 0).astype(np.int64), INT32_MIN)
-    if saturate_high:
-        out = np.where(v >= 2.0 ** 31, INT32_MAX, out)
-    return out
 
 
 def _rounded(y, zero_point):
     """int8 values of y = v / scale (+ zero point), before clamping (see the module doc)."""
     vector_cols = np.arange(y.shape[1]) < y.shape[1] // 8 * 8
     half = np.where(y < 0, f32(-0.5), f32(0.5))
-    blocks = to_int32(np.trunc(y + half), saturate_high=True)
-    tail = round_away(y)
+    blocks = quant.float_to_int32(np.trunc(y + half), saturate_high=True)
+    tail = quant.round_half_away_array(y)
     if zero_point is not None:
         blocks = quant.wrap_int32(blocks + zero_point[:, None])
         tail = tail + zero_point[:, None].astype(f32)
-    return np.where(vector_cols, blocks, to_int32(tail))
+    return np.where(vector_cols, blocks, quant.float_to_int32(tail))
 
 
 def quantize_rows_symmetric(v):
@@ -73,7 +56,7 @@ def quantize_rows_asymmetric(v):
         from_min = 128.0 + np.abs(lo64) < 127.0 + np.abs(hi64)
         zp = np.where(from_min, -128.0 - lo64, 127.0 - hi64)
         # a NaN zero point (infinite inputs) converts to INT32_MIN, whose low byte is 0
-        zp = np.where(zp <= -128, -128, np.where(zp >= 127, 127, round_away(zp)))
+        zp = np.where(zp <= -128, -128, np.where(zp >= 127, 127, quant.round_half_away_array(zp)))
         zp = np.where(empty | np.isnan(zp), 0, zp).astype(np.int64)
         scale = scale.astype(f32)
         inverse = np.where(scale == 0, 0.0, 1.0 / scale.astype(np.float64)).astype(f32)

@@ -410,7 +410,21 @@ def quantize_value_float32(value, scale, zero_point):
 
 
 def round_half_away_array(x):
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+    """C's round() on every element, exactly in x's float type (adding 0.5 first would round:
+    0.49999997f + 0.5f is 1.0f)."""
+    t = np.trunc(x)
+    return np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t)
+
+
+def float_to_int32(v, saturate_high=False):
+    """x86's float -> int32 conversion of integral values: NaN and out-of-range values become
+    INT32_MIN (the "integer indefinite"); with ``saturate_high`` (the NEON-to-SSE translation)
+    positive overflow becomes INT32_MAX. int64 out."""
+    ok = np.abs(v) < 2.0 ** 31                         # False for NaN
+    out = np.where(ok, np.where(ok, v, 0).astype(np.int64), INT32_MIN)
+    if saturate_high:
+        out = np.where(v >= 2.0 ** 31, INT32_MAX, out)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

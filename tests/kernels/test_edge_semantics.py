@@ -112,3 +112,15 @@ def test_hard_swish_multipliers_round_as_tflite_micro(in_scale, out_scale):
         data = one_op("HARD_SWISH", [((256,), np.int8, {"scale": in_scale, "zero_point": zx})],
                       [((256,), np.int8, {"scale": out_scale, "zero_point": zy})])
         compare(data, [[np.arange(-128, 128).astype(np.int8)]])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_quantize_rounds_like_c_round(dtype):
+    """round() of the float32 quotient, exactly: 0.49999997 rounds to 0 (adding 0.5 in float32
+    first would give 1), halves go away from zero, NaN and huge values as the C conversion."""
+    below_half = float(np.nextafter(np.float32(0.5), np.float32(0)))
+    x = np.array([below_half, -below_half, 0.5, -0.5, 1.5, -2.5, 1.4999999, 8388609.0, NAN,
+                  INF, -INF, 3e9, 126.5, -127.5], np.float32)
+    data = one_op("QUANTIZE", [((x.size,), np.float32, None)],
+                  [((x.size,), dtype, {"scale": 1.0, "zero_point": 0})])
+    compare(data, [[x]])

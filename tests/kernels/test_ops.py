@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tinyrt
+from kernels.single_op import float_bits_equal
 from oracle import random_inputs, run_both, tflm
 from tinyrt.builder import ModelBuilder
 
@@ -22,12 +23,8 @@ def check(data, n=6, atol=0.0, ulps=0):
             assert a.dtype == b.dtype and a.shape == b.shape
             if atol:
                 np.testing.assert_allclose(a, b, rtol=0, atol=atol)
-            elif ulps:
-                nan = np.isnan(a)
-                np.testing.assert_array_equal(nan, np.isnan(b))
-                diff = np.abs(a[~nan].view(np.int32).astype(np.int64)
-                              - b[~nan].view(np.int32).astype(np.int64))
-                assert diff.size == 0 or diff.max() <= ulps
+            elif a.dtype.kind == "f":
+                float_bits_equal(a, b, ulps)        # bit for bit (signed zeros, NaN) or ulps
             else:
                 np.testing.assert_array_equal(a, b)
 

@@ -70,9 +70,7 @@ class Quantize(Kernel):
         # static_cast<int32_t>(round(v)): NaN and out-of-range values become INT32_MIN on
         # the x86 and Arm cores TFLM runs on; keep that instead of numpy's warning.
         with np.errstate(invalid="ignore"):
-            r = quant.round_half_away_array(q)
-            bad = ~np.isfinite(r) | (r >= 2.0 ** 31) | (r < -2.0 ** 31)
-            r = np.where(bad, -2.0 ** 31, r).astype(np.int64)
+            r = quant.float_to_int32(quant.round_half_away_array(q))
         r += self.zy
         clip(r, *self.out_range, out=r)
         outputs[0][...] = r
