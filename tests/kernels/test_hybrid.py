@@ -167,3 +167,22 @@ def test_hybrid_fully_connected_quantization_matches_litert(asymmetric, depth):
               rng.standard_normal((4, depth)).astype(np.float32) * 3,
               np.zeros((4, depth), np.float32)]
     assert_matches_litert(b.build(), inputs)
+
+
+@pytest.mark.parametrize("act", ["NONE", "RELU", "RELU6", "TANH"])
+def test_hybrid_fully_connected_activation_on_special_values(act):
+    """LiteRT's activation on hybrid outputs: std::max/min (NaN goes to the lower bound, inf
+    stays unless bounded), Eigen's tanh."""
+    rng = np.random.default_rng(8)
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 6), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (5, 6)).astype(np.int8), scale=0.013,
+                       zero_point=0)
+    bias = b.add_constant("b", np.array([np.nan, np.inf, -np.inf, 3e38, -0.0], np.float32))
+    y = b.add_tensor("y", (2, 5), np.float32)
+    b.add_operator("FULLY_CONNECTED", [x, w, bias], [y], fused_activation_function=act)
+    b.mark_output(y)
+    one_zero_row = rng.standard_normal((2, 6)).astype(np.float32)
+    one_zero_row[1] = 0
+    assert_matches_litert(b.build(), [rng.standard_normal((2, 6)).astype(np.float32) * 3,
+                                      np.zeros((2, 6), np.float32), one_zero_row])

@@ -99,9 +99,14 @@ class FullyConnected(Kernel):
         self.w_scale = np.float32(w.quantization.scale[0])
         self.bias = np.zeros(self.units, np.float32) if b is None else \
             np.asarray(b.data, np.float32).reshape(self.units)
-        self.lo, self.hi = quant.activation_range_float(act)
+        self.act = act
 
     def _eval_hybrid(self, x, out):
+        if not x.any():
+            # LiteRT skips the product for an all-zero input: the output is the bias itself
+            # (a -0.0 in it stays -0.0)
+            out[...] = hybrid.litert_activation(self.act, np.broadcast_to(self.bias, out.shape))
+            return
         if self.asymmetric:
             q, scale, zp = hybrid.quantize_rows_asymmetric(x)
             acc = self.gemm(q) - zp[:, None] * self.row_sums
@@ -109,7 +114,8 @@ class FullyConnected(Kernel):
             q, scale = hybrid.quantize_rows_symmetric(x)
             acc = self.gemm(q)
         factor = (scale * self.w_scale)[:, None]      # scaling factor x weight scale
-        clip(self.bias + acc.astype(np.float32) * factor, self.lo, self.hi, out=out)
+        # LiteRT's ApplyActivationToVector, not TFLM's clamp to +-FLT_MAX
+        out[...] = hybrid.litert_activation(self.act, self.bias + acc.astype(np.float32) * factor)
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)
