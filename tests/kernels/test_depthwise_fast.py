@@ -58,8 +58,15 @@ def check(data, x_shape, rng, plan=TapEinsum):
 @pytest.mark.parametrize("staged", [False, True])
 @pytest.mark.parametrize("seed", range(8))
 def test_random_layers(seed, staged, monkeypatch):
+    staged_plans = []
     if staged:      # strided fills through input-typed planes, as large inputs do
         monkeypatch.setattr(TapEinsum, "stage_min_pixels", 0)
+        init = TapEinsum.__init__
+
+        def recording_init(plan, *args, **kwargs):
+            init(plan, *args, **kwargs)
+            staged_plans.append(plan.staged is not None)
+        monkeypatch.setattr(TapEinsum, "__init__", recording_init)
     rng = np.random.default_rng(4000 + seed + 100 * staged)
     for case in range(14):
         stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
@@ -76,6 +83,7 @@ def test_random_layers(seed, staged, monkeypatch):
         out_zp = -128 if act != "NONE" and rng.random() < 0.5 else int(rng.integers(-128, 128))
         data, _, _ = model(rng, x_shape, kh, kw, dm, padding, stride, dilation, act, out_zp)
         check(data, x_shape, rng)
+    assert not staged or any(staged_plans)          # the staged fill really ran
 
 
 @pytest.mark.parametrize("x_shape,kernel,stride,padding,act", [

@@ -8,6 +8,7 @@ import pytest
 from flatbuffers import flexbuffers
 
 import tinyrt
+from kernels.single_op import both_fail
 from oracle import tflm_interpreter
 from tinyrt.builder import ModelBuilder
 from tinyrt.kernels.detection_postprocess import DetectionPostProcess
@@ -234,8 +235,8 @@ def test_degenerate_box_fails_at_invoke_like_tflite_micro():
 def test_bad_options_are_rejected(bad):
     rng = np.random.default_rng(2)
     data = model(10, 4, dict(BASE, **bad), random_anchors(rng, 10, False), rows=10)
-    with pytest.raises(tinyrt.TinyrtError):
-        tinyrt.Interpreter(model_content=data).allocate_tensors()
+    both_fail(data, [random_encodings(rng, (1, 10, 4), False),
+                     random_scores(rng, (1, 10, 4), False)])
 
 
 def test_no_detections_wanted():

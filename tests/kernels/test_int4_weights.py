@@ -146,14 +146,16 @@ def test_int4_matches_the_same_weights_as_int8():
     rng = np.random.default_rng(11)
     w = int4_values(rng, (4, 3, 3, 2))
     scales = rng.uniform(0.01, 0.1, 4)
+    x = values(np.random.default_rng(5), (1, 6, 6, 2), np.int8)
     outs = []
     for w_dtype in ("int4", np.int8):
         data = build("CONV_2D", (1, 6, 6, 2), w, scales, 0, (1, 6, 6, 4),
                      rng=np.random.default_rng(3), w_dtype=w_dtype, padding="SAME",
                      stride_h=1, stride_w=1)
+        compare(data, [[x]])                          # each equals tflite-micro
         it = tinyrt.Interpreter(model_content=data)
         it.allocate_tensors()
-        it.set_input(values(np.random.default_rng(5), (1, 6, 6, 2), np.int8), 0)
+        it.set_input(x, 0)
         it.invoke()
         outs.append(it.get_output(0))
     np.testing.assert_array_equal(outs[0], outs[1])

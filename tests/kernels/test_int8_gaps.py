@@ -7,6 +7,7 @@ import pytest
 import tinyrt
 from kernels.single_op import (both_fail, broadcast_partner, compare, one_op, random_shape,
                                values)
+from oracle import tflm_interpreter
 from tinyrt.builder import ModelBuilder
 
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
@@ -188,6 +189,8 @@ def test_cumsum_int8_scale_ratio_too_large_is_refused():
 def test_cumsum_wide_integers_still_run(dtype):
     """Beyond tflite-micro (which has only float32 and int8): exact sums, wrapping as C's."""
     x = np.array([[1, -2, 3], [np.iinfo(dtype).max, 1, 5]], dtype)
+    with pytest.raises(RuntimeError):                  # tflite-micro refuses these types
+        tflm_interpreter(_cumsum(x.shape, -1, None, None, False, True, dtype))
     outputs = []
     for exclusive in (False, True):
         it = tinyrt.Interpreter(model_content=_cumsum(x.shape, -1, None, None, exclusive, True,

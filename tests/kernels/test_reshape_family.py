@@ -6,6 +6,7 @@ import pytest
 import tinyrt
 
 from kernels.single_op import both_fail, compare, one_op, random_quant, random_shape, values
+from oracle import tflm_interpreter
 
 DTYPES = [np.float32, np.int8, np.int16, np.int32, np.int64, np.bool_]
 # TFLM's EXPAND_DIMS moves only these; tinyrt moves every dtype (checked against numpy)
@@ -26,6 +27,10 @@ def test_expand_dims(dtype):
         if dtype in TFLM_EXPAND_DIMS:
             compare(data, batches)
         else:
+            with pytest.raises(RuntimeError):        # tflite-micro refuses these types
+                ref = tflm_interpreter(data)
+                ref.set_input(batches[0][0], 0)
+                ref.invoke()
             it = tinyrt.Interpreter(model_content=data)
             it.allocate_tensors()
             for (x,) in batches:
