@@ -680,7 +680,10 @@ def inv_sqrt_multiplier_exp(value, reverse_shift=-1):
 
 
 def wrap_int32(x):
-    """Two's-complement wrap of int64 values to int32, as C's int32 additions do."""
+    """Two's-complement wrap to int32, as C's int32 additions and conversions do: of int64
+    arrays, or of a Python int of any size (returned as a Python int)."""
+    if isinstance(x, int):
+        return (x + (1 << 31)) % (1 << 32) - (1 << 31)
     return (np.asarray(x, np.int64) + (1 << 31)) % (1 << 32) - (1 << 31)
 
 

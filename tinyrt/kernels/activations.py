@@ -18,7 +18,6 @@ INPUT_INTEGER_BITS = 4
 # int16: the table functions read Q3.12 inputs and write Q0.15 outputs
 INT16_INPUT_INTEGER_BITS = 3
 INT16_OUTPUT_FRACTIONAL_BITS = 15
-INT32_MAX = (1 << 31) - 1
 
 
 def _int8_input_rescale(scale):
@@ -96,7 +95,7 @@ class _Sigmoidal(Kernel):
         if not (math.isfinite(scale) and scale > 0):
             self.fail(f"int16 input scale must be positive, not {scale}")
         multiplier, shift = _int16_input_rescale(scale, self.int16_pot_shifts)
-        if multiplier > INT32_MAX:
+        if multiplier > quant.INT32_MAX:
             self.fail(f"int16 input scale {scale} is too large")
         self.lut = int16_table(self.int16_fn, multiplier, shift)
         self.offset = -INT16_MIN

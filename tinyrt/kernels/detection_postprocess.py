@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .. import quant
 from ..model.flexbuffers import read_map
 from .base import Kernel, register
 
@@ -18,8 +19,7 @@ def _as_int(value, name, default=0):
     if not isinstance(value, (bool, int, float)) or isinstance(value, float) and \
             not math.isfinite(value):
         raise ValueError(f"option {name!r} must be a number, not {value!r}")
-    v = int(value) & 0xFFFFFFFF
-    return v - (1 << 32) if v >= 1 << 31 else v
+    return quant.wrap_int32(int(value))
 
 
 def _as_float(value, name):

@@ -45,12 +45,9 @@ class Mul(Kernel):
     def eval(self, inputs, outputs):
         a, b = inputs
         if self.kind in ("float32", "int32"):
-            self._eval_plain(a, b, outputs[0])
+            clip(np.multiply(a, b), self.lo, self.hi, out=outputs[0])
         elif self.pairs is not None:
             self.pairs(a, b, outputs[0])
         else:
             r = self._quantized(a.astype(np.int64), b.astype(np.int64))
             np.copyto(outputs[0], r, casting="unsafe")
-
-    def _eval_plain(self, a, b, out):
-        clip(np.multiply(a, b), self.lo, self.hi, out=out)

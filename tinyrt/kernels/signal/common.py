@@ -20,11 +20,6 @@ def positional_int_options(kernel, custom_options, count):
     return [int(v) for v in values]
 
 
-def to_int32(v):
-    """C's conversion of an integer option to int32_t (wraps modulo 2^32)."""
-    return (v + (1 << 31)) % (1 << 32) - (1 << 31)
-
-
 def most_significant_bit32(x):
     """TFLM's MostSignificantBit32 on uint32 values: the bit length, except that 0 gives 32
     (the GCC build counts leading zeros, and clz's 32 for 0 turns into 32)."""

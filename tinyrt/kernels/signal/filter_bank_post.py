@@ -11,9 +11,10 @@ import sys
 
 import numpy as np
 
+from ... import quant
 from ..base import Kernel, register
 from .common import (check_io_count, check_tensor, most_significant_bit32,
-                     positional_int_options, to_int32)
+                     positional_int_options)
 
 INT16_MAX = 32767
 U32 = 0xFFFFFFFF
@@ -34,7 +35,7 @@ class SignalFilterBankSpectralSubtraction(Kernel):
          self.num_channels, self.one_minus, self.smoothing, self.smoothing_bits,
          self.subtraction_bits) = positional_int_options(self, custom_options, 9)
         self.clamping = self.clamping != 0
-        self.num_channels = to_int32(self.num_channels)
+        self.num_channels = quant.wrap_int32(int(self.num_channels))
 
     def prepare(self, ctx):
         check_io_count(self, ctx, 1, 2)

@@ -7,8 +7,9 @@ x86 build the oracle runs, counts are taken modulo 32, so these kernels do the s
 """
 import numpy as np
 
+from ... import quant
 from ..base import Kernel, register
-from .common import check_io_count, check_tensor, positional_int_options, to_int32
+from .common import check_io_count, check_tensor, positional_int_options
 
 INT16_MIN, INT16_MAX = -32768, 32767
 
@@ -59,7 +60,7 @@ def sqrt64(num):
 
 def _int_options(kernel, custom_options, count):
     """The op's positional options as int32, as these kernels declare them."""
-    return [to_int32(v) for v in positional_int_options(kernel, custom_options, count)]
+    return [quant.wrap_int32(v) for v in positional_int_options(kernel, custom_options, count)]
 
 
 # values the float square root handles exactly (see SignalFilterBankSquareRoot), and the
