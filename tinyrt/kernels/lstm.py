@@ -23,8 +23,9 @@ Variants, all bit-exact with TFLM:
   Q0.15; the products f * c and i * g requantize to the cell state's scale, o * tanh(c) to the
   output state's. The cell state scale enters tanh only through its rounded log2 (a power of
   two is expected). The int16 variant accumulates in int64 and requantizes with TFLM's 64-bit
-  MultiplyByQuantizedMultiplier. The node's intermediate tensors are ignored: TFLM reads no
-  gate quantization from them (the gate scales are fixed as above).
+  MultiplyByQuantizedMultiplier. TFLM reads no gate quantization from the node's intermediate
+  tensors (the gate scales are fixed as above); like TFLM, the interpreter accepts only empty
+  ones.
 
 Refused, as TFLM's Prepare refuses them: peephole (inputs 9-11), projection (16-17) and
 layer-norm (20-23) tensors, and a missing input gate (CIFG). Also refused where TFLM would run
@@ -93,6 +94,15 @@ def _fc_multiplier(input_scale, weight_scale):
 def _float_sigmoid(x):
     with np.errstate(over="ignore"):
         return Logistic.float_fn(x)
+
+
+def _cell_clip(v, clip_value):
+    """The cell state clip, when clip_value > 0: std::max(std::min(clip, v), -clip), in which a
+    NaN becomes clip (TFLM and LiteRT alike)."""
+    if clip_value > 0:
+        v = np.where(v < clip_value, v, clip_value)
+        v = np.where(-clip_value < v, v, -clip_value)
+    return v
 
 
 def _float_clamp(x):
@@ -248,10 +258,7 @@ class UnidirectionalSequenceLSTM(Kernel):
             i = _float_sigmoid(z[:, :n])
             g = self.cell_fn(z[:, 2 * n:3 * n])
             new_c = _float_clamp(f * c) + _float_clamp(i * g)
-            if self.clip_value > 0:
-                # std::max(std::min(clip, v), -clip): NaN becomes clip
-                new_c = np.where(new_c < self.clip_value, new_c, self.clip_value)
-                new_c = np.where(-self.clip_value < new_c, new_c, -self.clip_value)
+            new_c = _cell_clip(new_c, self.clip_value)
             c[...] = new_c
             o = _float_sigmoid(z[:, 3 * n:])
             h[...] = _float_clamp(libm.tanhf(c) * o)
@@ -294,10 +301,7 @@ class UnidirectionalSequenceLSTM(Kernel):
             if self.hybrid_act is not None:
                 g = self.hybrid_act(g)
             new_c = f * c + g * i
-            if self.clip_value > 0:
-                # std::max(std::min(clip, v), -clip): NaN becomes clip
-                new_c = np.where(new_c < self.clip_value, new_c, self.clip_value)
-                new_c = np.where(-self.clip_value < new_c, new_c, -self.clip_value)
+            new_c = _cell_clip(new_c, self.clip_value)
             c[...] = new_c
             # NONE: LiteRT multiplies the cell gate's values still in its scratch buffer
             cell_out = g if self.hybrid_act is None else self.hybrid_act(new_c)

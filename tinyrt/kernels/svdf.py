@@ -234,16 +234,14 @@ class SVDF(Kernel):
             lo, hi = self.state_range
             new = clip(self.q1(dot), lo, hi) + self.zs
             state[:, :, -1] = new                               # stored as T: wraps like C
-        if self.time_exact is not None:
-            rows = state.reshape(batch, n_unit, rank * n_memory)
-            w = np.einsum("buk,uk->bu", rows, self.time_weights, out=self.time_work)
-            np.add(w, self.time_bias, out=w)
-            self.time_exact.finish(w, out)
-            return
         if self.time_weights is not None:
+            # a unit's rank x memory state values against its (possibly scaled) time weights
             rows = state.reshape(batch, n_unit, rank * n_memory)
             w = np.einsum("buk,uk->bu", rows, self.time_weights, out=self.time_work)
             np.add(w, self.time_bias, out=w)
+            if self.time_exact is not None:
+                self.time_exact.finish(w, out)
+                return
             acc = self.time_acc
             np.copyto(acc, w, casting="unsafe")                 # exact integers
             if self.time_wrapped is not None:
