@@ -70,15 +70,15 @@ class BatchMatMul(Kernel):
         if not np.isfinite(real):
             self.fail("the scales give no usable output multiplier")
         m, s = quant.quantize_multiplier(real)
-        # int8 goes through the int32 requantization, int16 through the int64 one
-        self.output = QuantizedOutput(np.array([m]), np.array([s]), y, "NONE", y.shape)
         # Largest |product| of two operands after their zero points are taken off.
         lo, hi = quant.dtype_range(a.dtype)
         top = max(abs(lo - self.za), abs(hi - self.za)) * max(abs(lo - self.zb), abs(hi - self.zb))
         # Sums of integer products are exact in float64 below 2^53 whatever BLAS's order.
         self.acc_dtype = np.float64 if depth * top < (1 << 53) else np.int64
-        # int8 accumulates in int32, which wraps in C on (absurdly) deep products
-        self.wrap32 = not wide and depth * top >= (1 << 31)
+        # int8 goes through the int32 requantization (its int32 sums wrap in C on absurdly
+        # deep products: the output stage emulates that given the bound), int16 the int64 one
+        self.output = QuantizedOutput(np.array([m]), np.array([s]), y, "NONE", y.shape,
+                                      acc_bound=depth * top)
         # a constant operand is converted (and transposed) once
         self.lhs = None if a.data is None else self._int_operand(a.data, self.adj_x, self.za)
         self.rhs = None if b.data is None else self._int_operand(b.data, self.adj_y, self.zb)
@@ -124,7 +124,4 @@ class BatchMatMul(Kernel):
             self._int_operand(inputs[0], self.adj_x, self.za)
         rhs = self.rhs if self.rhs is not None else \
             self._int_operand(inputs[1], self.adj_y, self.zb)
-        acc = np.matmul(lhs, rhs).astype(np.int64)
-        if self.wrap32:
-            acc = quant.wrap_int32(acc)
-        self.output.store(acc, outputs[0])
+        self.output.store(np.matmul(lhs, rhs).astype(np.int64), outputs[0])

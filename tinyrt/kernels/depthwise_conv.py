@@ -289,7 +289,6 @@ class DepthwiseConv2D(Kernel):
                                       * x_bound, offset=self.offset, workspace=workspace,
                                       add_zero_point=not wide)
         exact = self.output.exact_float
-        self.store = self.output.store_sums if exact is None else exact.store
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:
         # all taps in one einsum per column phase (TapEinsum) in float32 (int8) or float64
         # (int16) where those sums are exact, else all taps in one int16 product and one sum
@@ -362,7 +361,7 @@ class DepthwiseConv2D(Kernel):
         x = inputs[0]
         mode = self.mode
         if mode == "taps":
-            self.store(self.taps_plan.sums(x), outputs[0])
+            self.output.store_sums(self.taps_plan.sums(x), outputs[0])
             return
         if mode == "hybrid":
             self._eval_hybrid(x, outputs[0])
@@ -395,7 +394,7 @@ class DepthwiseConv2D(Kernel):
             if self.scaled is not None:
                 self.output.exact_float.finish(self.scaled(cols), out)
                 return
-            self.store(self.gemm.sums(cols, self.work).reshape(out.shape), out)
+            self.output.store_sums(self.gemm.sums(cols, self.work).reshape(out.shape), out)
             return
         if mode == "channel_gemm":
             # per input channel, a GEMM of its windows [pixels, taps] with its filters

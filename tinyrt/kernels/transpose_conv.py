@@ -64,6 +64,7 @@ class TransposeConv(Kernel):
             # one tap's chain of running sums, [in_c + 1, n, in_h, in_w, out_c] float32, and the
             # copy numpy may take of it for the in-place accumulate
             ctx.workspace((in_c + 1) * n * in_h * in_w * out_c * 8, "ordered partial sums")
+            self.chain = np.empty((in_c + 1, n, in_h, in_w, out_c), np.float32)
             self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
             self.lo, self.hi = quant.activation_range_float(act)
             self.acc = np.zeros((n, acc_h, acc_w, out_c), np.float32)
@@ -121,7 +122,7 @@ class TransposeConv(Kernel):
         acc[...] = 0
         # products of every input channel, first along the chain: [in_c, n, in_h, in_w, out_c]
         xs = np.moveaxis(x, 3, 0)[..., None]
-        chain = np.empty((in_c + 1, n, in_h, in_w, out_c), np.float32)
+        chain = self.chain
         for fy in range(kh - 1, -1, -1):
             for fx in range(kw - 1, -1, -1):
                 view = acc[:, fy:fy + (in_h - 1) * sh + 1:sh, fx:fx + (in_w - 1) * sw + 1:sw, :]
