@@ -246,3 +246,16 @@ def test_float_requantizer_int16_ending(seed):
         fr.finish(sums * fr.channel_scale + fr.channel_bias, out2)
         np.testing.assert_array_equal(out2, want)
     assert narrow > 100 and wide > 10
+
+
+def test_get_reciprocal_of_one_value_equals_the_vector_path():
+    """A single value takes a Python-int path (a softmax row's sum); it must agree with the
+    vectorised gemmlowp functions on every kind of input."""
+    rng = np.random.default_rng(9)
+    xs = np.concatenate([rng.integers(0, 1 << 31, 3000), np.arange(0, 300),
+                         1 << np.arange(31), (1 << np.arange(31)) - 1]).astype(np.int64)
+    for bits in (0, 5, 12):
+        scale, over = quant.get_reciprocal(xs, bits)
+        for i in range(0, xs.size, 7):
+            one_scale, one_over = quant.get_reciprocal(xs[i:i + 1], bits)
+            assert (int(one_scale[0]), int(one_over[0])) == (int(scale[i]), int(over[i])), xs[i]
