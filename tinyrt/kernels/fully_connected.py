@@ -8,7 +8,7 @@ from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, activation, clip
 from .conv import bias_values, int16_accumulator_bits
-from .gemm import IntegerGemm, filter_values, ordered_dot
+from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 
 
 @register("FULLY_CONNECTED")
@@ -78,14 +78,9 @@ class FullyConnected(Kernel):
         self.scaled = None
         exact = self.output.exact_float
         if exact is not None and depth * units <= self.max_scaled_weights:
-            # Small layers are dominated by per-call costs: fold the requantization's scale
-            # into float64 weights (exact, see quant.FloatRequantizer) so eval is one product
-            # straight from the int8 input, one bias add, and the requantizer's last stage.
-            self.scaled = wq.T * exact.channel_scale
-            # full size: numpy adds equal shapes faster than it broadcasts a row
-            self.scaled_bias = np.tile(exact.channel_bias, (self.batch, 1))
-            self.scaled_work = np.empty((self.batch, units), np.float64)
-            self.finish = exact.finish
+            # Small layers are dominated by per-call costs: the requantization's scale folded
+            # into float64 weights, one product straight from the int8 input
+            self.scaled = ScaledDot(wq, exact, self.batch)
 
     def _prepare_hybrid(self, w, b, act):
         if w.quantization is None or len(w.quantization.scale) != 1 or \
@@ -121,11 +116,7 @@ class FullyConnected(Kernel):
         x = inputs[0].reshape(self.batch, self.depth)
         out = outputs[0].reshape(self.batch, self.units)
         if self.kind == "int" and self.scaled is not None:
-            # float64 BLAS sums int8 x exactly-scaled weights without rounding (every partial
-            # sum is a multiple of a power of two below 2^53 of them)
-            w = np.dot(x, self.scaled, out=self.scaled_work)
-            np.add(w, self.scaled_bias, out=w)
-            self.finish(w, out)
+            self.scaled(x, out)
             return
         if self.kind == "hybrid":
             self._eval_hybrid(x, out)

@@ -95,6 +95,24 @@ class IntegerGemm:
         return out
 
 
+class ScaledDot:
+    """ScaledGemm's folding for small layers fed a plain [rows, depth] integer array: the
+    input goes to BLAS as it is (no copy into a float64 buffer with a column of ones), and the
+    bias is one add. Then the requantizer's ``finish`` writes the outputs."""
+
+    def __init__(self, weights, requant, rows):
+        self.w = np.asarray(weights, np.int64).T * requant.channel_scale   # exact, see above
+        # full size: numpy adds equal shapes faster than it broadcasts a row
+        self.bias = np.tile(requant.channel_bias, (rows, 1))
+        self.work = np.empty(self.bias.shape, np.float64)
+        self.finish = requant.finish
+
+    def __call__(self, x, out):
+        w = np.dot(x, self.w, out=self.work)
+        np.add(w, self.bias, out=w)
+        self.finish(w, out)
+
+
 class ScaledGemm:
     """For a quant.FloatRequantizer ``requant``: sum_k x[n, k] * w[o, k] * scale[o] + bias[o]
     (its channel_scale and channel_bias) in one float64 GEMM, for integer x and constant

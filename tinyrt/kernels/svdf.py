@@ -21,7 +21,7 @@ import numpy as np
 from .. import hybrid, libm, quant
 from .base import Kernel, register
 from .common import activation, clip
-from .gemm import IntegerGemm, ordered_dot
+from .gemm import IntegerGemm, ScaledDot, ordered_dot
 
 f32 = np.float32
 
@@ -142,12 +142,7 @@ class SVDF(Kernel):
             self.q1.multiplier, self.q1.shift, 128 * np.abs(wf_int).sum(axis=1),
             self.feature_offset, self.zs, lo + self.zs, hi + self.zs, (batch, n_filter),
             state_dtype)
-        self.feature_exact = exact
-        if exact is not None:
-            self.feature_weights = wf_int.T * exact.channel_scale    # [n_input, n_filter]
-            # full size: numpy adds equal shapes faster than it broadcasts a row
-            self.feature_bias = np.tile(exact.channel_bias, (batch, 1))
-            self.feature_work = np.empty((batch, n_filter), np.float64)
+        self.feature_scaled = None if exact is None else ScaledDot(wf_int, exact, batch)
         # Time step: sum over a unit's rank x memory values of s * wt, plus the bias minus
         # zs * sum wt. build checks that this total stays in int32's range; C's int32 sums
         # then give it too, whatever wraps on the way (they are right modulo 2^32).
@@ -220,12 +215,8 @@ class SVDF(Kernel):
         if self.kind == "hybrid":
             self._eval_hybrid(x, state, out)
             return
-        if self.feature_exact is not None:
-            # float64 BLAS sums int8 x exactly-scaled weights without rounding (every partial
-            # sum is a multiple of a power of two below 2^53 of them)
-            w = np.dot(x, self.feature_weights, out=self.feature_work)
-            np.add(w, self.feature_bias, out=w)
-            self.feature_exact.finish(w, state[:, :, -1])
+        if self.feature_scaled is not None:
+            self.feature_scaled(x, state[:, :, -1])
         else:
             # int32 sums in C: they wrap where a long reduction overflows
             dot = self.gemm(x) + self.feature_offset            # [batch, n_filter]
