@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from .workspace import Workspace
+
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 # TFLM has two MultiplyByQuantizedMultiplier implementations; the pip build of tflite-micro
@@ -183,7 +185,7 @@ class FloatRequantizer:
         an int64 per channel added to them) and on every partial sum of their terms;
         ``lo``/``hi``: the clamp range of the output; ``shape``: that of the outputs, channels
         last; ``dtype``: the output type; ``workspace``: where to take work arrays from (a
-        ``kernels.common.Workspace``), else they are private."""
+        ``workspace.Workspace``), else they are private."""
         offset = np.asarray(offset, np.int64)
         m = np.broadcast_to(np.asarray(multiplier, np.int64), offset.shape)
         shift = np.broadcast_to(np.asarray(shift, np.int64), m.shape)
@@ -254,8 +256,7 @@ class FloatRequantizer:
         dtype = np.dtype(dtype)
         bits = 8 * dtype.itemsize
         lo_z, hi_z = lo - zero_point, hi - zero_point
-        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
-            workspace.array
+        get = Workspace.arrays(workspace)
         self.work = get("requantize", self.rows, np.float64)
         if self.narrow:
             self.lo, self.hi = np.int16(lo + 256), np.int16(hi + 256)

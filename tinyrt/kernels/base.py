@@ -83,7 +83,7 @@ class PrepareContext:
     def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None,
                  resources=None, workspace_limit=1 << 30, shared_work=None):
         self.kernel = kernel
-        self.shared_work = shared_work    # the interpreter's common.Workspace, if any
+        self.shared_work = shared_work    # the interpreter's workspace.Workspace, if any
         self.workspace_limit = workspace_limit
         self.resources = resources        # the interpreter's ResourceVariables
         self.inputs = inputs

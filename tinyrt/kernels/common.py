@@ -6,6 +6,7 @@ One place for each idea: a kernel that needs one of these calls it here, never r
 import numpy as np
 
 from ..model.schema import ACTIVATIONS, PADDINGS
+from ..workspace import Workspace  # noqa: F401  (kernels take it from here)
 
 # The clip ufunc itself: numpy's np.clip wrapper costs several microseconds a call, which
 # dominates small tensors. Same semantics (NaN passes), and out= / casting= as any ufunc.
@@ -95,8 +96,8 @@ class Window2D:
         return buf, interior
 
     def windows(self, padded):
-        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array (to read
-        only: windows overlap)."""
+        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array. Windows
+        overlap, so callers only read it (the fast path does not mark it read-only)."""
         n, _, _, c = padded.shape
         s0, s1, s2, s3 = padded.strides
         shape = (n, self.out_h, self.out_w, self.kh, self.kw, c)
@@ -135,42 +136,6 @@ def same_types(kernel, tensors, allowed):
         kernel.fail(f"type {dt} is not supported (supported: "
                     f"{', '.join(np.dtype(a).name for a in allowed)})")
     return dt
-
-
-class Workspace:
-    """Work arrays shared by the kernels of one interpreter.
-
-    Intermediate arrays that live only during one kernel's eval (tap products, GEMM operands,
-    requantization temporaries) are views of one buffer per named slot, so an invoke keeps
-    reusing the same memory, which stays in cache, instead of touching every kernel's own.
-    A kernel must use distinct slots for arrays alive at the same time, and must not keep
-    values in them across evals. A slot grows when a request is larger; kernels prepared
-    before keep their views of the old buffer (correct, only less shared).
-
-    Slots by role, so that kernels share the few large buffers: "inputs" (GEMM operands, tap
-    products), "sums" (exact integer sums), "requantize" (float64 values being requantized),
-    "requantize_sign" and "requantize_narrow" (its temporaries), "gemm_acc" (int64 sums).
-    """
-
-    def __init__(self):
-        self.buffers = {}
-
-    @classmethod
-    def of(cls, ctx):
-        """The workspace of the interpreter preparing ``ctx``; a private one when it has
-        none (a kernel prepared on its own)."""
-        return getattr(ctx, "shared_work", None) or cls()
-
-    def array(self, slot, shape, dtype):
-        """An uninitialised array of ``shape`` and ``dtype`` in slot ``slot``."""
-        dtype = np.dtype(dtype)
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if nbytes == 0:
-            return np.empty(shape, dtype)
-        buf = self.buffers.get(slot)
-        if buf is None or buf.nbytes < nbytes:
-            buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
-        return buf[:nbytes].view(dtype).reshape(shape)
 
 
 class QuantizedOutput:

@@ -50,8 +50,7 @@ class TapLoop:
                     ys.append(ky)
                 if kx not in xs:
                     xs.append(kx)
-        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
-            workspace.array
+        get = Workspace.arrays(workspace)
         self.prod = get("inputs", (count, n * win.out_h * row), dtype)
         self.fills, self.steps, order = [], [], []
         t0 = 0
@@ -182,8 +181,7 @@ class TapEinsum:
                     self.fills.append((dest, None, (slice(None), slice(None),
                                                     slice(c0, None, s)) + src_tail))
         _, s0, s1, s2, s3 = planes.strides
-        get = (lambda slot, shp, dt: np.empty(shp, dt)) if workspace is None else \
-            workspace.array
+        get = Workspace.arrays(workspace)
         self.acc = get("sums", (n, win.out_h, row), dtype)
         self.result = self.acc.reshape(n, win.out_h, win.out_w, out_c)
         part = get("inputs", (n, win.out_h, row), dtype) if len(phases) > 1 else None

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from ..workspace import Workspace
+
 FLOAT32_EXACT = 1 << 24
 
 
@@ -39,9 +41,8 @@ class IntegerGemm:
     def buffers(self, rows, workspace=None):
         """Work arrays for ``rows`` input rows: (x as float, product as float, int64 result),
         made once in prepare and reused every invoke (from ``workspace``, a
-        kernels.common.Workspace, when given)."""
-        get = (lambda slot, shape, dtype: np.empty(shape, dtype)) if workspace is None else \
-            workspace.array
+        workspace.Workspace, when given)."""
+        get = Workspace.arrays(workspace)
         return (get("inputs", (rows, self.depth), self.dtype),
                 get("sums", (rows, self.out_features), self.dtype),
                 get("gemm_acc", (rows, self.out_features), np.int64))
@@ -141,8 +142,7 @@ class ScaledGemm:
         wt[:-1] = w.T * requant.channel_scale          # exact: 8 x 31 significant bits
         wt[-1] = requant.channel_bias
         self.wt = wt
-        get = (lambda slot, shape, dtype: np.empty(shape, dtype)) if workspace is None else \
-            workspace.array
+        get = Workspace.arrays(workspace)
         lead = max(1, len(x_shape) // 2)               # axes that index the rows
         if run < self.min_run:
             xt = get("inputs", (depth + 1, rows), np.float64)

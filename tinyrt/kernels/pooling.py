@@ -107,7 +107,9 @@ class MaxPool2D(_Pool):
         fill = -np.inf if self.float else np.iinfo(x.dtype).min
         self.buf, self.interior = self.win.padded_buffer(x.shape[0], x.shape[3], x.dtype, fill)
         full = (-np.inf, np.inf) if self.float else quant.dtype_range(x.dtype)
-        self.clamp = (self.lo, self.hi) != full       # no fused activation: nothing to clamp
+        # integers with no fused activation need no clamp; floats always clamp (to +-FLT_MAX
+        # at least, as TFLM)
+        self.clamp = (self.lo, self.hi) != full
         self.padded = bool(self.win.padded)
 
     def eval(self, inputs, outputs):
