@@ -67,14 +67,16 @@ def float_bits_equal(a, b, ulps=0):
                                f"{a[~nan][bad[:5]]} vs {b[~nan][bad[:5]]}")
 
 
-def compare(data, batches, ulps=0):
-    """Run every batch of inputs through tinyrt and tflite-micro; outputs must be identical
-    (floats bit for bit, or within ``ulps``). Returns the number of values compared."""
+def compare(data, batches, ulps=0, oracle_data=None):
+    """Run every batch of inputs through tinyrt and tflite-micro (on ``oracle_data`` when the
+    oracle needs a variant of the model); outputs must be identical (floats bit for bit, or
+    within ``ulps``). Returns the number of values compared."""
     tflm()
     it = tinyrt.Interpreter(model_content=data)
     it.allocate_tensors()
+    oracle = None if oracle_data is None else tflm_interpreter(oracle_data)
     n = 0
-    for ours, theirs in run_both(data, batches, tinyrt_interp=it):
+    for ours, theirs in run_both(data, batches, tinyrt_interp=it, oracle=oracle):
         for a, b in zip(ours, theirs):
             assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
             if a.dtype.kind == "f":
