@@ -12,6 +12,7 @@ import numpy as np
 
 from . import libm, quant
 from .kernels.common import clip
+from .kernels.gemm import IntegerGemm
 
 f32 = np.float32
 
@@ -63,6 +64,32 @@ def quantize_rows_asymmetric(v):
         q = clip(_rounded(v * inverse[:, None], zp), -128, 127)
     q[empty] = 0
     return q, scale, zp
+
+
+class HybridProduct:
+    """The product of float rows with constant int8 weights, as LiteRT's hybrid kernels form
+    it: each row quantized (quantize_rows_*), an exact integer GEMM (the zero point times the
+    weights' row sums taken off), each sum converted to float32 and multiplied by
+    (row scale x weight scale). ``weights``: int [outputs, depth]; ``weight_scale``: float32,
+    one or one per output."""
+
+    def __init__(self, weights, weight_scale, asymmetric):
+        w = np.asarray(weights, np.int64)
+        self.gemm = IntegerGemm(w, 128)
+        self.row_sums = w.sum(axis=1)
+        self.weight_scale = np.asarray(weight_scale, f32)
+        self.asymmetric = asymmetric
+
+    def __call__(self, v):
+        """float32 [rows, outputs] for the float32 rows ``v`` [rows, depth]."""
+        if self.asymmetric:
+            q, scale, zero_point = quantize_rows_asymmetric(v)
+            sums = self.gemm(q) - zero_point[:, None] * self.row_sums
+        else:
+            q, scale = quantize_rows_symmetric(v)
+            sums = self.gemm(q)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return sums.astype(f32) * (scale[:, None] * self.weight_scale)
 
 
 # -- Eigen's float activations ---------------------------------------------------------------

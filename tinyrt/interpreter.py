@@ -10,12 +10,12 @@ import numpy as np
 from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
                      UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
-from .kernels.common import Workspace
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .model import DEFAULT_MAX_BYTES, load_model
 from .resource_variables import ResourceVariables
+from .workspace import Workspace
 
 _PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner}
 

@@ -6,7 +6,6 @@ One place for each idea: a kernel that needs one of these calls it here, never r
 import numpy as np
 
 from ..model.schema import ACTIVATIONS, PADDINGS
-from ..workspace import Workspace  # noqa: F401  (kernels take it from here)
 
 # The clip ufunc itself: numpy's np.clip wrapper costs several microseconds a call, which
 # dominates small tensors. Same semantics (NaN passes), and out= / casting= as any ufunc.

@@ -15,8 +15,9 @@ import numpy as np
 
 from .. import hybrid, quant
 from ..model.schema import TYPE_CODE
+from ..workspace import Workspace
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, Workspace, activation, clip, padding_name
+from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot
 
 

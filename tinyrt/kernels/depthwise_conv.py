@@ -7,8 +7,9 @@ one vectorised multiply-add per tap (in TFLM's tap order, which float results de
 import numpy as np
 
 from .. import hybrid, quant
+from ..workspace import Workspace
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, Workspace, activation, clip, padding_name
+from .common import QuantizedOutput, Window2D, activation, clip, padding_name
 from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm, ScaledGemm, filter_values
 

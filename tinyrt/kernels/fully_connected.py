@@ -87,11 +87,8 @@ class FullyConnected(Kernel):
                 int(w.quantization.zero_point[0]) != 0:
             self.fail("hybrid FULLY_CONNECTED needs symmetric per-tensor weight quantization")
         self.kind = "hybrid"
-        self.asymmetric = bool(self.options.get("asymmetric_quantize_inputs"))
-        w_int = w.data.astype(np.int64)
-        self.gemm = IntegerGemm(w_int, 128)
-        self.row_sums = w_int.sum(axis=1)
-        self.w_scale = np.float32(w.quantization.scale[0])
+        self.product = hybrid.HybridProduct(w.data, np.float32(w.quantization.scale[0]),
+                                            bool(self.options.get("asymmetric_quantize_inputs")))
         self.bias = np.zeros(self.units, np.float32) if b is None else \
             np.asarray(b.data, np.float32).reshape(self.units)
         self.act = act
@@ -102,15 +99,8 @@ class FullyConnected(Kernel):
             # (a -0.0 in it stays -0.0)
             out[...] = hybrid.litert_activation(self.act, np.broadcast_to(self.bias, out.shape))
             return
-        if self.asymmetric:
-            q, scale, zp = hybrid.quantize_rows_asymmetric(x)
-            acc = self.gemm(q) - zp[:, None] * self.row_sums
-        else:
-            q, scale = hybrid.quantize_rows_symmetric(x)
-            acc = self.gemm(q)
-        factor = (scale * self.w_scale)[:, None]      # scaling factor x weight scale
         # LiteRT's ApplyActivationToVector, not TFLM's clamp to +-FLT_MAX
-        out[...] = hybrid.litert_activation(self.act, self.bias + acc.astype(np.float32) * factor)
+        out[...] = hybrid.litert_activation(self.act, self.bias + self.product(x))
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)

@@ -134,37 +134,28 @@ def _logistic_packet_lanes(n_batch, n_cell, time_major):
     return lanes
 
 
-class _HybridProduct:
+class _HybridStep:
     """One of a hybrid step's two products (input or output state) with all four gates'
-    weights: each row of floats quantized to int8, an exact integer GEMM, and the sums scaled
-    back by (row scale x weight scale) into the gates."""
+    weights (hybrid.HybridProduct), added into the gates of the rows LiteRT does not skip."""
 
     def __init__(self, weights, asymmetric, time_major):
         mats = [w.data.astype(np.int64) for w in weights]
-        w_all = np.concatenate(mats)
-        self.gemm = IntegerGemm(w_all, 128)
-        self.row_sums = w_all.sum(axis=1)
         n_cell = mats[0].shape[0]
-        self.weight_scale = np.repeat(
-            np.array([f32(w.quantization.scale[0]) for w in weights], f32), n_cell)
-        self.asymmetric = asymmetric
+        self.product = hybrid.HybridProduct(
+            np.concatenate(mats), np.repeat(np.array([f32(w.quantization.scale[0])
+                                                      for w in weights], f32), n_cell),
+            asymmetric)
         self.whole_slice = time_major
 
     def accumulate(self, gates, v):
-        """gates [batch, 4 n_cell] += the product of the rows of v [batch, depth]."""
+        """gates [batch, 4 n_cell] += the product of the rows of v [batch, depth]; LiteRT skips
+        all-zero rows (all-zero slices, time major)."""
         live = (v != 0).any(axis=1)
         if self.whole_slice:
             live[:] = live.any()
         if not live.any():
             return
-        q, scale, zero_point = hybrid.quantize_rows_asymmetric(v) if self.asymmetric \
-            else hybrid.quantize_rows_symmetric(v) + (None,)
-        sums = self.gemm(q)
-        if zero_point is not None:
-            sums -= zero_point[:, None] * self.row_sums
-        with np.errstate(invalid="ignore", over="ignore"):
-            prod = sums.astype(f32) * (scale[:, None] * self.weight_scale)
-            np.add(gates, prod, out=gates, where=live[:, None])
+        np.add(gates, self.product(v), out=gates, where=live[:, None])
 
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
@@ -280,8 +271,8 @@ class UnidirectionalSequenceLSTM(Kernel):
                 self.fail(f"tensor {t.name!r}: hybrid weights must be symmetric (zero point 0)")
         self.kind = "hybrid"
         asymmetric = bool(self.options.get("asymmetric_quantize_inputs", False))
-        self.hybrid_in = _HybridProduct(w_in, asymmetric, self.time_major)
-        self.hybrid_rec = _HybridProduct(w_rec, asymmetric, self.time_major)
+        self.hybrid_in = _HybridStep(w_in, asymmetric, self.time_major)
+        self.hybrid_rec = _HybridStep(w_rec, asymmetric, self.time_major)
         self.hybrid_bias = np.concatenate([np.asarray(b.data, f32).reshape(-1) for b in bias])
         self.hybrid_act = hybrid.LITERT_ACTIVATIONS.get(activation(self.options))
         self.packet_lanes = _logistic_packet_lanes(n_batch, self.n_cell, self.time_major)

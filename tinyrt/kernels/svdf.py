@@ -186,11 +186,9 @@ class SVDF(Kernel):
             if q is None or len(q.scale) != 1 or int(q.zero_point[0]) != 0:
                 self.fail(f"hybrid SVDF needs symmetric per-tensor quantization of {t.name!r}")
         self.kind = "hybrid"
-        self.asymmetric = bool(self.options.get("asymmetric_quantize_inputs"))
-        wf_int = wf.data.astype(np.int64)
-        self.gemm = IntegerGemm(wf_int, 128)
-        self.row_sums = wf_int.sum(axis=1)
-        self.wf_scale = f32(wf.quantization.scale[0])
+        self.feature_product = hybrid.HybridProduct(
+            wf.data, f32(wf.quantization.scale[0]),
+            bool(self.options.get("asymmetric_quantize_inputs")))
         # LiteRT dequantizes the time weights once, one float32 product each
         self.wt = wt.data.astype(np.float32) * f32(wt.quantization.scale[0])
         self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(n_unit)
@@ -252,15 +250,8 @@ class SVDF(Kernel):
         batch, n_filter, n_memory, n_unit, rank = self.dims
         # LiteRT skips the feature step for an all-zero input (the column stays +0.0)
         if x.any():
-            if self.asymmetric:
-                q, scale, zp = hybrid.quantize_rows_asymmetric(x)
-                dot = self.gemm(q) - self.row_sums * zp[:, None]
-            else:
-                q, scale = hybrid.quantize_rows_symmetric(x)
-                dot = self.gemm(q)
-            factor = (scale * self.wf_scale)[:, None]
-            # each sum goes to float, times the row's factor, added to a zeroed scratch
-            state[:, :, -1] = f32(0) + dot.astype(np.float32) * factor
+            # each product is added to a zeroed scratch (so -0.0 becomes +0.0)
+            state[:, :, -1] = f32(0) + self.feature_product(x)
         else:
             state[:, :, -1] = 0
         acts = _ordered_rowdot(state, self.wt).reshape(batch, n_unit, rank)
