@@ -275,19 +275,29 @@ class UnidirectionalSequenceLSTM(Kernel):
         self.hybrid_rec = _HybridStep(w_rec, asymmetric, self.time_major)
         self.hybrid_bias = np.concatenate([np.asarray(b.data, f32).reshape(-1) for b in bias])
         self.hybrid_act = hybrid.LITERT_ACTIVATIONS.get(activation(self.options))
-        self.packet_lanes = _logistic_packet_lanes(n_batch, self.n_cell, self.time_major)
+        n = self.n_cell
+        lanes = _logistic_packet_lanes(n_batch, n, self.time_major)
+        # the sigmoid gates (input, forget, output; not the cell gate), and of their values
+        # those Eigen computes in packets and those it computes one by one
+        gates = np.r_[0:2 * n, 3 * n:4 * n]
+        self.sigmoid_gates = gates
+        self.packet_lanes = lanes[:, gates]
+        self.scalar_lanes = ~self.packet_lanes
+        self.gates = np.empty((n_batch, 4 * n), f32)
+        self.sigmoids = np.empty((n_batch, 3 * n), f32)
         self.clip_value = f32(self.cell_clip)
 
     def _eval_hybrid(self, x, h, c, out):
         n = self.n_cell
+        z, sig, packet, scalar = self.gates, self.sigmoids, self.packet_lanes, self.scalar_lanes
         for t in range(x.shape[0]):
-            z = np.repeat(self.hybrid_bias[None], x.shape[1], axis=0)
+            z[...] = self.hybrid_bias
             self.hybrid_in.accumulate(z, x[t])
             self.hybrid_rec.accumulate(z, h)
-            # the cell gate's columns of `sig` are computed but unused
-            sig = np.where(self.packet_lanes, hybrid.eigen_logistic_packet(z),
-                           hybrid.eigen_logistic_scalar(z))
-            i, f, o = sig[:, :n], sig[:, n:2 * n], sig[:, 3 * n:]
+            zs = z[:, self.sigmoid_gates]
+            sig[packet] = hybrid.eigen_logistic_packet(zs[packet])
+            sig[scalar] = hybrid.eigen_logistic_scalar(zs[scalar])
+            i, f, o = sig[:, :n], sig[:, n:2 * n], sig[:, 2 * n:]
             g = z[:, 2 * n:3 * n]
             if self.hybrid_act is not None:
                 g = self.hybrid_act(g)
