@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tinyrt  # noqa: E402
+from tinyrt import native  # noqa: E402
 from tinyrt.builder import ModelBuilder  # noqa: E402
 
 F32, I8, I16, I32, I64 = np.float32, np.int8, np.int16, np.int32, np.int64
@@ -1215,9 +1216,14 @@ def run_case(net, rng, inputs_per_case=3):
     data = net if isinstance(net, (bytes, bytearray)) else net.build()
     draws = getattr(net, "draws", None)
     ours = theirs = None
+    twin = None
     try:
         ours = tinyrt.Interpreter(model_content=data)
         ours.allocate_tensors()
+        if native.library() is not None:
+            # the numpy kernels must give the native kernels' bits
+            twin = tinyrt.Interpreter(model_content=data, native=False)
+            twin.allocate_tensors()
     except tinyrt.TinyrtError as e:
         ours = e
     try:
@@ -1237,11 +1243,26 @@ def run_case(net, rng, inputs_per_case=3):
             x = np.asarray(draw(rng, tuple(d["shape"]), d["dtype"]), d["dtype"])
             ours.set_input(x, i)
             theirs.set_input(x, i)
+            if twin is not None:
+                twin.set_input(x, i)
         failed = []
         try:
             ours.invoke()
         except tinyrt.TinyrtError as e:
             failed.append(f"tinyrt: {e}")
+        if twin is not None:
+            try:
+                twin.invoke()
+            except tinyrt.TinyrtError as e:
+                if not failed:
+                    return f"numpy kernels failed where native ones ran: {e}"
+            else:
+                if failed:
+                    return f"native kernels failed where numpy ones ran: {failed[0]}"
+                for k in range(len(ours.get_output_details())):
+                    msg = _same(ours.get_output(k), twin.get_output(k))
+                    if msg:
+                        return f"output {k}, native vs numpy kernels: {msg}"
         try:
             with _quiet_stderr():
                 theirs.invoke()

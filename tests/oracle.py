@@ -40,16 +40,32 @@ def tflm_interpreter(model, arena_size=None):
     return rt.Interpreter.from_bytes(data, arena_size=arena_size)
 
 
+def numpy_twin(model, interp):
+    """A numpy-only interpreter of ``model`` (native=False) when ``interp`` runs native
+    kernels, else None: tests run both and require the same bits from each."""
+    import tinyrt
+    from tinyrt import native
+    if interp.native is False or native.library() is None:
+        return None
+    kw = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) \
+        else {"model_path": str(model)}
+    twin = tinyrt.Interpreter(native=False, **kw)
+    twin.allocate_tensors()
+    return twin
+
+
 def run_both(model, inputs_list, tinyrt_interp=None, oracle=None):
     """Run each entry of ``inputs_list`` (a list of input arrays) through tinyrt and tflite-micro,
     one after the other on the same two interpreters (so state carries across invokes as on a
-    device). Returns [(tinyrt outputs, tflm outputs), ...]."""
+    device). Returns [(tinyrt outputs, tflm outputs), ...]. When tinyrt uses its native
+    kernels, a numpy-only tinyrt runs alongside and must give identical outputs."""
     import tinyrt
     if tinyrt_interp is None:
         kw = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) \
             else {"model_path": str(model)}
         tinyrt_interp = tinyrt.Interpreter(**kw)
         tinyrt_interp.allocate_tensors()
+    twin = numpy_twin(model, tinyrt_interp)
     oracle = oracle or tflm_interpreter(model)
     n_out = len(tinyrt_interp.get_output_details())
     results = []
@@ -57,10 +73,17 @@ def run_both(model, inputs_list, tinyrt_interp=None, oracle=None):
         for i, x in enumerate(inputs):
             tinyrt_interp.set_input(x, i)
             oracle.set_input(x, i)
+            if twin is not None:
+                twin.set_input(x, i)
         tinyrt_interp.invoke()
         oracle.invoke()
-        results.append(([tinyrt_interp.get_output(i) for i in range(n_out)],
-                        [oracle.get_output(i) for i in range(n_out)]))
+        ours = [tinyrt_interp.get_output(i) for i in range(n_out)]
+        if twin is not None:
+            twin.invoke()
+            for a, b in zip(ours, [twin.get_output(i) for i in range(n_out)]):
+                assert a.dtype == b.dtype and a.shape == b.shape and \
+                    a.tobytes() == b.tobytes(), "native and numpy kernels differ"
+        results.append((ours, [oracle.get_output(i) for i in range(n_out)]))
     return results
 
 

@@ -13,6 +13,7 @@ from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
+from . import native as native_kernels
 from .model import DEFAULT_MAX_BYTES, load_model
 from .resource_variables import ResourceVariables
 from .workspace import Workspace
@@ -204,11 +205,15 @@ class Interpreter:
         (``unresolved_ops`` lists them).
     max_model_bytes : refuse models whose tensors declare more bytes than this, or whose
         kernels would need more host work memory than this.
+    native : run int8 convolutions, depthwise convolutions and fully-connected layers in
+        tinyrt's C kernels (compiled on first use, see ``tinyrt.native``): ``None`` when a C
+        compiler is available, ``False`` never (numpy only), ``True`` required. The results
+        are the same bits either way.
     """
 
     def __init__(self, model_path=None, model_content=None, arena_size=None, op_resolver=None,
                  arena=None, planner="greedy", max_model_bytes=DEFAULT_MAX_BYTES,
-                 plan_unresolved=False, num_threads=None,
+                 plan_unresolved=False, native=None, num_threads=None,
                  experimental_op_resolver_type=None, experimental_delegates=None, **_ignored):
         # num_threads / experimental_* are accepted so LiteRT code runs unchanged.
         if (model_path is None) == (model_content is None):
@@ -233,6 +238,9 @@ class Interpreter:
             raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
         self._planner_cls = planner
         self.plan_unresolved = plan_unresolved
+        if native not in (None, True, False):
+            raise TinyrtError(f"native must be None, True or False, not {native!r}")
+        self.native = native
         self.unresolved_ops = []
         self._allocated = False
         self.kernels = []
@@ -261,6 +269,7 @@ class Interpreter:
                         f"op resolver; add it with resolver.add({node.op_name!r})")
                 g.kernels.append(cls(node, g.index))
         work = Workspace()    # eval-time temporaries the kernels share (host memory, not arena)
+        native_lib = native_kernels.resolve(self.native)
         for g in graphs:  # 2. init and prepare
             tensors = g.subgraph.tensors
             for k in g.kernels:
@@ -269,7 +278,8 @@ class Interpreter:
                 outs = [tensors[i] if i >= 0 else None for i in node.outputs]
                 ctx = PrepareContext(k, ins, outs, g.subgraph, model=model, graphs=graphs,
                                      resources=self._resources,
-                                     workspace_limit=self.max_model_bytes, shared_work=work)
+                                     workspace_limit=self.max_model_bytes, shared_work=work,
+                                     native=native_lib)
                 self._guarded(k, "init", k.init, node.options, node.custom_options)
                 self._guarded(k, "prepare", k.prepare, ctx)
                 for sgi in ctx.subgraph_calls:

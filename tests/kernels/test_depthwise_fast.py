@@ -43,7 +43,9 @@ def model(rng, x_shape, kh, kw, dm, padding, stride, dilation, act, out_zp, weig
 
 
 def check(data, x_shape, rng, plan=TapEinsum):
-    it = tinyrt.Interpreter(model_content=data)
+    """The numpy kernel (with the expected plan) and the default one (native kernels where
+    available) against tflite-micro."""
+    it = tinyrt.Interpreter(model_content=data, native=False)
     it.allocate_tensors()
     kernel = it.kernels[0]
     assert isinstance(kernel, DepthwiseConv2D)
@@ -51,8 +53,9 @@ def check(data, x_shape, rng, plan=TapEinsum):
         assert isinstance(getattr(kernel, "taps_plan", None), plan)
     batches = [[values(rng, x_shape, np.int8)] for _ in range(2)]
     batches += [[np.full(x_shape, v, np.int8)] for v in (-128, 127)]
-    for ours, theirs in run_both(data, batches, tinyrt_interp=it):
-        np.testing.assert_array_equal(ours[0], theirs[0])
+    for interp in (it, None):
+        for ours, theirs in run_both(data, batches, tinyrt_interp=interp):
+            np.testing.assert_array_equal(ours[0], theirs[0])
 
 
 @pytest.mark.parametrize("staged", [False, True])

@@ -81,8 +81,9 @@ class PrepareContext:
     """
 
     def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None,
-                 resources=None, workspace_limit=1 << 30, shared_work=None):
+                 resources=None, workspace_limit=1 << 30, shared_work=None, native=None):
         self.kernel = kernel
+        self.native = native              # the native kernel library (ctypes) to use, or None
         self.shared_work = shared_work    # the interpreter's workspace.Workspace, if any
         self.workspace_limit = workspace_limit
         self.resources = resources        # the interpreter's ResourceVariables

@@ -17,7 +17,8 @@ from .. import hybrid, quant
 from ..model.schema import TYPE_CODE
 from ..workspace import Workspace
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, clip, padding_name
+from ..native import ops as native_ops
+from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot
 
 
@@ -66,6 +67,7 @@ class Conv2D(Kernel):
     # Deepest GEMM (taps x input channels) run in float64 with the requantization scale folded
     # into the weights: cheaper than a float32 GEMM plus two float64 passes while shallow.
     scaled_gemm_max_depth = 64
+    native = None          # the prepared C kernel call (tinyrt.native), when one runs the layer
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -133,7 +135,8 @@ class Conv2D(Kernel):
         self.gemm = IntegerGemm(w2d, 1 << 15 if wide else 256)
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
         bias_types = (np.int32, np.int64) if wide else (np.int32,)
-        self.offset = bias_values(self, b, out_c, bias_types, x.dtype) - zx * w2d.sum(axis=1)
+        bias = bias_values(self, b, out_c, bias_types, x.dtype)
+        self.offset = bias - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.gemm.set_offset(self.offset)
         workspace = Workspace.of(ctx)
@@ -142,6 +145,13 @@ class Conv2D(Kernel):
                                       offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32,
                                       workspace=workspace, add_zero_point=not wide)
+        if not wide and ctx.native is not None:
+            self.native = native_ops.conv(
+                ctx.native, np.asarray(wdata).reshape(out_c, -1), bias, m, s,
+                native_ops.window_geometry(win, n, in_c), zx, zero_point_of(y),
+                self.output.lo, self.output.hi, Workspace.arrays(workspace))
+            if self.native is not None:
+                return
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
         exact = self.output.exact_float
         self.scaled = None
@@ -166,6 +176,9 @@ class Conv2D(Kernel):
             clip(acc * self.w_scales * scale + self.bias, self.lo, self.hi, out=outs[b])
 
     def eval(self, inputs, outputs):
+        if self.native is not None:
+            self.native(inputs[0], outputs[0])
+            return
         x = inputs[0]
         if self.kind == "hybrid":
             self._eval_hybrid(x, outputs[0])

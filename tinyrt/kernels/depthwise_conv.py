@@ -9,7 +9,8 @@ import numpy as np
 from .. import hybrid, quant
 from ..workspace import Workspace
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, clip, padding_name
+from ..native import ops as native_ops
+from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm, ScaledGemm, filter_values
 
@@ -287,6 +288,15 @@ class DepthwiseConv2D(Kernel):
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
                                       * x_bound, offset=self.offset, workspace=workspace,
                                       add_zero_point=not wide)
+        if not wide and ctx.native is not None:
+            geometry = native_ops.window_geometry(win, n, in_c)
+            geometry.update(out_c=out_c, dm=dm)
+            self.native = native_ops.depthwise(
+                ctx.native, np.asarray(wdata).reshape(kh * kw, out_c), bias, m, s, geometry, zx,
+                zero_point_of(y), self.output.lo, self.output.hi, Workspace.arrays(workspace))
+            if self.native is not None:
+                self.mode = "native"
+                return
         exact = self.output.exact_float
         # How the integer sums are formed (exact in any order), by what is fastest in numpy:
         # all taps in one einsum per column phase (TapEinsum) in float32 (int8) or float64
@@ -359,6 +369,9 @@ class DepthwiseConv2D(Kernel):
     def eval(self, inputs, outputs):
         x = inputs[0]
         mode = self.mode
+        if mode == "native":
+            self.native(x, outputs[0])
+            return
         if mode == "taps":
             self.output.store_sums(self.taps_plan.sums(x), outputs[0])
             return

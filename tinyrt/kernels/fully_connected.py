@@ -6,7 +6,9 @@ import numpy as np
 
 from .. import hybrid, quant
 from .base import Kernel, register
-from .common import QuantizedOutput, activation, clip
+from ..native import ops as native_ops
+from ..workspace import Workspace
+from .common import QuantizedOutput, activation, clip, zero_point_of
 from .conv import bias_values, int16_accumulator_bits
 from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 
@@ -15,6 +17,7 @@ from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 class FullyConnected(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
     max_scaled_weights = 1 << 16     # larger layers run the float32 GEMM (half the traffic)
+    native = None          # the prepared C kernel call (tinyrt.native), when one runs the layer
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -74,6 +77,15 @@ class FullyConnected(Kernel):
                                       sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
                                       offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32)
+        if not wide and ctx.native is not None and not np.any(zw):
+            geometry = dict(batches=1, in_h=self.batch, in_w=1, in_c=depth, out_h=self.batch,
+                            out_w=1, kh=1, kw=1, stride_h=1, stride_w=1, dil_h=1, dil_w=1,
+                            pad_top=0, pad_left=0)
+            self.native = native_ops.conv(ctx.native, np.asarray(wdata), bias, m, s, geometry,
+                                          zx, zero_point_of(y), self.output.lo, self.output.hi,
+                                          Workspace.arrays(Workspace.of(ctx)))
+            if self.native is not None:
+                return
         self.work = self.gemm.buffers(self.batch)
         self.scaled = None
         exact = self.output.exact_float
@@ -103,6 +115,9 @@ class FullyConnected(Kernel):
         out[...] = hybrid.litert_activation(self.act, self.bias + self.product(x))
 
     def eval(self, inputs, outputs):
+        if self.native is not None:
+            self.native(inputs[0], outputs[0])
+            return
         x = inputs[0].reshape(self.batch, self.depth)
         out = outputs[0].reshape(self.batch, self.units)
         if self.kind == "int" and self.scaled is not None:
