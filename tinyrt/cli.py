@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from . import __version__
+from . import __version__, native
 from .errors import TinyrtError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -28,7 +28,8 @@ def _load(args, allocate=True, plan_unresolved=False):
     from .interpreter import Interpreter
     it = Interpreter(model_path=args.model, arena_size=getattr(args, "arena_size", None),
                      planner=getattr(args, "planner", "greedy"),
-                     plan_unresolved=plan_unresolved)
+                     plan_unresolved=plan_unresolved,
+                     native=False if getattr(args, "no_native", False) else None)
     if allocate:
         it.allocate_tensors()
     return it
@@ -157,7 +158,8 @@ def cmd_profile(args):
         it.invoke()
     it.profiler = None
     print(f"median of {args.repeat} invokes, {PROFILE_INPUT_SETS} random input sets in turn "
-          f"(seed {args.seed})")
+          f"(seed {args.seed}); " + (native.info() if it.native is not False else
+                                     "native kernels: off (--no-native)"))
     print(prof.table(it))
     print()
     for line in it.memory_report().lines()[:4]:
@@ -194,6 +196,9 @@ def build_parser():
     s.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     s.add_argument("--arena-size", type=int, default=None, metavar="BYTES",
                    help="arena bytes (default: exactly what the plan needs)")
+    s.add_argument("--no-native", action="store_true",
+                   help="numpy kernels only (default: tinyrt's C kernels where a C compiler is "
+                        "available; the results are the same)")
     s.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("profile", help="time every op: per-op table, total, arena figures")
@@ -201,6 +206,9 @@ def build_parser():
     s.add_argument("--repeat", type=int, default=20, help="timed invokes (median, default 20)")
     s.add_argument("--warmup", type=int, default=3, help="untimed invokes first (default 3)")
     s.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    s.add_argument("--no-native", action="store_true",
+                   help="numpy kernels only (default: tinyrt's C kernels where a C compiler is "
+                        "available; the results are the same)")
     s.set_defaults(fn=cmd_profile)
     return p
 

@@ -48,17 +48,21 @@ class Profiler:
         return out
 
     def rows(self, interpreter):
-        """One dict per node: op, node, output shape, MACs, median time (s), share of total."""
+        """One dict per node: op, node, output shape, MACs, median time (s), share of total,
+        and code ("C" for tinyrt's native kernels, else "numpy")."""
         sg = interpreter.model.main
         stats = self.per_node()
+        kernels = {k.node_index: k for k in interpreter.kernels if k.subgraph_index == 0}
         rows = []
         for op in sg.operators:
             name, times = stats.get(op.index, (op.op_name, []))
             times = sorted(times)
             med = times[len(times) // 2] if times else 0.0
             out_shape = sg.tensors[op.outputs[0]].shape if op.outputs and op.outputs[0] >= 0 else ()
+            k = kernels.get(op.index)
             rows.append({"node": op.index, "op": name, "output_shape": tuple(out_shape),
-                         "macs": node_macs(op, sg.tensors), "seconds": med})
+                         "macs": node_macs(op, sg.tensors), "seconds": med,
+                         "code": "C" if k is not None and k.native is not None else "numpy"})
         total = sum(r["seconds"] for r in rows) or 1.0
         for r in rows:
             r["share"] = r["seconds"] / total
@@ -71,10 +75,10 @@ class Profiler:
         w_op = max([22] + [len(r["op"]) for r in rows])
         w_shape = max([16] + [len(s) for s in shapes])
         lines = [f"{'node':>4}  {'op':<{w_op}} {'output':<{w_shape}} {'MACs':>12} {'time us':>10} "
-                 f"{'share':>6}"]
+                 f"{'share':>6}  code"]
         for r, shape in zip(rows, shapes):
             lines.append(f"{r['node']:>4}  {r['op']:<{w_op}} {shape:<{w_shape}} {r['macs']:>12,} "
-                         f"{r['seconds'] * 1e6:>10.1f} {r['share'] * 100:>5.1f}%")
+                         f"{r['seconds'] * 1e6:>10.1f} {r['share'] * 100:>5.1f}%  {r['code']}")
         total = sum(r["seconds"] for r in rows)
         macs = sum(r["macs"] for r in rows)
         lines.append(f"{'':>4}  {'total':<{w_op}} {'':<{w_shape}} {macs:>12,} {total * 1e6:>10.1f} "

@@ -39,6 +39,9 @@ class Kernel:
     # Activation dtypes the kernel supports, e.g. ("float32", "int8", "int16"): the coverage
     # table in docs/ops.md is generated from these. prepare() still checks every combination.
     dtypes = ()
+    # The prepared native (C) call that runs this node, set in prepare by the kernels that
+    # have one (tinyrt.native); None: the node runs its numpy code.
+    native = None
 
     def __init__(self, node, subgraph_index=0):
         self.node = node                  # the model's OperatorDef

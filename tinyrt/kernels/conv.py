@@ -67,7 +67,6 @@ class Conv2D(Kernel):
     # Deepest GEMM (taps x input channels) run in float64 with the requantization scale folded
     # into the weights: cheaper than a float32 GEMM plus two float64 passes while shallow.
     scaled_gemm_max_depth = 64
-    native = None          # the prepared C kernel call (tinyrt.native), when one runs the layer
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -147,9 +146,9 @@ class Conv2D(Kernel):
                                       workspace=workspace, add_zero_point=not wide)
         if not wide and ctx.native is not None:
             self.native = native_ops.conv(
-                ctx.native, np.asarray(wdata).reshape(out_c, -1), bias, m, s,
+                ctx, np.asarray(wdata).reshape(out_c, -1), bias, m, s,
                 native_ops.window_geometry(win, n, in_c), zx, zero_point_of(y),
-                self.output.lo, self.output.hi, Workspace.arrays(workspace))
+                self.output.lo, self.output.hi)
             if self.native is not None:
                 return
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)

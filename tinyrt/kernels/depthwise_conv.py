@@ -292,8 +292,8 @@ class DepthwiseConv2D(Kernel):
             geometry = native_ops.window_geometry(win, n, in_c)
             geometry.update(out_c=out_c, dm=dm)
             self.native = native_ops.depthwise(
-                ctx.native, np.asarray(wdata).reshape(kh * kw, out_c), bias, m, s, geometry, zx,
-                zero_point_of(y), self.output.lo, self.output.hi, Workspace.arrays(workspace))
+                ctx, np.asarray(wdata).reshape(kh * kw, out_c), bias, m, s, geometry, zx,
+                zero_point_of(y), self.output.lo, self.output.hi)
             if self.native is not None:
                 self.mode = "native"
                 return

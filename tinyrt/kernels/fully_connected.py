@@ -7,7 +7,6 @@ import numpy as np
 from .. import hybrid, quant
 from .base import Kernel, register
 from ..native import ops as native_ops
-from ..workspace import Workspace
 from .common import QuantizedOutput, activation, clip, zero_point_of
 from .conv import bias_values, int16_accumulator_bits
 from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
@@ -17,7 +16,6 @@ from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 class FullyConnected(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
     max_scaled_weights = 1 << 16     # larger layers run the float32 GEMM (half the traffic)
-    native = None          # the prepared C kernel call (tinyrt.native), when one runs the layer
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -81,9 +79,8 @@ class FullyConnected(Kernel):
             geometry = dict(batches=1, in_h=self.batch, in_w=1, in_c=depth, out_h=self.batch,
                             out_w=1, kh=1, kw=1, stride_h=1, stride_w=1, dil_h=1, dil_w=1,
                             pad_top=0, pad_left=0)
-            self.native = native_ops.conv(ctx.native, np.asarray(wdata), bias, m, s, geometry,
-                                          zx, zero_point_of(y), self.output.lo, self.output.hi,
-                                          Workspace.arrays(Workspace.of(ctx)))
+            self.native = native_ops.conv(ctx, np.asarray(wdata), bias, m, s, geometry, zx,
+                                          zero_point_of(y), self.output.lo, self.output.hi)
             if self.native is not None:
                 return
         self.work = self.gemm.buffers(self.batch)

@@ -3,6 +3,7 @@ as in TFLM (the average divides by the number of valid taps, rounding half away 
 import numpy as np
 
 from .. import quant
+from ..native import ops as native_ops
 from .base import Kernel, register
 from .common import Window2D, activation, clamp_range, clip, padding_name
 
@@ -36,6 +37,8 @@ class _Pool(Kernel):
                                 else quant.dtype_range(y.dtype))
         self.counts = win.valid_counts()[None, :, :, None]
         self.setup(x)
+        if x.dtype == np.int8 and isinstance(self, AveragePool2D):
+            self.native = native_ops.average_pool(ctx, win, n, c, self.lo, self.hi)
 
 
 @register("AVERAGE_POOL_2D")
@@ -69,6 +72,9 @@ class AveragePool2D(_Pool):
                 self.flat_sums = self.sums.reshape(n, c)
 
     def eval(self, inputs, outputs):
+        if self.native is not None:
+            self.native(inputs[0], outputs[0])
+            return
         if self.table is not None:
             sums = self.sums
             if self.whole:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import quant
+from ..native import ops as native_ops
 from .activations import expf
 from .base import Kernel, register
 from .common import clip
@@ -55,6 +56,9 @@ class Softmax(Kernel):
                 self.fail(f"int8 input needs an int8 or int16 output, got {y.dtype}")
             self.kind = "int8"
             self._prepare_int8(beta, in_scale, y.dtype)
+            self.native = native_ops.softmax(ctx, self.exp_table, self.sum_table,
+                                             int(np.prod(self.shape)) // max(self.depth, 1),
+                                             self.depth, y.dtype, self.out_min, self.out_max)
         elif x.dtype == np.int16:
             if y.dtype != np.int16:
                 self.fail(f"int16 input needs an int16 output, got {y.dtype}")
@@ -170,7 +174,9 @@ class Softmax(Kernel):
 
     def eval(self, inputs, outputs):
         kind = self.kind
-        if kind == "int8":
+        if self.native is not None:
+            self.native(inputs[0], outputs[0])
+        elif kind == "int8":
             self._eval_int8(inputs[0], outputs[0])
         elif kind == "int16":
             self._eval_int16(inputs[0], outputs[0])

@@ -54,11 +54,11 @@ def _cache_dir():
     return Path(base) if base else Path.home() / ".cache" / "tinyrt"
 
 
-def _build(cc):
+def _build(cc, flags):
     source = SOURCE.read_bytes()
     version = subprocess.run([cc, "--version"], capture_output=True, text=True,
                              timeout=60).stdout
-    key = hashlib.sha256(b"\0".join([source, version.encode(), " ".join(FLAGS).encode(),
+    key = hashlib.sha256(b"\0".join([source, version.encode(), " ".join(flags).encode(),
                                      _cpu_tag().encode()])).hexdigest()[:16]
     target = _cache_dir() / f"tinyrt_kernels_{key}.so"
     if target.exists():
@@ -67,7 +67,7 @@ def _build(cc):
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
     try:
-        done = subprocess.run([cc, *FLAGS, "-o", tmp, str(SOURCE)], capture_output=True,
+        done = subprocess.run([cc, *flags, "-o", tmp, str(SOURCE)], capture_output=True,
                               text=True, timeout=300)
         if done.returncode != 0:
             raise OSError(f"{Path(cc).name} failed: {done.stderr.strip()[:500]}")
@@ -92,13 +92,24 @@ def library():
         _state["reason"] = "no C compiler found (set CC)"
         return None
     try:
-        lib = ctypes.CDLL(str(_build(cc)))
+        lib = compile_library(FLAGS, cc)
     except (OSError, subprocess.SubprocessError) as e:
         _state["reason"] = f"could not build the native kernels: {e}"
         return None
-    from . import structs
-    structs.declare(lib)
     _state["lib"] = lib
+    return lib
+
+
+def compile_library(flags, cc=None):
+    """Build (or take from the cache) kernels.c with ``flags`` and load it: a ctypes.CDLL with
+    its entry points declared. Raises OSError when it cannot. ``library()`` uses FLAGS; other
+    flags give other builds (the tests build a portable one, without -march=native)."""
+    cc = cc or _compiler()
+    if cc is None:
+        raise OSError("no C compiler found (set CC)")
+    from . import structs
+    lib = ctypes.CDLL(str(_build(cc, list(flags))))
+    structs.declare(lib)
     return lib
 
 

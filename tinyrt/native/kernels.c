@@ -357,6 +357,138 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise *d)
     return 0;
 }
 
+/* ---- SOFTMAX (int8 input) ------------------------------------------------------------------
+ * TFLM's fixed-point softmax: exp of x - max from tables the caller built with gemmlowp's
+ * exp_on_negative_values (Q0.31, and rescaled to the Q12.19 accumulation format), the sum's
+ * reciprocal by gemmlowp's Newton-Raphson, one rounding shift per output. */
+
+typedef struct {
+    const int8_t *input;        /* [rows][depth] */
+    void *output;               /* int8 or int16 [rows][depth] */
+    const int32_t *exp_table;   /* [256], indexed by (uint8_t)(x - max) */
+    const int32_t *sum_table;   /* [256], likewise */
+    int32_t rows, depth, out_bits, out_min, out_max;
+} tinyrt_softmax;
+
+/* gemmlowp SaturatingRoundingDoublingHighMul */
+static int32_t srdhm(int32_t a, int32_t b)
+{
+    if (a == b && a == INT32_MIN)
+        return INT32_MAX;
+    int64_t ab = (int64_t)a * b;
+    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent */
+static int32_t saturating_shift_left(int32_t x, int e)
+{
+    int32_t limit = (int32_t)((((int64_t)1) << (31 - e)) - 1);
+    if (x > limit)
+        return INT32_MAX;
+    if (x < -limit)
+        return INT32_MIN;
+    return (int32_t)((uint32_t)x << e);
+}
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1: 1 / (1 + a), Q0.31 in and out */
+static int32_t one_over_one_plus_x(int32_t a)
+{
+    int64_t sum = (int64_t)a + INT32_MAX;
+    int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+    /* 48/17 - 32/17 d, Q2.29, then three Newton-Raphson steps */
+    int32_t x = 1515870810 + srdhm(half_denominator, -1010580540);
+    for (int i = 0; i < 3; i++) {
+        int32_t hd_x = srdhm(half_denominator, x);
+        x = x + saturating_shift_left(srdhm(x, (1 << 29) - hd_x), 2);
+    }
+    return saturating_shift_left(x, 1);
+}
+
+static int count_leading_zeros(uint32_t v)
+{
+    int n = 0;
+    for (; n < 32 && !(v & 0x80000000u); n++)
+        v <<= 1;
+    return n;
+}
+
+int tinyrt_softmax_s8(const tinyrt_softmax *p)
+{
+    for (int r = 0; r < p->rows; r++) {
+        const int8_t *x = p->input + (size_t)r * p->depth;
+        int8_t mx = x[0];
+        for (int i = 1; i < p->depth; i++)
+            mx = x[i] > mx ? x[i] : mx;
+        /* Q12.19 sum: every term is at most 2^19, and depth < 2^12 (the caller checks) */
+        int32_t sum = 0;
+        for (int i = 0; i < p->depth; i++)
+            sum += p->sum_table[(uint8_t)(x[i] - mx)];
+        if (sum <= 0)
+            return -1;          /* the max's own term makes it positive */
+        /* TFLM GetReciprocal(sum, 12 integer bits) */
+        int headroom_plus_one = count_leading_zeros((uint32_t)sum);
+        int32_t shifted = (int32_t)(((uint32_t)sum << headroom_plus_one) - (1u << 31));
+        int32_t scale = one_over_one_plus_x(shifted);
+        int exponent = 12 - headroom_plus_one + 31 - p->out_bits;
+        int64_t rounding = (((int64_t)1 << exponent) >> 1) + ((int64_t)p->out_min << exponent);
+        for (int i = 0; i < p->depth; i++) {
+            int64_t e = p->exp_table[(uint8_t)(x[i] - mx)];
+            int64_t v = (((e * scale + (1 << 30)) >> 31) + rounding) >> exponent;
+            v = v < p->out_min ? p->out_min : v > p->out_max ? p->out_max : v;
+            if (p->out_bits == 8)
+                ((int8_t *)p->output)[(size_t)r * p->depth + i] = (int8_t)v;
+            else
+                ((int16_t *)p->output)[(size_t)r * p->depth + i] = (int16_t)v;
+        }
+    }
+    return 0;
+}
+
+/* ---- AVERAGE_POOL_2D (int8) ------------------------------------------------------------------
+ * TFLM's reference: the sum of the window's taps inside the input, divided by their count
+ * with rounding half away from zero (C's truncating division), clamped. */
+
+typedef struct {
+    const int8_t *input;        /* [batches][in_h][in_w][c] */
+    int8_t *output;             /* [batches][out_h][out_w][c] */
+    int32_t *acc;               /* scratch [c] */
+    int32_t batches, in_h, in_w, c, out_h, out_w;
+    int32_t kh, kw, stride_h, stride_w, pad_top, pad_left, act_min, act_max;
+} tinyrt_avgpool;
+
+int tinyrt_avgpool_s8(const tinyrt_avgpool *p)
+{
+    int c = p->c;
+    int32_t *acc = p->acc;
+    for (int b = 0; b < p->batches; b++)
+        for (int oy = 0; oy < p->out_h; oy++)
+            for (int ox = 0; ox < p->out_w; ox++) {
+                int y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
+                int ya = y0 < 0 ? 0 : y0, yb = y0 + p->kh > p->in_h ? p->in_h : y0 + p->kh;
+                int xa = x0 < 0 ? 0 : x0, xb = x0 + p->kw > p->in_w ? p->in_w : x0 + p->kw;
+                int32_t count = (yb - ya) * (xb - xa);
+                int8_t *out = p->output + ((size_t)(b * p->out_h + oy) * p->out_w + ox) * c;
+                if (count <= 0)
+                    return -1;      /* TFLM fails such a window; prepare refuses it first */
+                memset(acc, 0, (size_t)c * sizeof *acc);
+                for (int y = ya; y < yb; y++)
+                    for (int x = xa; x < xb; x++) {
+                        const int8_t *px = p->input +
+                            ((size_t)(b * p->in_h + y) * p->in_w + x) * c;
+                        for (int i = 0; i < c; i++)
+                            acc[i] += px[i];
+                    }
+                for (int i = 0; i < c; i++) {
+                    int32_t a = acc[i];
+                    int32_t v = a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
+                    v = v < p->act_min ? p->act_min : v > p->act_max ? p->act_max : v;
+                    out[i] = (int8_t)v;
+                }
+            }
+    return 0;
+}
+
 /* which of the fast paths this build has (reported by tinyrt.native.info()) */
 int tinyrt_features(void)
 {

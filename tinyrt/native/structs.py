@@ -25,10 +25,24 @@ class DepthwiseParams(ctypes.Structure):
             "input_zp", "output_zp", "act_min", "act_max")]
 
 
+class SoftmaxParams(ctypes.Structure):
+    _fields_ = [("input", _p), ("output", _p), ("exp_table", _p), ("sum_table", _p)] + \
+        [(name, _i) for name in ("rows", "depth", "out_bits", "out_min", "out_max")]
+
+
+class AvgPoolParams(ctypes.Structure):
+    _fields_ = [("input", _p), ("output", _p), ("acc", _p)] + \
+        [(name, _i) for name in ("batches", "in_h", "in_w", "c", "out_h", "out_w", "kh", "kw",
+                                 "stride_h", "stride_w", "pad_top", "pad_left", "act_min",
+                                 "act_max")]
+
+
 def declare(lib):
     """Argument and result types of the library's entry points."""
     for name, params in (("tinyrt_conv_s8", ConvParams),
-                         ("tinyrt_depthwise_s8", DepthwiseParams)):
+                         ("tinyrt_depthwise_s8", DepthwiseParams),
+                         ("tinyrt_softmax_s8", SoftmaxParams),
+                         ("tinyrt_avgpool_s8", AvgPoolParams)):
         fn = getattr(lib, name)
         fn.argtypes = [ctypes.POINTER(params)]
         fn.restype = ctypes.c_int
