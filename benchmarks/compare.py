@@ -2,8 +2,10 @@
 
 For each model: median invoke time of each runtime on the same inputs (every runtime cycles
 through the same 8 random input sets), the ratios, load+allocate time, and whether tinyrt's
-outputs equal tflite-micro's bit for bit on every set. Prints a markdown table and
-writes it with a JSON file to benchmarks/results/.
+outputs equal tflite-micro's bit for bit on every set. tinyrt runs twice: as it runs by
+default (its C kernels where a compiler is available, see tinyrt.native) and with numpy
+kernels only (native=False). Prints a markdown table and writes it with a JSON file to
+benchmarks/results/.
 
     python benchmarks/compare.py [--models DIR] [--repeat N] [--only NAME ...]
 
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tinyrt  # noqa: E402
+import tinyrt.native  # noqa: E402
 
 
 def random_inputs(details, seed):
@@ -78,9 +81,9 @@ def outputs_per_set(run, get_outputs, sets):
     return outs
 
 
-def bench_tinyrt(path, sets, repeat):
+def bench_tinyrt(path, sets, repeat, native=None):
     t = time.perf_counter()
-    it = tinyrt.Interpreter(model_path=str(path))
+    it = tinyrt.Interpreter(model_path=str(path), native=native)
     it.allocate_tensors()
     load = time.perf_counter() - t
     run = cycling(it.set_input, it.invoke, sets)
@@ -180,16 +183,19 @@ def main(argv=None):
                           for k in range(INPUT_SETS)]
                 t_med, t_load, t_out = bench_tinyrt(path, inputs, args.repeat)
                 row.update(tinyrt_ms=t_med * 1e3, tinyrt_load_ms=t_load * 1e3)
+                n_med, _, n_out = bench_tinyrt(path, inputs, args.repeat, native=False)
+                row["tinyrt_numpy_ms"] = n_med * 1e3
             except tinyrt.TinyrtError as e:
                 row["tinyrt_error"] = str(e)
-                t_out = None
+                t_out = n_out = None
                 inputs = [random_inputs(probe.get_input_details(), seed=1 + k)
                           for k in range(INPUT_SETS)]
             m_med, m_load, m_out = bench_tflm(path, inputs, args.repeat)
             row.update(tflm_ms=m_med * 1e3, tflm_load_ms=m_load * 1e3)
             if t_out is not None:
                 row["bit_exact"] = all(a.dtype == b.dtype and np.array_equal(a, b)
-                                       for ts, ms in zip(t_out, m_out) for a, b in zip(ts, ms))
+                                       for outs in (t_out, n_out)
+                                       for ts, ms in zip(outs, m_out) for a, b in zip(ts, ms))
             lr, err = bench_litert(path, inputs, args.repeat, tmp)
             if lr:
                 row.update(litert_ms=lr["median"] * 1e3, litert_load_ms=lr["load"] * 1e3)
@@ -198,15 +204,17 @@ def main(argv=None):
             rows.append(row)
             print(f"{path.stem}: done", file=sys.stderr)
 
-    head = ("| model | tinyrt ms | tflite-micro ms | LiteRT ms (1 thread) | TFLM / tinyrt | "
-            "tinyrt / LiteRT | tinyrt load+alloc ms | bit-exact vs TFLM |")
-    lines = [head, "|" + "---|" * 8]
+    head = ("| model | tinyrt ms | tinyrt numpy-only ms | tflite-micro ms | LiteRT ms (1 thread) "
+            "| TFLM / tinyrt | tinyrt / LiteRT | tinyrt load+alloc ms | bit-exact vs TFLM |")
+    lines = [f"tinyrt {tinyrt.native.info()}", "", head, "|" + "---|" * 9]
     for r in rows:
         t, m, l_ = r.get("tinyrt_ms"), r.get("tflm_ms"), r.get("litert_ms")
         speedup = f"{m / t:.2f}×" if t and m else "—"
         vs_lr = f"{t / l_:.2f}×" if t and l_ else ("—" if not t else r.get("litert_error", "—").split(":")[0])
         exact = {True: "yes", False: "**NO**"}.get(r.get("bit_exact"), "—")
-        lines.append(f"| {r['model']} | {fmt_ms(t and t / 1e3)} | {fmt_ms(m / 1e3)} | "
+        npy = r.get("tinyrt_numpy_ms")
+        lines.append(f"| {r['model']} | {fmt_ms(t and t / 1e3)} | {fmt_ms(npy and npy / 1e3)} | "
+                     f"{fmt_ms(m / 1e3)} | "
                      f"{fmt_ms(l_ and l_ / 1e3)} | {speedup} | {vs_lr} | "
                      f"{fmt_ms(r.get('tinyrt_load_ms') and r['tinyrt_load_ms'] / 1e3)} | {exact} |")
     table = "\n".join(lines)
@@ -215,7 +223,8 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.md").write_text(table + "\n")
     (out / "compare.json").write_text(json.dumps(
-        {"machine": os.uname().machine, "repeat": args.repeat, "rows": rows}, indent=1))
+        {"machine": os.uname().machine, "native": tinyrt.native.info(), "repeat": args.repeat,
+         "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

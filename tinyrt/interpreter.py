@@ -238,7 +238,7 @@ class Interpreter:
             raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
         self._planner_cls = planner
         self.plan_unresolved = plan_unresolved
-        if native not in (None, True, False):
+        if native is not None and not isinstance(native, (bool, np.bool_)):
             raise TinyrtError(f"native must be None, True or False, not {native!r}")
         self.native = native
         self.unresolved_ops = []

@@ -130,9 +130,9 @@ def info():
 def resolve(native):
     """The library to use for an interpreter's ``native`` option: None/"auto" -> when
     available, False -> never, True -> required (NativeUnavailable if it cannot be built)."""
-    if native is False:
+    if native is not None and not native:
         return None
     lib = library()
-    if native is True and lib is None:
+    if native and lib is None:
         raise NativeUnavailable(f"native kernels unavailable: {reason()}")
     return lib

@@ -1,0 +1,374 @@
+"""The native C kernels (tinyrt.native) against tflite-micro and the numpy kernels: random int8
+CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED layers (odd depths, requantization multipliers
+above 1 and tiny ones, weights and inputs at the ends of int8), the portable C build next to the
+default one, the fallbacks when the kernels cannot be had, and layers the C code declines."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinyrt
+from oracle import run_both, tflm
+from kernels.single_op import values
+from tinyrt import native
+from tinyrt.builder import ModelBuilder
+from tinyrt.kernels.common import output_size
+
+if native.library() is None:
+    pytest.skip(f"native kernels unavailable: {native.reason()}", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTS = ("NONE", "RELU", "RELU6")
+
+
+def requant_scales(rng, channels, sx, sy, small=False):
+    """Weight scales giving multipliers sx * ws / sy of three kinds per channel: above 1 (a left
+    shift), ordinary, and tiny (shifts near the bottom of the range); only the first when
+    ``small``."""
+    kind = np.zeros(channels, int) if small else rng.integers(0, 3, channels)
+    real = np.where(kind == 0, rng.uniform(1.0, 6.0, channels),
+                    np.where(kind == 1, rng.uniform(1e-3, 0.05, channels),
+                             rng.uniform(1e-7, 1e-5, channels)))
+    return real * sy / sx
+
+
+def int8_weights(rng, shape, small=False):
+    if small:       # sums small enough that multipliers above 1 do not saturate
+        return rng.integers(-3, 4, shape).astype(np.int8)
+    w = rng.integers(-128, 128, shape)
+    flat = w.reshape(-1)
+    flat[0], flat[-1] = -128, 127
+    flat[rng.integers(0, flat.size, max(1, flat.size // 8))] = -128
+    flat[rng.integers(0, flat.size, max(1, flat.size // 8))] = 127
+    return w.astype(np.int8)
+
+
+def random_io(rng, act, small=False):
+    sx, sy = float(rng.uniform(0.005, 0.1)), float(rng.uniform(0.01, 0.5))
+    zx = 0 if small else int(rng.integers(-128, 128))
+    zy = -128 if act != "NONE" and rng.random() < 0.4 else int(rng.integers(-128, 128))
+    return sx, sy, zx, zy
+
+
+def conv_model(rng, n, h, w, in_c, out_c, kh, kw, stride, dil, padding, act, per_channel,
+               small=False):
+    sx, sy, zx, zy = random_io(rng, act, small)
+    ws = requant_scales(rng, out_c if per_channel else 1, sx, sy, small)
+    bound = 30 if small else 40000
+    out_h = output_size(padding, h, kh, stride[0], dil[0])
+    out_w = output_size(padding, w, kw, stride[1], dil[1])
+    b = ModelBuilder()
+    x = b.add_input("x", (n, h, w, in_c), np.int8, scale=sx, zero_point=zx)
+    wt = b.add_constant("w", int8_weights(rng, (out_c, kh, kw, in_c), small), scale=ws,
+                        zero_point=[0] * len(ws), quantized_dimension=0)
+    bias = b.add_constant("b", rng.integers(-bound, bound + 1, out_c).astype(np.int32),
+                          scale=ws * sx, zero_point=[0] * len(ws))
+    y = b.add_tensor("y", (n, out_h, out_w, out_c), np.int8, scale=sy, zero_point=zy)
+    b.add_operator("CONV_2D", [x, wt, bias], [y], padding=padding, stride_h=stride[0],
+                   stride_w=stride[1], dilation_hfactor=dil[0], dilation_wfactor=dil[1],
+                   fused_activation_function=act)
+    b.mark_output(y)
+    return b.build()
+
+
+def depthwise_model(rng, n, h, w, in_c, dm, kh, kw, stride, dil, padding, act, weights=None,
+                    small=False):
+    out_c = in_c * dm
+    sx, sy, zx, zy = random_io(rng, act, small)
+    ws = requant_scales(rng, out_c, sx, sy, small)
+    bound = 30 if small else 40000
+    out_h = output_size(padding, h, kh, stride[0], dil[0])
+    out_w = output_size(padding, w, kw, stride[1], dil[1])
+    if weights is None:
+        weights = int8_weights(rng, (1, kh, kw, out_c), small)
+    b = ModelBuilder()
+    x = b.add_input("x", (n, h, w, in_c), np.int8, scale=sx, zero_point=zx)
+    wt = b.add_constant("w", np.asarray(weights, np.int8), scale=ws, zero_point=[0] * out_c,
+                        quantized_dimension=3)
+    bias = b.add_constant("b", rng.integers(-bound, bound + 1, out_c).astype(np.int32),
+                          scale=ws * sx, zero_point=[0] * out_c)
+    y = b.add_tensor("y", (n, out_h, out_w, out_c), np.int8, scale=sy, zero_point=zy)
+    b.add_operator("DEPTHWISE_CONV_2D", [x, wt, bias], [y], padding=padding,
+                   stride_h=stride[0], stride_w=stride[1], depth_multiplier=dm,
+                   dilation_hfactor=dil[0], dilation_wfactor=dil[1],
+                   fused_activation_function=act)
+    b.mark_output(y)
+    return b.build()
+
+
+def fc_model(rng, rows, depth, units, act, keep_num_dims, w_zp=0):
+    sx, sy, zx, zy = random_io(rng, act)
+    ws = requant_scales(rng, 1, sx, sy)
+    x_shape = (1, rows, depth) if keep_num_dims else (rows, depth)
+    y_shape = (1, rows, units) if keep_num_dims else (rows, units)
+    b = ModelBuilder()
+    x = b.add_input("x", x_shape, np.int8, scale=sx, zero_point=zx)
+    wt = b.add_constant("w", int8_weights(rng, (units, depth)), scale=ws, zero_point=w_zp)
+    bias = b.add_constant("b", rng.integers(-40000, 40001, units).astype(np.int32),
+                          scale=ws * sx, zero_point=0)
+    y = b.add_tensor("y", y_shape, np.int8, scale=sy, zero_point=zy)
+    b.add_operator("FULLY_CONNECTED", [x, wt, bias], [y], fused_activation_function=act,
+                   keep_num_dims=keep_num_dims)
+    b.mark_output(y)
+    return b.build(), x_shape
+
+
+def random_conv(rng):
+    kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    dil = (1, 1) if rng.random() < 0.6 else (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    h = int(rng.integers((kh - 1) * dil[0] + 1, 12))
+    w = int(rng.integers((kw - 1) * dil[1] + 1, 12))
+    in_c = int(rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 27, 40]))
+    out_c = int(rng.choice([1, 3, 8, 15, 16, 17, 24, 33, 40]))
+    shape = (int(rng.integers(1, 3)), h, w, in_c)
+    return shape, conv_model(rng, *shape, out_c, kh, kw, stride, dil,
+                             ["SAME", "VALID"][int(rng.integers(0, 2))],
+                             ACTS[int(rng.integers(0, 3))], rng.random() < 0.7)
+
+
+def random_depthwise(rng):
+    kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    dil = (1, 1) if rng.random() < 0.6 else (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    h = int(rng.integers((kh - 1) * dil[0] + 1, 13))
+    w = int(rng.integers((kw - 1) * dil[1] + 1, 13))
+    in_c = int(rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 20]))
+    shape = (int(rng.integers(1, 3)), h, w, in_c)
+    return shape, depthwise_model(rng, *shape, int(rng.integers(1, 4)), kh, kw, stride, dil,
+                                  ["SAME", "VALID"][int(rng.integers(0, 2))],
+                                  ACTS[int(rng.integers(0, 3))])
+
+
+def random_fc(rng):
+    depth = int(rng.choice([1, 2, 3, 5, 8, 17, 64, 99, 128, 255, 300]))
+    data, shape = fc_model(rng, int(rng.integers(1, 5)), depth,
+                           int(rng.choice([1, 2, 7, 16, 23, 40])),
+                           ACTS[int(rng.integers(0, 3))], rng.random() < 0.5)
+    return shape, data
+
+
+def batches_for(rng, shape, lo=None, hi=None):
+    out = [[values(rng, shape, np.int8, lo, hi)] for _ in range(2)]
+    if lo is None:
+        out += [[np.full(shape, v, np.int8)] for v in (-128, 127)]
+    return out
+
+
+def check(data, shape, rng, native_option=True, expect_native=True, lo=None, hi=None):
+    """tinyrt (with the numpy twin alongside, see run_both) against tflite-micro; the node
+    runs natively exactly when ``expect_native``. Returns tinyrt's outputs."""
+    tflm()
+    it = tinyrt.Interpreter(model_content=data, native=native_option)
+    it.allocate_tensors()
+    k = it.kernels[0]
+    ran_native = getattr(k, "mode", None) == "native" if k.node.op_name == "DEPTHWISE_CONV_2D" \
+        else k.native is not None
+    assert ran_native == expect_native, (k.node.op_name, getattr(k, "mode", None))
+    outs = []
+    for ours, theirs in run_both(data, batches_for(rng, shape, lo, hi), tinyrt_interp=it):
+        np.testing.assert_array_equal(ours[0], theirs[0])
+        assert ours[0].dtype == theirs[0].dtype and ours[0].shape == theirs[0].shape
+        outs.append(ours[0])
+    return outs
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_conv_random_layers(seed):
+    rng = np.random.default_rng(9100 + seed)
+    for _ in range(8):
+        shape, data = random_conv(rng)
+        check(data, shape, rng)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_depthwise_random_layers(seed):
+    rng = np.random.default_rng(9200 + seed)
+    for _ in range(8):
+        shape, data = random_depthwise(rng)
+        check(data, shape, rng)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fully_connected_random_layers(seed):
+    rng = np.random.default_rng(9300 + seed)
+    for _ in range(8):
+        shape, data = random_fc(rng)
+        check(data, shape, rng)
+
+
+@pytest.mark.parametrize("op", ["conv", "depthwise"])
+def test_model_like_layers(op):
+    """Larger layers as in small vision models (the GEMM's and phase planes' full blocks)."""
+    rng = np.random.default_rng(31 if op == "conv" else 32)
+    for stride in (1, 2):
+        shape = (1, 24, 24, 16 if op == "conv" else 32)
+        if op == "conv":
+            data = conv_model(rng, *shape, 32, 3, 3, (stride, stride), (1, 1), "SAME", "RELU6",
+                              True)
+        else:
+            data = depthwise_model(rng, *shape, 1, 3, 3, (stride, stride), (1, 1), "SAME",
+                                   "RELU")
+        check(data, shape, rng)
+
+
+@pytest.mark.parametrize("op", ["conv", "depthwise"])
+def test_left_shifts_unsaturated(op):
+    """Every multiplier above 1 (a left shift before the high multiply) with sums small enough
+    that most outputs land inside int8: the shifted rounding itself is compared."""
+    rng = np.random.default_rng(33 if op == "conv" else 34)
+    seen = 0
+    for case in range(6):
+        kh, kw, stride = 1 + case % 3, 2 - case % 2, (1 + case % 2, 1 + case // 3)
+        shape = (1 + case % 2, 7, 6, 3 + case)
+        if op == "conv":
+            data = conv_model(rng, *shape, 5 + 3 * case, kh, kw, stride, (1, 1), "SAME", "NONE",
+                              case % 2 == 0, small=True)
+        else:
+            data = depthwise_model(rng, *shape, 1 + case % 3, kh, kw, stride, (1, 1), "SAME",
+                                   "NONE", small=True)
+        outs = check(data, shape, rng, lo=-3, hi=3)
+        seen += sum(int(np.sum(np.abs(o.astype(int)) < 100)) for o in outs)
+    assert seen > 100
+
+
+@pytest.fixture(scope="module")
+def portable():
+    lib = native.compile_library(["-O2", "-std=c99", "-shared", "-fPIC"])
+    assert lib.tinyrt_features() == 0          # no -march=native: the portable C path
+    return lib
+
+
+def test_portable_build_matches_default(portable, monkeypatch):
+    rng = np.random.default_rng(9400)
+    cases = [make(rng) for make in (random_conv, random_depthwise, random_fc) for _ in range(4)]
+    default_outs = [check(data, shape, np.random.default_rng(i))
+                    for i, (shape, data) in enumerate(cases)]
+    monkeypatch.setitem(native._state, "lib", portable)
+    monkeypatch.setitem(native._state, "tried", True)
+    assert native.library() is portable and "portable C" in native.info()
+    for i, (shape, data) in enumerate(cases):
+        outs = check(data, shape, np.random.default_rng(i))
+        for a, b in zip(outs, default_outs[i]):
+            assert a.tobytes() == b.tobytes()
+
+
+CHILD = """
+import json, sys
+import numpy as np
+import tinyrt
+from tinyrt import native
+out = {"lib": native.library() is not None, "reason": native.reason(), "info": native.info()}
+if len(sys.argv) > 1:
+    it = tinyrt.Interpreter(model_path=sys.argv[1])
+    it.allocate_tensors()
+    out["node_native"] = it.kernels[0].native is not None
+    it.set_input(np.load(sys.argv[2]), 0)
+    it.invoke()
+    out["y"] = it.get_output(0).tolist()
+    try:
+        tinyrt.Interpreter(model_path=sys.argv[1], native=True).allocate_tensors()
+        out["raised"] = None
+    except native.NativeUnavailable as e:
+        out["raised"] = [str(e), isinstance(e, tinyrt.TinyrtError)]
+print(json.dumps(out))
+"""
+
+
+def child(env_changes, *args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **env_changes)
+    done = subprocess.run([sys.executable, "-c", CHILD, *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_disabled_by_environment(tmp_path):
+    rng = np.random.default_rng(9500)
+    shape, data = random_conv(rng)
+    (tmp_path / "m.tflite").write_bytes(data)
+    x = values(rng, shape, np.int8)
+    np.save(tmp_path / "x.npy", x)
+    expected = run_both(data, [[x]],
+                        tinyrt_interp=_allocated(data, native=False))[0]
+    np.testing.assert_array_equal(expected[0][0], expected[1][0])
+    got = child({"TINYRT_NATIVE": "0"}, tmp_path / "m.tflite", tmp_path / "x.npy")
+    assert not got["lib"] and "TINYRT_NATIVE=0" in got["reason"]
+    assert "off" in got["info"] and "disabled" in got["info"]
+    assert got["node_native"] is False
+    np.testing.assert_array_equal(np.array(got["y"], np.int8), expected[1][0])
+    message, is_tinyrt_error = got["raised"]
+    assert is_tinyrt_error and "unavailable" in message and "TINYRT_NATIVE=0" in message
+
+
+def test_missing_compiler(tmp_path):
+    cache = tmp_path / "cache"
+    got = child({"CC": "/nonexistent/cc", "TINYRT_CACHE_DIR": str(cache)})
+    assert not got["lib"] and "compiler" in got["reason"] and "off" in got["info"]
+    assert not cache.exists() or not any(cache.iterdir())
+
+
+def test_failing_compiler(tmp_path):
+    """A compiler that runs but fails: no library, and the reason says the build failed."""
+    false = Path("/bin/false") if Path("/bin/false").exists() else Path("/usr/bin/false")
+    if not false.exists():
+        pytest.skip("no `false` program")
+    got = child({"CC": str(false), "TINYRT_CACHE_DIR": str(tmp_path / "cache")})
+    assert not got["lib"] and "could not build" in got["reason"]
+    assert not list((tmp_path / "cache").glob("*.so"))
+
+
+def _allocated(data, **kw):
+    it = tinyrt.Interpreter(model_content=data, **kw)
+    it.allocate_tensors()
+    return it
+
+
+def test_native_option_must_be_a_boolean_or_none():
+    data = conv_model(np.random.default_rng(1), 1, 4, 4, 2, 3, 1, 1, (1, 1), (1, 1), "VALID",
+                      "NONE", True)
+    for bad in ("yes", "auto", 2.5, 0, 1):
+        with pytest.raises(tinyrt.TinyrtError):
+            tinyrt.Interpreter(model_content=data, native=bad)
+    assert _allocated(data, native=True).kernels[0].native is not None
+    assert _allocated(data, native=False).kernels[0].native is None
+
+
+def test_depthwise_beyond_max_taps_runs_numpy():
+    from tinyrt.native.ops import MAX_TAPS
+    rng = np.random.default_rng(9600)
+    kh, kw = 17, 16
+    assert kh * kw > MAX_TAPS
+    shape = (1, 18, 19, 3)
+    data = depthwise_model(rng, *shape, 1, kh, kw, (1, 1), (1, 1), "VALID", "NONE")
+    check(data, shape, rng, native_option=None, expect_native=False)
+
+
+def test_fully_connected_with_weight_zero_point_runs_numpy():
+    rng = np.random.default_rng(9700)
+    data, shape = fc_model(rng, 3, 20, 7, "NONE", False, w_zp=5)
+    check(data, shape, rng, native_option=None, expect_native=False)
+
+
+def test_conv_constant_beyond_int32_runs_numpy():
+    """bias - (zp + 128) sum w does not fit int32: the C kernel declines; the sums themselves
+    stay in range for inputs >= -20, and numpy gives tflite-micro's bits."""
+    rng = np.random.default_rng(9800)
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 3, 3, 4), np.int8, scale=0.05, zero_point=127)
+    w = np.zeros((2, 1, 1, 4), np.int8)
+    w[:, 0, 0, :2] = -1
+    wt = b.add_constant("w", w, scale=[2e-7, 3e-7], zero_point=[0, 0])
+    bias = b.add_constant("b", np.array([2 ** 31 - 300, -5], np.int32), scale=[1e-8, 1.5e-8],
+                          zero_point=[0, 0])
+    y = b.add_tensor("y", (1, 3, 3, 2), np.int8, scale=1.0, zero_point=-10)
+    b.add_operator("CONV_2D", [x, wt, bias], [y], padding="VALID", stride_h=1, stride_w=1)
+    b.mark_output(y)
+    data = b.build()
+    outs = check(data, (1, 3, 3, 4), rng, native_option=None, expect_native=False, lo=-20,
+                 hi=127)
+    assert any(np.any(o != -10) for o in outs)
