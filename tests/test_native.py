@@ -177,27 +177,18 @@ def check(data, shape, rng, native_option=True, expect_native=True, lo=None, hi=
     return outs
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_conv_random_layers(seed):
-    rng = np.random.default_rng(9100 + seed)
+# op -> (layer generator, first seed, number of seeds); 8 random layers per seed
+RANDOM_LAYERS = {"conv": (random_conv, 9100, 12), "depthwise": (random_depthwise, 9200, 12),
+                 "fully_connected": (random_fc, 9300, 8)}
+
+
+@pytest.mark.parametrize("op,seed", [(op, s) for op, (_, _, n) in RANDOM_LAYERS.items()
+                                     for s in range(n)])
+def test_random_layers(op, seed):
+    make, first, _ = RANDOM_LAYERS[op]
+    rng = np.random.default_rng(first + seed)
     for _ in range(8):
-        shape, data = random_conv(rng)
-        check(data, shape, rng)
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_depthwise_random_layers(seed):
-    rng = np.random.default_rng(9200 + seed)
-    for _ in range(8):
-        shape, data = random_depthwise(rng)
-        check(data, shape, rng)
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_fully_connected_random_layers(seed):
-    rng = np.random.default_rng(9300 + seed)
-    for _ in range(8):
-        shape, data = random_fc(rng)
+        shape, data = make(rng)
         check(data, shape, rng)
 
 

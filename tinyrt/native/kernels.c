@@ -1,5 +1,7 @@
-/* tinyrt native kernels: int8 convolution, depthwise convolution and fully connected layers
- * with TFLM's arithmetic (int32 accumulators, gemmlowp double-rounding requantization).
+/* tinyrt native kernels: int8 convolution, depthwise convolution, fully connected layers,
+ * average pooling and softmax with TFLM's arithmetic (int32 accumulators, gemmlowp
+ * double-rounding requantization, TFLM's fixed-point softmax). The Python side
+ * (tinyrt/native/ops.py) prepares every parameter struct once; each call runs one node.
  *
  * Plain C99. Where the compiler targets AVX-512 VNNI, the GEMM uses its u8 x s8 dot product
  * instruction; every other target takes the portable loops, with the same results.
@@ -94,8 +96,8 @@ static void requantize_row(const int32_t *acc, int n, const int32_t *mult, const
 
 /* ---- GEMM: acc[p][o] = corr[o] + sum_k col[p][k] * w[o][k] --------------------------------
  * col: uint8 [rows4][kp], rows4 = rows rounded up to 4 (the extra rows are computed, unused);
- * w: packed by pack_weights(): per block of 16 output channels, per group of 4 k, the 16 x 4
- * bytes [o][k]; acc: int32 [rows4][op], op = outputs rounded up to 16. */
+ * w: packed by tinyrt.native.ops.conv: per block of 16 output channels, per group of 4 k,
+ * the 16 x 4 bytes [o][k]; acc: int32 [rows4][op], op = outputs rounded up to 16. */
 
 #ifdef TINYRT_VNNI512
 static inline void gemm_tile(const uint8_t *col, int kp, const int8_t *wblock, int k4s,
