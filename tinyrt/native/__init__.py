@@ -3,7 +3,7 @@ C compiler and loaded through ctypes. Optional: without a compiler, or with TINY
 every kernel runs its numpy implementation, with the same results.
 
 The shared library is built with ``-O3 -march=native`` (so it may use the host's SIMD
-instructions) and cached under ``$TINYRT_CACHE_DIR`` (default ``~/.cache/tinyrt``), keyed by
+instructions), or with PORTABLE_FLAGS where the compiler refuses those, and cached under ``$TINYRT_CACHE_DIR`` (default ``~/.cache/tinyrt``), keyed by
 the source, the compiler, its flags and the CPU, so a changed machine or source rebuilds it.
 ``$CC`` picks the compiler (default: cc, then gcc, then clang).
 """
@@ -20,6 +20,8 @@ from ..errors import TinyrtError
 
 SOURCE = Path(__file__).with_name("kernels.c")
 FLAGS = ["-O3", "-std=c99", "-march=native", "-mprefer-vector-width=512", "-shared", "-fPIC"]
+# for compilers or targets without -march=native / -mprefer-vector-width (e.g. some ARM ones)
+PORTABLE_FLAGS = ["-O3", "-std=c99", "-shared", "-fPIC"]
 
 _state = {"lib": None, "tried": False, "reason": None}
 
@@ -91,13 +93,15 @@ def library():
     if cc is None:
         _state["reason"] = "no C compiler found (set CC)"
         return None
-    try:
-        lib = compile_library(FLAGS, cc)
-    except (OSError, subprocess.SubprocessError) as e:
-        _state["reason"] = f"could not build the native kernels: {e}"
-        return None
-    _state["lib"] = lib
-    return lib
+    errors = []
+    for flags in (FLAGS, PORTABLE_FLAGS):
+        try:
+            _state["lib"] = compile_library(flags, cc)
+            return _state["lib"]
+        except (OSError, subprocess.SubprocessError) as e:
+            errors.append(str(e))
+    _state["reason"] = f"could not build the native kernels: {errors[-1]}"
+    return None
 
 
 def compile_library(flags, cc=None):

@@ -263,13 +263,13 @@ typedef struct {
                                    as the 16 bits of the int8 value, zero-extended */
     const int32_t *bias;        /* [out_w * out_c], tiled likewise */
     const int32_t *mult, *left, *right;   /* [out_w * out_c], tiled likewise */
-    int32_t *planes;            /* own memory, zeroed once: [batches][stride_w][pad_h][plane_w]
+    int32_t *planes;            /* own memory, zeroed once: [batches][phases][pad_h][plane_w]
                                    [out_c], the input minus its zero point inside the padding,
-                                   channels repeated dm times, columns dealt to stride_w phase
-                                   planes (column j to plane j % stride_w, place j / stride_w) */
+                                   channels repeated dm times, padded columns dealt to phase
+                                   planes (column j to plane j % phases, place j / phases) */
     int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c, dm;
     int32_t kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
-    int32_t pad_h, plane_w;
+    int32_t pad_h, plane_w, phases;
     int32_t input_zp, output_zp, act_min, act_max;
 } tinyrt_depthwise;
 
@@ -277,12 +277,17 @@ typedef struct {
 /* Every output row's columns [0, row rounded down to 16), 16 at a time: the chunk's taps'
  * weights loaded once, then each output row's sum and requantization. x (sign-extended) times
  * w (zero-extended 16 bits): vpmaddwd's high halves add x_high * 0, so each lane is the exact
- * product. Returns the first column left for the caller. Called with a constant ``taps`` for
- * the common 3x3 filter, so the weights stay in registers. */
+ * product. A chunk's inputs are contiguous: the whole row's are (one phase plane per stride),
+ * or the channels are a multiple of 16 and a chunk lies within one pixel; ``colstep`` is the
+ * pixels a tap's input advances per output pixel. Returns the first column left for the
+ * caller. Called with a constant ``taps`` for the common 3x3 filter, so the weights stay in
+ * registers. */
 static inline int depthwise_columns16(const tinyrt_depthwise *d, const int32_t *const *xt,
-                                      int taps, size_t step, int8_t *out)
+                                      int taps, size_t step, int colstep, int8_t *out)
 {
-    int row = d->out_w * d->out_c, end = row / 16 * 16;
+    int oc = d->out_c, row = d->out_w * oc, end = row / 16 * 16;
+    if (colstep > 1 && oc % 16)
+        return 0;
     __m512i vzp = _mm512_set1_epi32(d->output_zp), vlo = _mm512_set1_epi32(d->act_min);
     __m512i vhi = _mm512_set1_epi32(d->act_max);
     __m512i w[taps];
@@ -290,11 +295,12 @@ static inline int depthwise_columns16(const tinyrt_depthwise *d, const int32_t *
         for (int t = 0; t < taps; t++)
             w[t] = _mm512_loadu_si512(d->weights + (size_t)t * row + i);
         __m512i bias = _mm512_loadu_si512(d->bias + i);
+        size_t x0 = (size_t)i + (size_t)(i / oc) * (colstep - 1) * oc;
         for (int oy = 0; oy < d->out_h; oy++) {
             __m512i a = bias;
             for (int t = 0; t < taps; t++)
                 a = _mm512_add_epi32(a, _mm512_madd_epi16(
-                    _mm512_loadu_si512(xt[t] + oy * step + i), w[t]));
+                    _mm512_loadu_si512(xt[t] + oy * step + x0), w[t]));
             requantize16(a, d->mult + i, d->left + i, d->right + i, vzp, vlo, vhi,
                          out + (size_t)oy * row + i, (__mmask16)0xFFFF);
         }
@@ -306,17 +312,24 @@ static inline int depthwise_columns16(const tinyrt_depthwise *d, const int32_t *
 int tinyrt_depthwise_s8(const tinyrt_depthwise *d)
 {
     int oc = d->out_c, row = d->out_w * oc, s = d->stride_w, taps = d->kh * d->kw;
+    int ph = d->phases, colstep = s / ph;
     size_t plane_row = (size_t)d->plane_w * oc, plane = (size_t)d->pad_h * plane_row;
     const int32_t *xt[taps];
     for (int b = 0; b < d->batches; b++) {
-        int32_t *planes = d->planes + (size_t)b * s * plane;
+        int32_t *planes = d->planes + (size_t)b * ph * plane;
         /* padded taps hold 0 = zero point - zero point: they add nothing, as TFLM skips them */
         for (int y = 0; y < d->in_h; y++) {
             const int8_t *src = d->input + ((size_t)(b * d->in_h + y) * d->in_w) * d->in_c;
+            int32_t *rowp = planes + (size_t)(y + d->pad_top) * plane_row;
+            if (ph == 1 && d->dm == 1) {
+                int32_t *dst = rowp + (size_t)d->pad_left * oc;
+                for (int i = 0; i < d->in_w * oc; i++)
+                    dst[i] = src[i] - d->input_zp;
+                continue;
+            }
             for (int x = 0; x < d->in_w; x++) {
                 int j = x + d->pad_left;
-                int32_t *dst = planes + (size_t)(j % s) * plane +
-                               (size_t)(y + d->pad_top) * plane_row + (size_t)(j / s) * oc;
+                int32_t *dst = rowp + (size_t)(j % ph) * plane + (size_t)(j / ph) * oc;
                 const int8_t *px = src + (size_t)x * d->in_c;
                 if (d->dm == 1) {
                     for (int i = 0; i < oc; i++)
@@ -328,29 +341,31 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise *d)
                 }
             }
         }
-        /* output column ox of tap (ky, kx) reads padded column ox s + kx dil: in plane
-         * (kx dil) % s, at ox + (kx dil) / s, so a whole output row is one run; xt[t] is
-         * where tap t's run starts for output row 0, step the distance to the next row's */
+        /* output column ox of tap (ky, kx) reads padded column j = ox s + kx dil: in plane
+         * j % phases at j / phases, which is ox colstep + (kx dil) / phases there (phases is
+         * 1 or s); xt[t] is where tap t reads for output pixel 0 of output row 0, step the
+         * distance to the next output row */
         for (int ky = 0; ky < d->kh; ky++)
             for (int kx = 0; kx < d->kw; kx++) {
                 int j = kx * d->dil_w;
-                xt[ky * d->kw + kx] = planes + (size_t)(j % s) * plane +
-                    (size_t)(ky * d->dil_h) * plane_row + (size_t)(j / s) * oc;
+                xt[ky * d->kw + kx] = planes + (size_t)(j % ph) * plane +
+                    (size_t)(ky * d->dil_h) * plane_row + (size_t)(j / ph) * oc;
             }
         size_t step = (size_t)d->stride_h * plane_row;
         int8_t *out = d->output + (size_t)b * d->out_h * row;
         int i = 0;
 #ifdef TINYRT_VNNI512
         if (taps == 9)
-            i = depthwise_columns16(d, xt, 9, step, out);
+            i = depthwise_columns16(d, xt, 9, step, colstep, out);
         else
-            i = depthwise_columns16(d, xt, taps, step, out);
+            i = depthwise_columns16(d, xt, taps, step, colstep, out);
 #endif
         for (int oy = 0; oy < d->out_h; oy++)
             for (int c = i; c < row; c++) {
+                size_t x = (size_t)oy * step + c + (size_t)(c / oc) * (colstep - 1) * oc;
                 int32_t a = d->bias[c];
                 for (int t = 0; t < taps; t++)
-                    a += xt[t][oy * step + c] * (int16_t)d->weights[(size_t)t * row + c];
+                    a += xt[t][x] * (int16_t)d->weights[(size_t)t * row + c];
                 out[(size_t)oy * row + c] = requantize_one(a, d->mult[c], d->left[c],
                                                            d->right[c], d->output_zp,
                                                            d->act_min, d->act_max);

@@ -143,11 +143,15 @@ def depthwise(ctx, taps, bias, multiplier, shift, geometry, input_zp, output_zp,
         return None
     pad_h, _ = _padded_extent(g)
     st = g["stride_w"]
-    # a phase plane holds padded columns j = st q + phase at q: as many as the input needs
+    # Strided columns are dealt to stride phase planes, so that a tap's inputs for a whole
+    # output row are contiguous, unless the channels come in multiples of 16: the C code's
+    # 16-lane chunks then lie within one pixel and read the padded input as it is.
+    phases = st if st > 1 and out_c % 16 else 1
+    # a plane holds padded columns j = phases q + phase at q: as many as the input needs
     # written and the last output column reads
-    plane_w = max((g["in_w"] - 1 + g["pad_left"]) // st,
-                  (g["kw"] - 1) * g["dil_w"] // st + out_w - 1) + 1
-    plane_values = g["batches"] * st * pad_h * plane_w * out_c
+    last = (out_w - 1) * st + (g["kw"] - 1) * g["dil_w"]
+    plane_w = max((g["in_w"] - 1 + g["pad_left"]) // phases, last // phases) + 1
+    plane_values = g["batches"] * phases * pad_h * plane_w * out_c
     row = out_w * out_c
     ctx.workspace(4 * (plane_values + row * (taps.shape[0] + 4)), "native depthwise buffers")
     tile = lambda a: np.ascontiguousarray(np.tile(a, out_w), np.int32)   # noqa: E731
@@ -160,6 +164,7 @@ def depthwise(ctx, taps, bias, multiplier, shift, geometry, input_zp, output_zp,
         planes=np.zeros(plane_values, np.int32))
     p = structs.DepthwiseParams(input_zp=int(input_zp), output_zp=int(output_zp),
                                 act_min=int(lo), act_max=int(hi), pad_h=pad_h, plane_w=plane_w,
+                                phases=phases,
                                 **{k: _addr(a) for k, a in arrays.items()}, **g)
     return _Call(ctx.native.tinyrt_depthwise_s8, p, tuple(arrays.values()))
 

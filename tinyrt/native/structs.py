@@ -21,7 +21,7 @@ class DepthwiseParams(ctypes.Structure):
         [(name, _i) for name in (
             "batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "dm",
             "kh", "kw", "stride_h", "stride_w", "dil_h", "dil_w", "pad_top", "pad_left",
-            "pad_h", "plane_w",
+            "pad_h", "plane_w", "phases",
             "input_zp", "output_zp", "act_min", "act_max")]
 
 
