@@ -87,7 +87,8 @@ class Graph:
 
     def bind(self):
         arrays = self.arrays
-        self.steps = [(k.eval, [arrays[i] if i >= 0 else None for i in k.node.inputs],
+        self.steps = [(k.eval if k.native is None else k.native,
+                       [arrays[i] if i >= 0 else None for i in k.node.inputs],
                        [arrays[i] if i >= 0 else None for i in k.node.outputs])
                       for k in self.kernels]
         self.inputs = [arrays[i] for i in self.subgraph.inputs]

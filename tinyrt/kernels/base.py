@@ -12,10 +12,11 @@ interpreter makes one instance per node and drives it through:
 ``bind()``
     optional, once after allocation, when the arena views of scratch and persistent buffers exist.
 ``eval(inputs, outputs)``
-    every invoke: only arithmetic. ``inputs`` / ``outputs`` are numpy arrays (views into the arena
-    or into the model file; ``None`` for an absent optional input). Results are written into the
-    output arrays in place (``out[...] = value`` or a ufunc's ``out=``); nothing is allocated in
-    the arena.
+    every invoke: only arithmetic. ``inputs`` / ``outputs`` are numpy arrays (views into the
+    arena or into the model file; ``None`` for an absent optional input). Results are written
+    into the output arrays in place (``out[...] = value`` or a ufunc's ``out=``); nothing is
+    allocated in the arena. A kernel whose prepare sets ``native`` (a C call taking the same
+    arguments, see tinyrt.native) is run through that call instead.
 """
 from ..errors import OpError
 
@@ -39,8 +40,8 @@ class Kernel:
     # Activation dtypes the kernel supports, e.g. ("float32", "int8", "int16"): the coverage
     # table in docs/ops.md is generated from these. prepare() still checks every combination.
     dtypes = ()
-    # The prepared native (C) call that runs this node, set in prepare by the kernels that
-    # have one (tinyrt.native); None: the node runs its numpy code.
+    # The prepared native (C) call that runs this node in place of eval, set in prepare by
+    # the kernels that have one (tinyrt.native.ops); None: eval runs the node.
     native = None
 
     def __init__(self, node, subgraph_index=0):

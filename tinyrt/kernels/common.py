@@ -86,10 +86,18 @@ class Window2D:
     def padded(self):
         return self.pad_top or self.pad_left or self.pad_bottom or self.pad_right
 
+    @property
+    def padded_h(self):
+        """Rows of the input with its padding: every tap of every window falls inside."""
+        return self.in_h + self.pad_top + self.pad_bottom
+
+    @property
+    def padded_w(self):
+        return self.in_w + self.pad_left + self.pad_right
+
     def padded_buffer(self, batch, channels, dtype, fill):
         """A workspace holding the input surrounded by ``fill``; eval writes the interior."""
-        buf = np.full((batch, self.in_h + self.pad_top + self.pad_bottom,
-                       self.in_w + self.pad_left + self.pad_right, channels), fill, dtype)
+        buf = np.full((batch, self.padded_h, self.padded_w, channels), fill, dtype)
         interior = buf[:, self.pad_top:self.pad_top + self.in_h,
                        self.pad_left:self.pad_left + self.in_w, :]
         return buf, interior

@@ -175,9 +175,6 @@ class Conv2D(Kernel):
             clip(acc * self.w_scales * scale + self.bias, self.lo, self.hi, out=outs[b])
 
     def eval(self, inputs, outputs):
-        if self.native is not None:
-            self.native(inputs[0], outputs[0])
-            return
         x = inputs[0]
         if self.kind == "hybrid":
             self._eval_hybrid(x, outputs[0])

@@ -369,9 +369,6 @@ class DepthwiseConv2D(Kernel):
     def eval(self, inputs, outputs):
         x = inputs[0]
         mode = self.mode
-        if mode == "native":
-            self.native(x, outputs[0])
-            return
         if mode == "taps":
             self.output.store_sums(self.taps_plan.sums(x), outputs[0])
             return

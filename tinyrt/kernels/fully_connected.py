@@ -7,7 +7,7 @@ import numpy as np
 from .. import hybrid, quant
 from .base import Kernel, register
 from ..native import ops as native_ops
-from .common import QuantizedOutput, activation, clip, zero_point_of
+from .common import QuantizedOutput, Window2D, activation, clip, zero_point_of
 from .conv import bias_values, int16_accumulator_bits
 from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 
@@ -76,9 +76,9 @@ class FullyConnected(Kernel):
                                       offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32)
         if not wide and ctx.native is not None and not np.any(zw):
-            geometry = dict(batches=1, in_h=self.batch, in_w=1, in_c=depth, out_h=self.batch,
-                            out_w=1, kh=1, kw=1, stride_h=1, stride_w=1, dil_h=1, dil_w=1,
-                            pad_top=0, pad_left=0)
+            # the rows as a column of pixels under a 1x1 convolution
+            geometry = native_ops.window_geometry(
+                Window2D("VALID", self.batch, 1, 1, 1, 1, 1), 1, depth)
             self.native = native_ops.conv(ctx, np.asarray(wdata), bias, m, s, geometry, zx,
                                           zero_point_of(y), self.output.lo, self.output.hi)
             if self.native is not None:
@@ -112,9 +112,6 @@ class FullyConnected(Kernel):
         out[...] = hybrid.litert_activation(self.act, self.bias + self.product(x))
 
     def eval(self, inputs, outputs):
-        if self.native is not None:
-            self.native(inputs[0], outputs[0])
-            return
         x = inputs[0].reshape(self.batch, self.depth)
         out = outputs[0].reshape(self.batch, self.units)
         if self.kind == "int" and self.scaled is not None:

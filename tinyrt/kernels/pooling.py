@@ -72,9 +72,6 @@ class AveragePool2D(_Pool):
                 self.flat_sums = self.sums.reshape(n, c)
 
     def eval(self, inputs, outputs):
-        if self.native is not None:
-            self.native(inputs[0], outputs[0])
-            return
         if self.table is not None:
             sums = self.sums
             if self.whole:

@@ -174,9 +174,7 @@ class Softmax(Kernel):
 
     def eval(self, inputs, outputs):
         kind = self.kind
-        if self.native is not None:
-            self.native(inputs[0], outputs[0])
-        elif kind == "int8":
+        if kind == "int8":
             self._eval_int8(inputs[0], outputs[0])
         elif kind == "int16":
             self._eval_int16(inputs[0], outputs[0])

@@ -19,11 +19,11 @@ MAX_TAPS = 256          # depthwise filter taps the C kernel holds (pointers on 
 
 
 def window_geometry(win, batches, in_c):
-    """The shape fields the kernels share, from a kernels.common.Window2D."""
+    """The shape fields the convolution kernels share, from a kernels.common.Window2D."""
     return dict(batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
                 out_w=win.out_w, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
                 stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,
-                pad_left=win.pad_left)
+                pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w)
 
 
 def _addr(a):
@@ -49,17 +49,9 @@ def _usable(geometry):
         g["pad_top"] >= 0 and g["pad_left"] >= 0
 
 
-def _padded_extent(g):
-    """Rows and columns of the input with its padding: enough for every tap of every window."""
-    pad_h = max(g["in_h"] + g["pad_top"],
-                (g["out_h"] - 1) * g["stride_h"] + (g["kh"] - 1) * g["dil_h"] + 1)
-    pad_w = max(g["in_w"] + g["pad_left"],
-                (g["out_w"] - 1) * g["stride_w"] + (g["kw"] - 1) * g["dil_w"] + 1)
-    return pad_h, pad_w
-
-
 class _Call:
-    """A C entry point with its parameter struct; keeps every array it points to alive."""
+    """A C entry point with its parameter struct; keeps every array it points to alive.
+    Called as a kernel's eval is, (inputs, outputs), for a node of one input and one output."""
 
     def __init__(self, fn, params, keep):
         self.fn = fn
@@ -68,7 +60,8 @@ class _Call:
         self.keep = keep
         self.bound = (None, None)
 
-    def __call__(self, x, y):
+    def __call__(self, inputs, outputs):
+        x, y = inputs[0], outputs[0]
         if x is not self.bound[0] or y is not self.bound[1]:
             if not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable):
                 raise ValueError("native kernels need contiguous tensors")
@@ -108,8 +101,7 @@ def conv(ctx, weights, bias, multiplier, shift, geometry, input_zp, output_zp, l
     pointwise = (g["kh"], g["kw"], g["stride_h"], g["stride_w"], g["pad_top"],
                  g["pad_left"]) == (1, 1, 1, 1, 0, 0) and \
         (g["out_h"], g["out_w"]) == (g["in_h"], g["in_w"])
-    pad_h, pad_w = _padded_extent(g)
-    padded_bytes = 0 if pointwise else g["batches"] * pad_h * pad_w * g["in_c"] + 16
+    padded_bytes = 0 if pointwise else g["batches"] * g["pad_h"] * g["pad_w"] * g["in_c"] + 16
     ctx.workspace(rows4 * (kp + 4 * op) + padded_bytes, "native convolution buffers")
     get = Workspace.arrays(Workspace.of(ctx))
     # 16 bytes of slack after the columns and the padded input: copies run in 16-byte pieces
@@ -119,8 +111,7 @@ def conv(ctx, weights, bias, multiplier, shift, geometry, input_zp, output_zp, l
     padded = None if pointwise else np.full(padded_bytes, int(input_zp) + 128, np.uint8)
     p = structs.ConvParams(weights=_addr(packed), corr=_addr(corr_p), mult=_addr(mult),
                            left=_addr(left), right=_addr(right), col=_addr(col), acc=_addr(acc),
-                           padded=None if padded is None else _addr(padded), pad_h=pad_h,
-                           pad_w=pad_w, kp=kp, op=op, out_c=out_c, input_zp=int(input_zp),
+                           padded=None if padded is None else _addr(padded), kp=kp, op=op, out_c=out_c, input_zp=int(input_zp),
                            output_zp=int(output_zp), act_min=int(lo), act_max=int(hi), **g)
     return _Call(ctx.native.tinyrt_conv_s8, p,
                  (packed, corr_p, mult, left, right, col, acc, padded))
@@ -141,7 +132,6 @@ def depthwise(ctx, taps, bias, multiplier, shift, geometry, input_zp, output_zp,
     # |x - zp| <= 255, |w| <= 128: every sum stays inside int32 when this holds
     if np.any(np.abs(bias) + 255 * 128 * taps.shape[0] >= INT32_LIMIT):
         return None
-    pad_h, _ = _padded_extent(g)
     st = g["stride_w"]
     # Strided columns are dealt to stride phase planes, so that a tap's inputs for a whole
     # output row are contiguous, unless the channels come in multiples of 16: the C code's
@@ -151,7 +141,7 @@ def depthwise(ctx, taps, bias, multiplier, shift, geometry, input_zp, output_zp,
     # written and the last output column reads
     last = (out_w - 1) * st + (g["kw"] - 1) * g["dil_w"]
     plane_w = max((g["in_w"] - 1 + g["pad_left"]) // phases, last // phases) + 1
-    plane_values = g["batches"] * phases * pad_h * plane_w * out_c
+    plane_values = g["batches"] * phases * g["pad_h"] * plane_w * out_c
     row = out_w * out_c
     ctx.workspace(4 * (plane_values + row * (taps.shape[0] + 4)), "native depthwise buffers")
     tile = lambda a: np.ascontiguousarray(np.tile(a, out_w), np.int32)   # noqa: E731
@@ -163,9 +153,9 @@ def depthwise(ctx, taps, bias, multiplier, shift, geometry, input_zp, output_zp,
         bias=tile(bias), mult=tile(mult), left=tile(left), right=tile(right),
         planes=np.zeros(plane_values, np.int32))
     p = structs.DepthwiseParams(input_zp=int(input_zp), output_zp=int(output_zp),
-                                act_min=int(lo), act_max=int(hi), pad_h=pad_h, plane_w=plane_w,
-                                phases=phases,
-                                **{k: _addr(a) for k, a in arrays.items()}, **g)
+                                act_min=int(lo), act_max=int(hi), plane_w=plane_w,
+                                phases=phases, **{k: _addr(a) for k, a in arrays.items()},
+                                **{k: v for k, v in g.items() if k != "pad_w"})
     return _Call(ctx.native.tinyrt_depthwise_s8, p, tuple(arrays.values()))
 
 
