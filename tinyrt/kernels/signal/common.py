@@ -6,12 +6,17 @@ from ...model.flexbuffers import read_map
 from ...quant import count_leading_zeros32
 
 
-def positional_int_options(kernel, custom_options, count):
-    """The first ``count`` values of the op's flexbuffer map in key order, as Python ints: TFLM
-    reads its Signal options by position in the key-sorted map, not by name, taking each value's
-    raw integer bits."""
+def sorted_options(kernel, custom_options):
+    """The op's flexbuffer options as (key, value) pairs in the map's key order (keys sorted
+    by their bytes): TFLM reads Signal options by position in that order, not by name."""
     m = read_map(custom_options, f"{kernel.op_name} options")
-    values = [m[k] for k in sorted(m)]
+    return [(k, m[k]) for k in sorted(m, key=lambda k: k.encode())]
+
+
+def positional_int_options(kernel, custom_options, count):
+    """The first ``count`` option values in key order (sorted_options), as Python ints taken
+    from each value's raw integer bits."""
+    values = [v for _, v in sorted_options(kernel, custom_options)]
     if len(values) < count:
         kernel.fail(f"needs {count} option(s) in its flexbuffer map, got {len(values)}")
     values = values[:count]

@@ -8,8 +8,8 @@ is unscaled and the float inverse divides by fft_length at the end.
 """
 import numpy as np
 
-from ...model.flexbuffers import read_map
 from ..base import Kernel, register
+from .common import sorted_options
 from .kiss_fft import KissFFTR
 
 # the "T" option holds a schema TensorType
@@ -22,11 +22,10 @@ class _FftBase(Kernel):
 
     def init(self, options, custom_options):
         super().init(options, custom_options)
-        opts = read_map(custom_options, f"{self.op_name} options")
+        opts = sorted_options(self, custom_options)
         # TFLM reads fft_length by position: the second value of the key-sorted map
-        keys = sorted(opts, key=lambda k: k.encode())
-        self.fft_length = int(opts[keys[1]]) if len(keys) > 1 else None
-        self.dtype = _TENSOR_TYPES.get(opts.get("T"))
+        self.fft_length = int(opts[1][1]) if len(opts) > 1 else None
+        self.dtype = _TENSOR_TYPES.get(dict(opts).get("T"))
 
     def prepare(self, ctx):
         if len(ctx.inputs) != 1 or len(ctx.outputs) != 1:

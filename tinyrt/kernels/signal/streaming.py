@@ -13,15 +13,15 @@ hold exactly the keys the converter writes: anything else would make TFLM read o
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ...model.flexbuffers import read_map
 from ..base import Kernel, register
+from .common import sorted_options
 
 _INT32_MAX = 2**31 - 1
 
 
 def _options(kernel, custom_options, keys):
     """The options as ints; ``keys`` maps each name to its least allowed value."""
-    opts = read_map(custom_options, f"{kernel.op_name} options")
+    opts = dict(sorted_options(kernel, custom_options))
     if set(opts) != set(keys):
         kernel.fail(f"options must be exactly {sorted(keys)} (TFLM reads them by position); "
                     f"got {sorted(opts)}")
