@@ -54,48 +54,32 @@ def random_io(rng, act, small=False):
     return sx, sy, zx, zy
 
 
-def conv_model(rng, n, h, w, in_c, out_c, kh, kw, stride, dil, padding, act, per_channel,
-               small=False):
+def window_model(rng, op, x_shape, channels, kh, kw, stride, dil, padding, act,
+                 per_channel=True, small=False):
+    """An int8 CONV_2D layer of ``channels`` outputs, or a DEPTHWISE_CONV_2D one of depth
+    multiplier ``channels`` (always per-channel weights)."""
+    n, h, w, in_c = x_shape
+    depthwise = op == "DEPTHWISE_CONV_2D"
+    out_c = in_c * channels if depthwise else channels
     sx, sy, zx, zy = random_io(rng, act, small)
-    ws = requant_scales(rng, out_c if per_channel else 1, sx, sy, small)
+    ws = requant_scales(rng, out_c if per_channel or depthwise else 1, sx, sy, small)
     bound = 30 if small else 40000
     out_h = output_size(padding, h, kh, stride[0], dil[0])
     out_w = output_size(padding, w, kw, stride[1], dil[1])
     b = ModelBuilder()
-    x = b.add_input("x", (n, h, w, in_c), np.int8, scale=sx, zero_point=zx)
-    wt = b.add_constant("w", int8_weights(rng, (out_c, kh, kw, in_c), small), scale=ws,
-                        zero_point=[0] * len(ws), quantized_dimension=0)
+    x = b.add_input("x", x_shape, np.int8, scale=sx, zero_point=zx)
+    w_shape = (1, kh, kw, out_c) if depthwise else (out_c, kh, kw, in_c)
+    wt = b.add_constant("w", int8_weights(rng, w_shape, small), scale=ws,
+                        zero_point=[0] * len(ws), quantized_dimension=3 if depthwise else 0)
     bias = b.add_constant("b", rng.integers(-bound, bound + 1, out_c).astype(np.int32),
                           scale=ws * sx, zero_point=[0] * len(ws))
     y = b.add_tensor("y", (n, out_h, out_w, out_c), np.int8, scale=sy, zero_point=zy)
-    b.add_operator("CONV_2D", [x, wt, bias], [y], padding=padding, stride_h=stride[0],
-                   stride_w=stride[1], dilation_hfactor=dil[0], dilation_wfactor=dil[1],
-                   fused_activation_function=act)
-    b.mark_output(y)
-    return b.build()
-
-
-def depthwise_model(rng, n, h, w, in_c, dm, kh, kw, stride, dil, padding, act, weights=None,
-                    small=False):
-    out_c = in_c * dm
-    sx, sy, zx, zy = random_io(rng, act, small)
-    ws = requant_scales(rng, out_c, sx, sy, small)
-    bound = 30 if small else 40000
-    out_h = output_size(padding, h, kh, stride[0], dil[0])
-    out_w = output_size(padding, w, kw, stride[1], dil[1])
-    if weights is None:
-        weights = int8_weights(rng, (1, kh, kw, out_c), small)
-    b = ModelBuilder()
-    x = b.add_input("x", (n, h, w, in_c), np.int8, scale=sx, zero_point=zx)
-    wt = b.add_constant("w", np.asarray(weights, np.int8), scale=ws, zero_point=[0] * out_c,
-                        quantized_dimension=3)
-    bias = b.add_constant("b", rng.integers(-bound, bound + 1, out_c).astype(np.int32),
-                          scale=ws * sx, zero_point=[0] * out_c)
-    y = b.add_tensor("y", (n, out_h, out_w, out_c), np.int8, scale=sy, zero_point=zy)
-    b.add_operator("DEPTHWISE_CONV_2D", [x, wt, bias], [y], padding=padding,
-                   stride_h=stride[0], stride_w=stride[1], depth_multiplier=dm,
+    options = dict(padding=padding, stride_h=stride[0], stride_w=stride[1],
                    dilation_hfactor=dil[0], dilation_wfactor=dil[1],
                    fused_activation_function=act)
+    if depthwise:
+        options["depth_multiplier"] = channels
+    b.add_operator(op, [x, wt, bias], [y], **options)
     b.mark_output(y)
     return b.build()
 
@@ -117,31 +101,28 @@ def fc_model(rng, rows, depth, units, act, keep_num_dims, w_zp=0):
     return b.build(), x_shape
 
 
-def random_conv(rng):
+def random_window(rng, op, in_channels, max_hw):
+    """A random layer of ``op`` (CONV_2D or DEPTHWISE_CONV_2D): (input shape, model)."""
     kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
     stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     dil = (1, 1) if rng.random() < 0.6 else (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
-    h = int(rng.integers((kh - 1) * dil[0] + 1, 12))
-    w = int(rng.integers((kw - 1) * dil[1] + 1, 12))
-    in_c = int(rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 27, 40]))
-    out_c = int(rng.choice([1, 3, 8, 15, 16, 17, 24, 33, 40]))
-    shape = (int(rng.integers(1, 3)), h, w, in_c)
-    return shape, conv_model(rng, *shape, out_c, kh, kw, stride, dil,
-                             ["SAME", "VALID"][int(rng.integers(0, 2))],
-                             ACTS[int(rng.integers(0, 3))], rng.random() < 0.7)
+    h = int(rng.integers((kh - 1) * dil[0] + 1, max_hw))
+    w = int(rng.integers((kw - 1) * dil[1] + 1, max_hw))
+    shape = (int(rng.integers(1, 3)), h, w, int(rng.choice(in_channels)))
+    # output channels, or the depth multiplier
+    channels = int(rng.choice([1, 3, 8, 15, 16, 17, 24, 33, 40])) if op == "CONV_2D" else \
+        int(rng.integers(1, 4))
+    padding, act = ["SAME", "VALID"][int(rng.integers(0, 2))], ACTS[int(rng.integers(0, 3))]
+    return shape, window_model(rng, op, shape, channels, kh, kw, stride, dil, padding, act,
+                               per_channel=rng.random() < 0.7)
+
+
+def random_conv(rng):
+    return random_window(rng, "CONV_2D", [1, 2, 3, 4, 5, 7, 8, 13, 16, 27, 40], 12)
 
 
 def random_depthwise(rng):
-    kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
-    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-    dil = (1, 1) if rng.random() < 0.6 else (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
-    h = int(rng.integers((kh - 1) * dil[0] + 1, 13))
-    w = int(rng.integers((kw - 1) * dil[1] + 1, 13))
-    in_c = int(rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 20]))
-    shape = (int(rng.integers(1, 3)), h, w, in_c)
-    return shape, depthwise_model(rng, *shape, int(rng.integers(1, 4)), kh, kw, stride, dil,
-                                  ["SAME", "VALID"][int(rng.integers(0, 2))],
-                                  ACTS[int(rng.integers(0, 3))])
+    return random_window(rng, "DEPTHWISE_CONV_2D", [1, 2, 3, 4, 5, 7, 8, 13, 16, 20], 13)
 
 
 def random_fc(rng):
@@ -199,11 +180,11 @@ def test_model_like_layers(op):
     for stride in (1, 2):
         shape = (1, 24, 24, 16 if op == "conv" else 32)
         if op == "conv":
-            data = conv_model(rng, *shape, 32, 3, 3, (stride, stride), (1, 1), "SAME", "RELU6",
-                              True)
+            data = window_model(rng, "CONV_2D", shape, 32, 3, 3, (stride, stride), (1, 1),
+                                "SAME", "RELU6")
         else:
-            data = depthwise_model(rng, *shape, 1, 3, 3, (stride, stride), (1, 1), "SAME",
-                                   "RELU")
+            data = window_model(rng, "DEPTHWISE_CONV_2D", shape, 1, 3, 3, (stride, stride),
+                                (1, 1), "SAME", "RELU")
         check(data, shape, rng)
 
 
@@ -217,11 +198,11 @@ def test_left_shifts_unsaturated(op):
         kh, kw, stride = 1 + case % 3, 2 - case % 2, (1 + case % 2, 1 + case // 3)
         shape = (1 + case % 2, 7, 6, 3 + case)
         if op == "conv":
-            data = conv_model(rng, *shape, 5 + 3 * case, kh, kw, stride, (1, 1), "SAME", "NONE",
-                              case % 2 == 0, small=True)
+            data = window_model(rng, "CONV_2D", shape, 5 + 3 * case, kh, kw, stride, (1, 1),
+                                "SAME", "NONE", case % 2 == 0, small=True)
         else:
-            data = depthwise_model(rng, *shape, 1 + case % 3, kh, kw, stride, (1, 1), "SAME",
-                                   "NONE", small=True)
+            data = window_model(rng, "DEPTHWISE_CONV_2D", shape, 1 + case % 3, kh, kw, stride,
+                                (1, 1), "SAME", "NONE", small=True)
         outs = check(data, shape, rng, lo=-3, hi=3)
         seen += sum(int(np.sum(np.abs(o.astype(int)) < 100)) for o in outs)
     assert seen > 100
@@ -320,8 +301,8 @@ def _allocated(data, **kw):
 
 
 def test_native_option_must_be_a_boolean_or_none():
-    data = conv_model(np.random.default_rng(1), 1, 4, 4, 2, 3, 1, 1, (1, 1), (1, 1), "VALID",
-                      "NONE", True)
+    data = window_model(np.random.default_rng(1), "CONV_2D", (1, 4, 4, 2), 3, 1, 1, (1, 1),
+                        (1, 1), "VALID", "NONE")
     for bad in ("yes", "auto", 2.5, 0, 1):
         with pytest.raises(tinyrt.TinyrtError):
             tinyrt.Interpreter(model_content=data, native=bad)
@@ -335,7 +316,8 @@ def test_depthwise_beyond_max_taps_runs_numpy():
     kh, kw = 17, 16
     assert kh * kw > MAX_TAPS
     shape = (1, 18, 19, 3)
-    data = depthwise_model(rng, *shape, 1, kh, kw, (1, 1), (1, 1), "VALID", "NONE")
+    data = window_model(rng, "DEPTHWISE_CONV_2D", shape, 1, kh, kw, (1, 1), (1, 1), "VALID",
+                        "NONE")
     check(data, shape, rng, native_option=None, expect_native=False)
 
 
