@@ -134,8 +134,7 @@ class Conv2D(Kernel):
         self.gemm = IntegerGemm(w2d, 1 << 15 if wide else 256)
         # sum (x - zx) w = sum x w - zx sum w; padding holds zx so it adds nothing
         bias_types = (np.int32, np.int64) if wide else (np.int32,)
-        bias = bias_values(self, b, out_c, bias_types, x.dtype)
-        self.offset = bias - zx * w2d.sum(axis=1)
+        self.offset = bias_values(self, b, out_c, bias_types, x.dtype) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.gemm.set_offset(self.offset)
         workspace = Workspace.of(ctx)
@@ -146,7 +145,7 @@ class Conv2D(Kernel):
                                       workspace=workspace, add_zero_point=not wide)
         if not wide and ctx.native is not None:
             self.native = native_ops.conv(
-                ctx, np.asarray(wdata).reshape(out_c, -1), bias, m, s,
+                ctx, np.asarray(wdata).reshape(out_c, -1), self.offset, m, s,
                 native_ops.window_geometry(win, n, in_c), zx, zero_point_of(y),
                 self.output.lo, self.output.hi)
             if self.native is not None:

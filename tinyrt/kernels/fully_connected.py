@@ -79,7 +79,7 @@ class FullyConnected(Kernel):
             # the rows as a column of pixels under a 1x1 convolution
             geometry = native_ops.window_geometry(
                 Window2D("VALID", self.batch, 1, 1, 1, 1, 1), 1, depth)
-            self.native = native_ops.conv(ctx, np.asarray(wdata), bias, m, s, geometry, zx,
+            self.native = native_ops.conv(ctx, np.asarray(wdata), self.offset, m, s, geometry, zx,
                                           zero_point_of(y), self.output.lo, self.output.hi)
             if self.native is not None:
                 return

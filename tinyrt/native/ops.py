@@ -70,12 +70,13 @@ class _Call:
         self.fn(self.ref)
 
 
-def conv(ctx, weights, bias, multiplier, shift, geometry, input_zp, output_zp, lo, hi):
+def conv(ctx, weights, offset, multiplier, shift, geometry, input_zp, output_zp, lo, hi):
     """int8 CONV_2D (or FULLY_CONNECTED as a 1x1 convolution) for the kernel preparing
-    ``ctx``: a call f(x, y), or None.
+    ``ctx``: a call f(inputs, outputs), or None.
 
-    ``weights``: int8 [out_c, kh * kw * in_c]; ``bias``: int64 [out_c]; ``geometry``: the
-    ConvParams shape fields (batches, in_h, ..., pad_left, see window_geometry)."""
+    ``weights``: int8 [out_c, kh * kw * in_c]; ``offset``: int64 [out_c], the bias minus
+    input_zp * sum(w), as the numpy kernels add it; ``geometry``: the ConvParams shape fields
+    (see window_geometry)."""
     w = np.asarray(weights)
     out_c, depth = w.shape
     g = geometry
@@ -84,9 +85,9 @@ def conv(ctx, weights, bias, multiplier, shift, geometry, input_zp, output_zp, l
             not _usable(g) or req is None:
         return None
     kp, op = -(-depth // 4) * 4, -(-out_c // 16) * 16
-    # sum (x - zp) w + bias = sum (x + 128) w + (bias - (zp + 128) sum w); the kernel's
-    # int32 arithmetic wraps as TFLM's accumulator does, so only the constant must fit
-    corr = np.asarray(bias, np.int64) - (int(input_zp) + 128) * w.astype(np.int64).sum(axis=1)
+    # sum (x - zp) w + bias = sum (x + 128) w + offset - 128 sum w; the kernel's int32
+    # arithmetic wraps as TFLM's accumulator does, so only the constant must fit
+    corr = np.asarray(offset, np.int64) - 128 * w.astype(np.int64).sum(axis=1)
     if np.any(np.abs(corr) >= INT32_LIMIT):
         return None
     padded = np.zeros((op, kp), np.int8)
