@@ -1,7 +1,9 @@
-"""The native C kernels (tinyrt.native) against tflite-micro and the numpy kernels: random int8
-CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED layers (odd depths, requantization multipliers
-above 1 and tiny ones, weights and inputs at the ends of int8), the portable C build next to the
-default one, the fallbacks when the kernels cannot be had, and layers the C code declines."""
+"""The compiled core's int8 kernels against tflite-micro and the numpy kernels, at every SIMD
+level this machine runs (portable, avx2, avx512 or neon: identical bytes): random int8 CONV_2D,
+DEPTHWISE_CONV_2D and FULLY_CONNECTED layers (odd depths, requantization multipliers above 1 and
+tiny ones, weights and inputs at the ends of int8), the fallbacks when the core cannot be had,
+and layers the C code declines."""
+import ctypes
 import json
 import os
 import subprocess
@@ -18,8 +20,9 @@ from tinyrt import native
 from tinyrt.builder import ModelBuilder
 from tinyrt.kernels.common import output_size
 
-if native.library() is None:
-    pytest.skip(f"native kernels unavailable: {native.reason()}", allow_module_level=True)
+LEVELS = native.available()
+if not LEVELS:
+    pytest.skip(f"compiled core unavailable: {native.info()}", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTS = ("NONE", "RELU", "RELU6")
@@ -140,22 +143,27 @@ def batches_for(rng, shape, lo=None, hi=None):
     return out
 
 
-def check(data, shape, rng, native_option=True, expect_native=True, lo=None, hi=None):
-    """tinyrt (with the numpy twin alongside, see run_both) against tflite-micro; the node
-    runs natively exactly when ``expect_native``. Returns tinyrt's outputs."""
+def check(data, shape, rng, expect_native=True, lo=None, hi=None):
+    """tinyrt at every available SIMD level (with the numpy twin alongside, see run_both)
+    against tflite-micro; the node runs in C exactly when ``expect_native``. Returns the
+    outputs (the same at every level)."""
     tflm()
-    it = tinyrt.Interpreter(model_content=data, native=native_option)
-    it.allocate_tensors()
-    k = it.kernels[0]
-    ran_native = getattr(k, "mode", None) == "native" if k.node.op_name == "DEPTHWISE_CONV_2D" \
-        else k.native is not None
-    assert ran_native == expect_native, (k.node.op_name, getattr(k, "mode", None))
-    outs = []
-    for ours, theirs in run_both(data, batches_for(rng, shape, lo, hi), tinyrt_interp=it):
-        np.testing.assert_array_equal(ours[0], theirs[0])
-        assert ours[0].dtype == theirs[0].dtype and ours[0].shape == theirs[0].shape
-        outs.append(ours[0])
-    return outs
+    batches = batches_for(rng, shape, lo, hi)
+    first = None
+    for level in LEVELS:
+        it = tinyrt.Interpreter(model_content=data, native=level)
+        it.allocate_tensors()
+        k = it.kernels[0]
+        assert (k.native is not None) == expect_native, (level, k.node.op_name)
+        outs = []
+        for ours, theirs in run_both(data, batches, tinyrt_interp=it):
+            np.testing.assert_array_equal(ours[0], theirs[0], err_msg=level)
+            assert ours[0].dtype == theirs[0].dtype and ours[0].shape == theirs[0].shape
+            outs.append(ours[0])
+        if first is None:
+            first = outs
+        assert [o.tobytes() for o in outs] == [o.tobytes() for o in first], level
+    return first
 
 
 # op -> (layer generator, first seed, number of seeds); 8 random layers per seed
@@ -208,25 +216,28 @@ def test_left_shifts_unsaturated(op):
     assert seen > 100
 
 
-@pytest.fixture(scope="module")
-def portable():
-    lib = native.compile_library(["-O2", "-std=c99", "-shared", "-fPIC"])
-    assert lib.tinyrt_features() == 0          # no -march=native: the portable C path
-    return lib
+def test_levels_cover_the_machine():
+    """portable always, and on x86-64 the AVX2 / AVX-512 builds where this CPU runs them."""
+    import platform
+    assert "portable" in LEVELS
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if platform.machine() in ("x86_64", "AMD64") and " avx2" in flags:
+        assert "avx2" in LEVELS
+    if platform.machine() in ("x86_64", "AMD64") and " avx512_vnni" in flags and \
+            " avx512vl" in flags:
+        assert "avx512" in LEVELS
 
 
-def test_portable_build_matches_default(portable, monkeypatch):
-    rng = np.random.default_rng(9400)
-    cases = [make(rng) for make in (random_conv, random_depthwise, random_fc) for _ in range(4)]
-    default_outs = [check(data, shape, np.random.default_rng(i))
-                    for i, (shape, data) in enumerate(cases)]
-    monkeypatch.setitem(native._state, "lib", portable)
-    monkeypatch.setitem(native._state, "tried", True)
-    assert native.library() is portable and "portable C" in native.info()
-    for i, (shape, data) in enumerate(cases):
-        outs = check(data, shape, np.random.default_rng(i))
-        for a, b in zip(outs, default_outs[i]):
-            assert a.tobytes() == b.tobytes()
+def test_op_data_layouts_checked_against_c():
+    """The ctypes mirrors are built from the C layout table and agree with it field by field."""
+    core = native.load(LEVELS[0])
+    for name, (size, fields) in core.module.layouts().items():
+        cls = core.structs[name]
+        assert ctypes.sizeof(cls) == size
+        for field, _, offset, fsize in fields:
+            assert (getattr(cls, field).offset, getattr(cls, field).size) == (offset, fsize)
+    with pytest.raises(native.core.OutOfRange):
+        core.opdata("conv_s8", in_h=1 << 31)         # never wrapped into the int32 field
 
 
 CHILD = """
@@ -234,7 +245,11 @@ import json, sys
 import numpy as np
 import tinyrt
 from tinyrt import native
-out = {"lib": native.library() is not None, "reason": native.reason(), "info": native.info()}
+out = {"info": native.info()}
+try:
+    out["default"] = None if native.default() is None else native.default().level
+except native.NativeUnavailable as e:
+    out["default"] = "error: " + str(e)
 if len(sys.argv) > 1:
     it = tinyrt.Interpreter(model_path=sys.argv[1])
     it.allocate_tensors()
@@ -252,9 +267,10 @@ print(json.dumps(out))
 
 
 def child(env_changes, *args):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **env_changes)
+    env = {k: v for k, v in os.environ.items() if k not in ("TINYRT_ISA", "TINYRT_NATIVE")}
+    env.update(env_changes)
     done = subprocess.run([sys.executable, "-c", CHILD, *map(str, args)], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -269,29 +285,27 @@ def test_disabled_by_environment(tmp_path):
                         tinyrt_interp=_allocated(data, native=False))[0]
     np.testing.assert_array_equal(expected[0][0], expected[1][0])
     got = child({"TINYRT_NATIVE": "0"}, tmp_path / "m.tflite", tmp_path / "x.npy")
-    assert not got["lib"] and "TINYRT_NATIVE=0" in got["reason"]
-    assert "off" in got["info"] and "disabled" in got["info"]
+    assert got["default"] is None and "TINYRT_NATIVE=0" in got["info"]
     assert got["node_native"] is False
     np.testing.assert_array_equal(np.array(got["y"], np.int8), expected[1][0])
     message, is_tinyrt_error = got["raised"]
     assert is_tinyrt_error and "unavailable" in message and "TINYRT_NATIVE=0" in message
 
 
-def test_missing_compiler(tmp_path):
-    cache = tmp_path / "cache"
-    got = child({"CC": "/nonexistent/cc", "TINYRT_CACHE_DIR": str(cache)})
-    assert not got["lib"] and "compiler" in got["reason"] and "off" in got["info"]
-    assert not cache.exists() or not any(cache.iterdir())
+@pytest.mark.parametrize("level", ["portable", "avx2", "avx512", "neon"])
+def test_forced_level(level):
+    got = child({"TINYRT_ISA": level})
+    if level in LEVELS:
+        assert got["default"] == level and f"compiled core: {level}" in got["info"]
+    else:       # not built here, or the CPU lacks it: an error, never a silent fallback
+        assert got["default"].startswith("error:") and level in got["default"]
 
 
-def test_failing_compiler(tmp_path):
-    """A compiler that runs but fails: no library, and the reason says the build failed."""
-    false = Path("/bin/false") if Path("/bin/false").exists() else Path("/usr/bin/false")
-    if not false.exists():
-        pytest.skip("no `false` program")
-    got = child({"CC": str(false), "TINYRT_CACHE_DIR": str(tmp_path / "cache")})
-    assert not got["lib"] and "could not build" in got["reason"]
-    assert not list((tmp_path / "cache").glob("*.so"))
+def test_unknown_level():
+    with pytest.raises(tinyrt.TinyrtError, match="native must be"):
+        tinyrt.Interpreter(model_content=random_fc(np.random.default_rng(1))[1], native="sse9")
+    got = child({"TINYRT_ISA": "sse9"})
+    assert got["default"].startswith("error:") and "unknown core level" in got["default"]
 
 
 def _allocated(data, **kw):
@@ -300,7 +314,7 @@ def _allocated(data, **kw):
     return it
 
 
-def test_native_option_must_be_a_boolean_or_none():
+def test_native_option_must_be_a_boolean_a_level_or_none():
     data = window_model(np.random.default_rng(1), "CONV_2D", (1, 4, 4, 2), 3, 1, 1, (1, 1),
                         (1, 1), "VALID", "NONE")
     for bad in ("yes", "auto", 2.5, 0, 1):
@@ -311,20 +325,20 @@ def test_native_option_must_be_a_boolean_or_none():
 
 
 def test_depthwise_beyond_max_taps_runs_numpy():
-    from tinyrt.native.ops import MAX_TAPS
+    from tinyrt.kernels.depthwise_conv import MAX_NATIVE_TAPS as MAX_TAPS
     rng = np.random.default_rng(9600)
     kh, kw = 17, 16
     assert kh * kw > MAX_TAPS
     shape = (1, 18, 19, 3)
     data = window_model(rng, "DEPTHWISE_CONV_2D", shape, 1, kh, kw, (1, 1), (1, 1), "VALID",
                         "NONE")
-    check(data, shape, rng, native_option=None, expect_native=False)
+    check(data, shape, rng, expect_native=False)
 
 
 def test_fully_connected_with_weight_zero_point_runs_numpy():
     rng = np.random.default_rng(9700)
     data, shape = fc_model(rng, 3, 20, 7, "NONE", False, w_zp=5)
-    check(data, shape, rng, native_option=None, expect_native=False)
+    check(data, shape, rng, expect_native=False)
 
 
 def test_conv_constant_beyond_int32_runs_numpy():
@@ -342,6 +356,5 @@ def test_conv_constant_beyond_int32_runs_numpy():
     b.add_operator("CONV_2D", [x, wt, bias], [y], padding="VALID", stride_h=1, stride_w=1)
     b.mark_output(y)
     data = b.build()
-    outs = check(data, (1, 3, 3, 4), rng, native_option=None, expect_native=False, lo=-20,
-                 hi=127)
+    outs = check(data, (1, 3, 3, 4), rng, expect_native=False, lo=-20, hi=127)
     assert any(np.any(o != -10) for o in outs)

@@ -75,7 +75,13 @@ class UnresolvedKernel(Kernel):
 
 
 class Graph:
-    """One subgraph at run time: its kernels, its tensors' arrays and its flat list of calls."""
+    """One subgraph at run time: its kernels, its tensors' arrays and its flat list of steps.
+
+    A step is ``(fn, a, b)``, called ``fn(a, b)``: a node's numpy eval with its input and output
+    arrays (returns None), or one call of the compiled core's executor over a run of
+    consecutive C nodes, with the address and length of their node array (returns 0, or 1 + the
+    position of a node that failed).
+    """
 
     def __init__(self, subgraph):
         self.subgraph = subgraph
@@ -84,19 +90,48 @@ class Graph:
         self.contexts = []
         self.arrays = None
         self.steps = []
+        self.step_kernels = []     # per step: the kernels it runs
+        self.programs = []         # the native.core.Program of each C step
 
     def bind(self):
         arrays = self.arrays
-        self.steps = [(k.eval if k.native is None else k.native,
-                       [arrays[i] if i >= 0 else None for i in k.node.inputs],
-                       [arrays[i] if i >= 0 else None for i in k.node.outputs])
-                      for k in self.kernels]
+        self.steps, self.step_kernels, self.programs = [], [], []
+        run = []
+
+        def close_run():
+            if run:
+                from .native.core import Program
+                program = Program(run[0].native.core, [k.native for k in run])
+                self.programs.append(program)
+                self.steps.append((program.core.run, program.address, program.count))
+                self.step_kernels.append(list(run))
+                run.clear()
+
+        for k in self.kernels:
+            ins = [arrays[i] if i >= 0 else None for i in k.node.inputs]
+            outs = [arrays[i] if i >= 0 else None for i in k.node.outputs]
+            if k.native is not None:
+                k.native.bind(ins, outs)
+                run.append(k)
+                continue
+            close_run()
+            self.steps.append((k.eval, ins, outs))
+            self.step_kernels.append([k])
+        close_run()
         self.inputs = [arrays[i] for i in self.subgraph.inputs]
         self.outputs = [arrays[i] for i in self.subgraph.outputs]
 
+    def failed_kernel(self, step, code):
+        """The kernel that failed in ``step`` (code: what the step returned)."""
+        kernels = self.step_kernels[step]
+        return kernels[code - 1] if len(kernels) > 1 or code > 1 else kernels[0]
+
     def invoke(self):
-        for fn, ins, outs in self.steps:
-            fn(ins, outs)
+        for i, (fn, a, b) in enumerate(self.steps):
+            code = fn(a, b)
+            if code:
+                k = self.failed_kernel(i, code)
+                raise OpError(k.node.op_name, k.node_index, "C kernel failed", k.subgraph_index)
 
 
 class _Lifetimes:
@@ -206,10 +241,10 @@ class Interpreter:
         (``unresolved_ops`` lists them).
     max_model_bytes : refuse models whose tensors declare more bytes than this, or whose
         kernels would need more host work memory than this.
-    native : run int8 convolutions, depthwise convolutions and fully-connected layers in
-        tinyrt's C kernels (compiled on first use, see ``tinyrt.native``): ``None`` when a C
-        compiler is available, ``False`` never (numpy only), ``True`` required. The results
-        are the same bits either way.
+    native : run the layers the compiled core has kernels for in C (see ``tinyrt.native``):
+        ``None`` when the core is built, ``False`` never (numpy only), ``True`` required, or a
+        SIMD level ("avx512", "avx2", "neon", "portable"). The results are the same bits
+        either way.
     """
 
     def __init__(self, model_path=None, model_content=None, arena_size=None, op_resolver=None,
@@ -239,8 +274,10 @@ class Interpreter:
             raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
         self._planner_cls = planner
         self.plan_unresolved = plan_unresolved
-        if native is not None and not isinstance(native, (bool, np.bool_)):
-            raise TinyrtError(f"native must be None, True or False, not {native!r}")
+        if native is not None and not isinstance(native, (bool, np.bool_)) and \
+                native not in native_kernels.LEVELS:
+            raise TinyrtError(f"native must be None, True, False or one of "
+                              f"{', '.join(native_kernels.LEVELS)}, not {native!r}")
         self.native = native
         self.unresolved_ops = []
         self._allocated = False
@@ -355,8 +392,10 @@ class Interpreter:
             scratch=sum(p.size for p in plans if p.kind == "scratch"),
             persistent_buffers=sum(align_up(n) for n in persistent),
             variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans)
-        self._quiet_float = any(t.dtype is not None and t.dtype.kind == "f"
-                                for g in graphs for t in g.subgraph.tensors)
+        # numpy evals on float tensors run under np.errstate (see invoke); C steps need not
+        self._quiet_float = any(k.native is None for g in graphs for k in g.kernels) and any(
+            t.dtype is not None and t.dtype.kind == "f" for g in graphs
+            for t in g.subgraph.tensors)
         self._allocated = True
         self.reset_all_variables()
 
@@ -403,36 +442,60 @@ class Interpreter:
         self._require_allocated("invoke()")
         if self.profiler is not None:
             return self._invoke_profiled()
-        step = None
-        try:
-            if self._quiet_float:
-                # inf and NaN inputs are legal and give IEEE results (documented); numpy's
-                # warnings about them would only be noise
-                with np.errstate(all="ignore"):
-                    for step in self._steps:
-                        step[0](step[1], step[2])
+        if self._quiet_float:
+            # inf and NaN inputs are legal and give IEEE results (documented); numpy's
+            # warnings about them would only be noise
+            with np.errstate(all="ignore"):
+                self._run_steps()
+        else:
+            self._run_steps()
+
+    def _run_steps(self):
+        for i, (fn, a, b) in enumerate(self._steps):
+            try:
+                code = fn(a, b)
+            except AbortInvoke:
                 return
-            for step in self._steps:
-                step[0](step[1], step[2])
-        except AbortInvoke:
-            return
-        except TinyrtError:
-            raise
-        except Exception as e:
-            k = self.kernels[self._steps.index(step)]
-            raise OpError(k.node.op_name, k.node_index, f"eval failed: {type(e).__name__}: {e}",
-                          k.subgraph_index) from e
+            except TinyrtError:
+                raise
+            except Exception as e:
+                k = self._graphs[0].step_kernels[i][0]
+                raise OpError(k.node.op_name, k.node_index,
+                              f"eval failed: {type(e).__name__}: {e}", k.subgraph_index) from e
+            if code:
+                self._c_failed(i, code)
+
+    def _c_failed(self, step, code):
+        k = self._graphs[0].failed_kernel(step, code)
+        raise OpError(k.node.op_name, k.node_index, "C kernel failed", k.subgraph_index)
 
     def _invoke_profiled(self):
+        """invoke(), recording each node's time: numpy evals timed here, C nodes by the
+        executor itself (so the time outside kernels, the interpreter's overhead, is measured
+        apart, as TFLM's profiler does)."""
         prof = self.profiler
-        for k, (fn, ins, outs) in zip(self.kernels, self._steps):
-            h = prof.begin_event(k)
+        g = self._graphs[0]
+        programs = iter(g.programs)
+        start = prof.clock()
+        kernel_seconds = 0.0
+        for i, ((fn, a, b), kernels) in enumerate(zip(self._steps, g.step_kernels)):
+            if kernels[0].native is not None:
+                program = next(programs)
+                code = program.run_timed()
+                for k, sec in zip(kernels, program.seconds):
+                    prof.record(k, float(sec))
+                    kernel_seconds += float(sec)
+                if code:
+                    self._c_failed(i, code)
+                continue
+            h = prof.begin_event(kernels[0])
             try:
-                fn(ins, outs)
+                fn(a, b)
             except AbortInvoke:
-                prof.end_event(h)
-                return
-            prof.end_event(h)
+                kernel_seconds += prof.end_event(h)
+                break
+            kernel_seconds += prof.end_event(h)
+        prof.record_invoke(prof.clock() - start, kernel_seconds)
 
     def reset_all_variables(self):
         """Set every variable (state) tensor to its initial value: its constant data if it has

@@ -15,8 +15,8 @@ interpreter makes one instance per node and drives it through:
     every invoke: only arithmetic. ``inputs`` / ``outputs`` are numpy arrays (views into the
     arena or into the model file; ``None`` for an absent optional input). Results are written
     into the output arrays in place (``out[...] = value`` or a ufunc's ``out=``); nothing is
-    allocated in the arena. A kernel whose prepare sets ``native`` (a C call taking the same
-    arguments, see tinyrt.native) is run through that call instead.
+    allocated in the arena. A kernel whose prepare sets ``native`` (``ctx.native_node(...)``: its
+    op data for a kernel of the compiled core, see tinyrt.native) runs in C instead.
 """
 from ..errors import OpError
 
@@ -40,8 +40,8 @@ class Kernel:
     # Activation dtypes the kernel supports, e.g. ("float32", "int8", "int16"): the coverage
     # table in docs/ops.md is generated from these. prepare() still checks every combination.
     dtypes = ()
-    # The prepared native (C) call that runs this node in place of eval, set in prepare by
-    # the kernels that have one (tinyrt.native.ops); None: eval runs the node.
+    # The node's prepared C kernel (a tinyrt.native.core.NativeNode) that runs it in place of
+    # eval, set in prepare by kernels that have one; None: eval runs the node.
     native = None
 
     def __init__(self, node, subgraph_index=0):
@@ -87,7 +87,7 @@ class PrepareContext:
     def __init__(self, kernel, inputs, outputs, subgraph, model=None, graphs=None,
                  resources=None, workspace_limit=1 << 30, shared_work=None, native=None):
         self.kernel = kernel
-        self.native = native              # the native kernel library (ctypes) to use, or None
+        self.native = native              # the compiled core (tinyrt.native.Core) to use, or None
         self.shared_work = shared_work    # the interpreter's workspace.Workspace, if any
         self.workspace_limit = workspace_limit
         self.resources = resources        # the interpreter's ResourceVariables
@@ -126,6 +126,13 @@ class PrepareContext:
         if nbytes > self.workspace_limit:
             self.fail(f"{what} would take {int(nbytes)} bytes, over the limit of "
                       f"{self.workspace_limit} (raise max_model_bytes to allow it)")
+
+    def native_node(self, kernel, keep=(), inputs=("input",), outputs=("output",), **fields):
+        """The node's C kernel ``kernel`` of the compiled core with its op data ``fields`` (see
+        tinyrt.native.core.NativeNode). Call it from a function decorated with
+        tinyrt.native.core.prepares_native, which makes the choice between C and numpy."""
+        from ..native.core import NativeNode
+        return NativeNode(self.native, kernel, list(keep), inputs, outputs, **fields)
 
     def fail(self, message):
         self.kernel.fail(message)

@@ -17,9 +17,58 @@ from .. import hybrid, quant
 from ..model.schema import TYPE_CODE
 from ..workspace import Workspace
 from .base import Kernel, register
-from ..native import ops as native_ops
+from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot
+
+
+INT32_LIMIT = 1 << 31
+
+
+@prepares_native
+def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, input_zp,
+                output_zp, lo, hi):
+    """The conv_s8 node of an int8 CONV_2D (or of FULLY_CONNECTED, as a 1x1 convolution over
+    its rows): ``weights`` int8 [out_c, kh * kw * in_c]; ``offset`` int64 [out_c], the bias
+    minus input_zp * sum(w), as the numpy kernels add it."""
+    w = np.asarray(weights)
+    out_c, depth = w.shape
+    if w.dtype != np.int8 or out_c == 0 or depth == 0 or win.pad_top < 0 or win.pad_left < 0:
+        raise OutOfRange("not a layer the C kernel takes")
+    mult, left, right = requantization(multiplier, shift, out_c)
+    kp, op = -(-depth // 4) * 4, -(-out_c // 16) * 16
+    # sum (x - zp) w + bias = sum (x + 128) w + offset - 128 sum w; the kernel's int32
+    # arithmetic wraps as TFLM's accumulator does, so only the constant must fit
+    corr = np.asarray(offset, np.int64) - 128 * w.astype(np.int64).sum(axis=1)
+    if np.any(np.abs(corr) >= INT32_LIMIT):
+        raise OutOfRange("the bias term does not fit int32")
+    padded_w = np.zeros((op, kp), np.int8)
+    padded_w[:out_c, :depth] = w
+    # blocks of 16 outputs, groups of 4 taps: [op/16][kp/4][16][4]
+    packed = np.ascontiguousarray(padded_w.reshape(op // 16, 16, kp // 4, 4)
+                                  .transpose(0, 2, 1, 3))
+    corr_p = np.zeros(op, np.int32)
+    corr_p[:out_c] = corr
+    rows = batches * win.out_h * win.out_w
+    rows4 = -(-rows // 4) * 4
+    pointwise = (win.kh, win.kw, win.stride_h, win.stride_w) == (1, 1, 1, 1) and \
+        not win.padded
+    padded_bytes = 0 if pointwise else batches * win.padded_h * win.padded_w * in_c + 16
+    ctx.workspace(rows4 * (kp + 4 * op) + padded_bytes, "C convolution buffers")
+    get = Workspace.arrays(Workspace.of(ctx))
+    # 16 bytes of slack after the columns and the padded input: copies run in 16-byte pieces
+    col = get("native_columns", (rows4 * kp + 16,), np.uint8)
+    acc = get("native_sums", (rows4, op), np.int32)
+    # the padded input is the node's own: its border keeps the zero point between calls
+    padded = None if pointwise else np.full(padded_bytes, int(input_zp) + 128, np.uint8)
+    return ctx.native_node(
+        "conv_s8", keep=(packed, corr_p, mult, left, right, col, acc, padded),
+        weights=packed, corr=corr_p, mult=mult, left=left, right=right, col=col, acc=acc,
+        padded=padded, batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c,
+        out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
+        stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
+        pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
+        kp=kp, op=op, output_zp=output_zp, act_min=lo, act_max=hi)
 
 
 def conv_requantization(kernel, x, w, y, channels):
@@ -143,11 +192,10 @@ class Conv2D(Kernel):
                                       offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32,
                                       workspace=workspace, add_zero_point=not wide)
-        if not wide and ctx.native is not None:
-            self.native = native_ops.conv(
-                ctx, np.asarray(wdata).reshape(out_c, -1), self.offset, m, s,
-                native_ops.window_geometry(win, n, in_c), zx, zero_point_of(y),
-                self.output.lo, self.output.hi)
+        if not wide:
+            self.native = native_conv(ctx, np.asarray(wdata).reshape(out_c, -1), self.offset, m,
+                                      s, win, n, in_c, zx, zero_point_of(y), self.output.lo,
+                                      self.output.hi)
             if self.native is not None:
                 return
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)

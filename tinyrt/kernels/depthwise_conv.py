@@ -9,7 +9,7 @@ import numpy as np
 from .. import hybrid, quant
 from ..workspace import Workspace
 from .base import Kernel, register
-from ..native import ops as native_ops
+from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .conv import bias_values, conv_requantization
 from .gemm import IntegerGemm, ScaledGemm, filter_values
@@ -212,6 +212,55 @@ class TapEinsum:
         return self.result
 
 
+MAX_NATIVE_TAPS = 256    # filter taps the C kernel's vectors of tap weights hold
+
+
+@prepares_native
+def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm, input_zp,
+                     output_zp, lo, hi):
+    """The depthwise_s8 node of an int8 DEPTHWISE_CONV_2D: ``taps`` int8 [kh * kw, out_c];
+    ``bias`` int64 [out_c]."""
+    taps = np.asarray(taps)
+    out_c, out_w = in_c * dm, win.out_w
+    bias = np.asarray(bias, np.int64)
+    if taps.dtype != np.int8 or out_c == 0 or taps.shape[0] > MAX_NATIVE_TAPS or \
+            win.pad_top < 0 or win.pad_left < 0:
+        raise OutOfRange("not a layer the C kernel takes")
+    mult, left, right = requantization(multiplier, shift, out_c)
+    # |x - zp| <= 255, |w| <= 128: every sum stays inside int32 when this holds
+    if np.any(np.abs(bias) + 255 * 128 * taps.shape[0] >= 1 << 31):
+        raise OutOfRange("depthwise sums could leave int32")
+    st = win.stride_w
+    lanes = 16
+    # Strided columns are dealt to stride phase planes, so that a tap's inputs for a whole
+    # output row are contiguous, unless the channels come in multiples of the vector width:
+    # a vector then lies within one pixel and reads the padded input as it is.
+    phases = st if st > 1 and out_c % lanes else 1
+    # a plane holds padded columns j = phases q + phase at q: as many as the input needs
+    # written and the last output column reads
+    last = (out_w - 1) * st + (win.kw - 1) * win.dil_w
+    plane_w = max((win.in_w - 1 + win.pad_left) // phases, last // phases) + 1
+    plane_values = batches * phases * win.padded_h * plane_w * out_c
+    row = out_w * out_c
+    ctx.workspace(4 * (plane_values + row * (taps.shape[0] + 4)), "C depthwise buffers")
+
+    def tiled(a):
+        return np.ascontiguousarray(np.tile(a, out_w), np.int32)
+    arrays = dict(
+        # each weight as its 16 bits, zero-extended to 32 (see depthwise_s8.c)
+        weights=np.ascontiguousarray(np.tile(
+            taps.astype(np.int16).view(np.uint16).astype(np.int32), (1, out_w))),
+        bias=tiled(bias), mult=tiled(mult), left=tiled(left), right=tiled(right),
+        planes=np.zeros(plane_values, np.int32),
+        taps=np.zeros(taps.shape[0], np.uintp))
+    return ctx.native_node(
+        "depthwise_s8", keep=arrays.values(), **arrays, batches=batches, in_h=win.in_h,
+        in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=out_w, out_c=out_c, dm=dm, kh=win.kh,
+        kw=win.kw, stride_h=win.stride_h, stride_w=st, dil_h=win.dil_h, dil_w=win.dil_w,
+        pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, plane_w=plane_w,
+        phases=phases, input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
@@ -288,12 +337,10 @@ class DepthwiseConv2D(Kernel):
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
                                       * x_bound, offset=self.offset, workspace=workspace,
                                       add_zero_point=not wide)
-        if not wide and ctx.native is not None:
-            geometry = native_ops.window_geometry(win, n, in_c)
-            geometry.update(out_c=out_c, dm=dm)
-            self.native = native_ops.depthwise(
-                ctx, np.asarray(wdata).reshape(kh * kw, out_c), bias, m, s, geometry, zx,
-                zero_point_of(y), self.output.lo, self.output.hi)
+        if not wide:
+            self.native = native_depthwise(
+                ctx, np.asarray(wdata).reshape(kh * kw, out_c), bias, m, s, win, n, in_c, dm,
+                zx, zero_point_of(y), self.output.lo, self.output.hi)
             if self.native is not None:
                 self.mode = "native"
                 return

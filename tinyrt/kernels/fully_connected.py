@@ -6,9 +6,8 @@ import numpy as np
 
 from .. import hybrid, quant
 from .base import Kernel, register
-from ..native import ops as native_ops
 from .common import QuantizedOutput, Window2D, activation, clip, zero_point_of
-from .conv import bias_values, int16_accumulator_bits
+from .conv import bias_values, int16_accumulator_bits, native_conv
 from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 
 
@@ -75,12 +74,11 @@ class FullyConnected(Kernel):
                                       sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
                                       offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32)
-        if not wide and ctx.native is not None and not np.any(zw):
+        if not wide and not np.any(zw):
             # the rows as a column of pixels under a 1x1 convolution
-            geometry = native_ops.window_geometry(
-                Window2D("VALID", self.batch, 1, 1, 1, 1, 1), 1, depth)
-            self.native = native_ops.conv(ctx, np.asarray(wdata), self.offset, m, s, geometry, zx,
-                                          zero_point_of(y), self.output.lo, self.output.hi)
+            self.native = native_conv(ctx, np.asarray(wdata), self.offset, m, s,
+                                      Window2D("VALID", self.batch, 1, 1, 1, 1, 1), 1, depth,
+                                      zx, zero_point_of(y), self.output.lo, self.output.hi)
             if self.native is not None:
                 return
         self.work = self.gemm.buffers(self.batch)

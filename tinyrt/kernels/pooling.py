@@ -3,9 +3,23 @@ as in TFLM (the average divides by the number of valid taps, rounding half away 
 import numpy as np
 
 from .. import quant
-from ..native import ops as native_ops
+from ..native.core import OutOfRange, prepares_native
 from .base import Kernel, register
 from .common import Window2D, activation, clamp_range, clip, padding_name
+
+
+@prepares_native
+def native_average_pool(ctx, win, batches, channels, lo, hi):
+    """The avgpool_s8 node of an int8 AVERAGE_POOL_2D over a Window2D."""
+    # sums of up to 2^23 taps of |x| <= 128 stay inside int32
+    if win.pad_top < 0 or win.pad_left < 0 or win.kh * win.kw >= 1 << 23 or \
+            np.any(win.valid_counts() <= 0):
+        raise OutOfRange("not a layer the C kernel takes")
+    acc = np.zeros(channels, np.int32)
+    return ctx.native_node("avgpool_s8", keep=(acc,), acc=acc, batches=batches, in_h=win.in_h,
+                           in_w=win.in_w, c=channels, out_h=win.out_h, out_w=win.out_w,
+                           kh=win.kh, kw=win.kw, stride_h=win.stride_h, stride_w=win.stride_w,
+                           pad_top=win.pad_top, pad_left=win.pad_left, act_min=lo, act_max=hi)
 
 
 class _Pool(Kernel):
@@ -38,7 +52,7 @@ class _Pool(Kernel):
         self.counts = win.valid_counts()[None, :, :, None]
         self.setup(x)
         if x.dtype == np.int8 and isinstance(self, AveragePool2D):
-            self.native = native_ops.average_pool(ctx, win, n, c, self.lo, self.hi)
+            self.native = native_average_pool(ctx, win, n, c, self.lo, self.hi)
 
 
 @register("AVERAGE_POOL_2D")

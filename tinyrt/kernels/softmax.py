@@ -11,13 +11,29 @@ import math
 import numpy as np
 
 from .. import quant
-from ..native import ops as native_ops
+from ..native.core import OutOfRange, prepares_native
 from .activations import expf
 from .base import Kernel, register
 from .common import clip
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
+
+
+@prepares_native
+def native_softmax(ctx, exp_table, sum_table, rows, depth, out_dtype, out_min, out_max):
+    """The softmax_s8 node of an int8-input SOFTMAX, from the kernel's tables (256 int32
+    entries each, indexed by x - max read as uint8)."""
+    # the Q12.19 sum of up to depth terms of at most 2^19 must stay inside int32
+    if rows < 1 or not 1 <= depth < 1 << 12 or \
+            np.dtype(out_dtype) not in (np.dtype(np.int8), np.dtype(np.int16)):
+        raise OutOfRange("not a layer the C kernel takes")
+    tables = [np.ascontiguousarray(t, np.int32) for t in (exp_table, sum_table)]
+    if any(t.shape != (256,) for t in tables):
+        raise OutOfRange("tables of another size")
+    return ctx.native_node("softmax_s8", keep=tables, exp_table=tables[0], sum_table=tables[1],
+                           rows=rows, depth=depth, out_bits=8 * np.dtype(out_dtype).itemsize,
+                           out_min=out_min, out_max=out_max)
 
 
 @register("SOFTMAX")
@@ -56,9 +72,9 @@ class Softmax(Kernel):
                 self.fail(f"int8 input needs an int8 or int16 output, got {y.dtype}")
             self.kind = "int8"
             self._prepare_int8(beta, in_scale, y.dtype)
-            self.native = native_ops.softmax(ctx, self.exp_table, self.sum_table,
-                                             int(np.prod(self.shape)) // max(self.depth, 1),
-                                             self.depth, y.dtype, self.out_min, self.out_max)
+            self.native = native_softmax(ctx, self.exp_table, self.sum_table,
+                                         int(np.prod(self.shape)) // max(self.depth, 1),
+                                         self.depth, y.dtype, self.out_min, self.out_max)
         elif x.dtype == np.int16:
             if y.dtype != np.int16:
                 self.fail(f"int16 input needs an int16 output, got {y.dtype}")

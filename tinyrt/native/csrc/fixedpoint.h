@@ -1,0 +1,132 @@
+/* TFLM's fixed-point arithmetic, once: MultiplyByQuantizedMultiplier with gemmlowp's double
+ * rounding (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT), the saturating
+ * helpers softmax needs, and the same requantization 8 or 16 lanes at a time.
+ *
+ * Multipliers are in [0, 2^31); a layer's shift is split into left in [0, 31) and right in
+ * [0, 31] by prepare (tinyrt/native/checks.py keeps the ranges). The left shift is done in
+ * unsigned 32-bit arithmetic: it wraps exactly as TFLM's int32 multiply by 1 << left does on
+ * every target, without C's undefined signed overflow. */
+#ifndef TINYRT_FIXEDPOINT_H
+#define TINYRT_FIXEDPOINT_H
+
+#include "tinyrt.h"
+
+/* gemmlowp SaturatingRoundingDoublingHighMul for a >= 0 multiplier b (never saturates) */
+static inline int32_t tinyrt_high_mul_pos(int32_t a, int32_t b)
+{
+    int64_t prod = (int64_t)a * b;
+    /* nudge and divide by 2^31 toward zero == floor((prod + 2^30) / 2^31) for these
+     * operands: |prod| < 2^62, and the nudge makes the two agree */
+    return (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
+}
+
+/* gemmlowp RoundingDivideByPOT: x / 2^e rounded half away from zero, e in [0, 31] */
+static inline int32_t tinyrt_rounding_shift(int32_t x, int32_t e)
+{
+    int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+    int32_t rem = x & mask;
+    int32_t threshold = (mask >> 1) + (x < 0);
+    /* arithmetic shift of a negative value: implementation-defined in C99, an arithmetic
+     * shift on every compiler tinyrt supports (GCC, Clang) */
+    return (x >> e) + (rem > threshold);
+}
+
+static inline int32_t tinyrt_requantize(int32_t acc, int32_t mult, int32_t left, int32_t right)
+{
+    int32_t x = (int32_t)((uint32_t)acc << left);
+    return tinyrt_rounding_shift(tinyrt_high_mul_pos(x, mult), right);
+}
+
+/* requantized, plus the output zero point, clamped to [lo, hi] */
+static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t left,
+                                              int32_t right, int32_t zp, int32_t lo, int32_t hi)
+{
+    return tinyrt_clamp_i32(tinyrt_requantize(acc, mult, left, right) + zp, lo, hi);
+}
+
+/* gemmlowp SaturatingRoundingDoublingHighMul, any operands */
+static inline int32_t tinyrt_high_mul(int32_t a, int32_t b)
+{
+    if (a == b && a == INT32_MIN)
+        return INT32_MAX;
+    int64_t ab = (int64_t)a * b;
+    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT for an exponent e in [1, 31) */
+static inline int32_t tinyrt_saturating_shift_left(int32_t x, int e)
+{
+    int32_t limit = (int32_t)((((int64_t)1) << (31 - e)) - 1);
+    if (x > limit)
+        return INT32_MAX;
+    if (x < -limit)
+        return INT32_MIN;
+    return (int32_t)((uint32_t)x << e);
+}
+
+static inline int tinyrt_count_leading_zeros(uint32_t v)
+{
+    int n = 0;
+    for (; n < 32 && !(v & 0x80000000u); n++)
+        v <<= 1;
+    return n;
+}
+
+#if defined(TINYRT_AVX512)
+/* tinyrt_requantize_clamp of 16 lanes with per-lane multipliers and shifts */
+static inline __m512i tinyrt_requantize16(__m512i x, __m512i m, __m512i left, __m512i right,
+                                          __m512i zp, __m512i lo, __m512i hi)
+{
+    x = _mm512_sllv_epi32(x, left);
+    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30);
+    /* 64-bit products of the even lanes, then of the odd lanes moved down; bits 31..62 of
+     * each nudged product are the high product */
+    __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge), 31);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
+                                                    _mm512_srli_epi64(m, 32)), nudge);
+    __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(
+        _mm512_srli_epi64(odd, 31), 32));
+    __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right),
+                                    _mm512_set1_epi32(1));
+    __m512i rem = _mm512_and_si512(h, mask);
+    __m512i threshold = _mm512_sub_epi32(_mm512_srai_epi32(mask, 1), _mm512_srai_epi32(h, 31));
+    __m512i r = _mm512_srav_epi32(h, right);
+    r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, threshold), r,
+                              _mm512_set1_epi32(1));
+    r = _mm512_add_epi32(r, zp);
+    return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+}
+#endif
+
+#if defined(TINYRT_AVX2)
+/* tinyrt_requantize_clamp of 8 lanes with per-lane multipliers and shifts */
+static inline __m256i tinyrt_requantize8(__m256i x, __m256i m, __m256i left, __m256i right,
+                                         __m256i zp, __m256i lo, __m256i hi)
+{
+    x = _mm256_sllv_epi32(x, left);
+    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
+    /* the low 32 bits of (p >> 31) are the same for a logical and an arithmetic shift */
+    __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
+    __m256i odd = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(
+        _mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge), 31);
+    __m256i h = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    __m256i one = _mm256_set1_epi32(1);
+    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+    __m256i rem = _mm256_and_si256(h, mask);
+    __m256i threshold = _mm256_sub_epi32(_mm256_srai_epi32(mask, 1), _mm256_srai_epi32(h, 31));
+    __m256i r = _mm256_srav_epi32(h, right);
+    r = _mm256_sub_epi32(r, _mm256_cmpgt_epi32(rem, threshold));   /* true lanes are -1 */
+    r = _mm256_add_epi32(r, zp);
+    return _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+}
+
+/* the 8 lanes (already inside int8's range) stored as 8 bytes */
+static inline void tinyrt_store8_s8(int8_t *out, __m256i r)
+{
+    __m128i p16 = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+    _mm_storel_epi64((__m128i *)out, _mm_packs_epi16(p16, p16));
+}
+#endif
+
+#endif

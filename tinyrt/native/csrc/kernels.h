@@ -1,0 +1,17 @@
+/* Every kernel of the core. Adding one: its header and source under kernels/, one line in
+ * TINYRT_KERNELS below (the name shared by its op data struct and function). */
+#ifndef TINYRT_KERNELS_H
+#define TINYRT_KERNELS_H
+
+#include "kernels/avgpool_s8.h"
+#include "kernels/conv_s8.h"
+#include "kernels/depthwise_s8.h"
+#include "kernels/softmax_s8.h"
+
+#define TINYRT_KERNELS(K) \
+    K(conv_s8) \
+    K(depthwise_s8) \
+    K(softmax_s8) \
+    K(avgpool_s8)
+
+#endif

@@ -1,0 +1,28 @@
+/* int8 CONV_2D and FULLY_CONNECTED (a 1x1 convolution over the rows) with TFLM's arithmetic.
+ * See conv_s8.c. */
+#ifndef TINYRT_CONV_S8_H
+#define TINYRT_CONV_S8_H
+#include "../tinyrt.h"
+
+#define TINYRT_FIELDS_conv_s8(F) \
+    F(PTR, const int8_t *, input)      /* [batches][in_h][in_w][in_c] */ \
+    F(PTR, int8_t *, output)           /* [batches][out_h][out_w][out_c] */ \
+    F(PTR, const int8_t *, weights)    /* packed: [op / 16][kp / 4][16][4] */ \
+    F(PTR, const int32_t *, corr)      /* [op]: bias - (input_zp + 128) * sum w */ \
+    F(PTR, const int32_t *, mult)      /* [out_c] requantization multipliers */ \
+    F(PTR, const int32_t *, left)      /* [out_c] left shifts */ \
+    F(PTR, const int32_t *, right)     /* [out_c] right shifts */ \
+    F(PTR, uint8_t *, col)             /* work [rows4][kp] + 16 bytes */ \
+    F(PTR, int32_t *, acc)             /* work [rows4][op] */ \
+    F(PTR, uint8_t *, padded)          /* own [batches][pad_h][pad_w][in_c] + 16 bytes, its \
+                                          border holding input_zp + 128; NULL for pointwise */ \
+    F(I32, int32_t, batches) F(I32, int32_t, in_h) F(I32, int32_t, in_w) \
+    F(I32, int32_t, in_c) F(I32, int32_t, out_h) F(I32, int32_t, out_w) \
+    F(I32, int32_t, out_c) F(I32, int32_t, kh) F(I32, int32_t, kw) \
+    F(I32, int32_t, stride_h) F(I32, int32_t, stride_w) F(I32, int32_t, dil_h) \
+    F(I32, int32_t, dil_w) F(I32, int32_t, pad_top) F(I32, int32_t, pad_left) \
+    F(I32, int32_t, pad_h) F(I32, int32_t, pad_w) F(I32, int32_t, kp) F(I32, int32_t, op) \
+    F(I32, int32_t, output_zp) F(I32, int32_t, act_min) F(I32, int32_t, act_max)
+TINYRT_DECLARE_OPDATA(conv_s8)
+
+#endif

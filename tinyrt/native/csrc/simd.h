@@ -1,0 +1,39 @@
+/* Which SIMD instructions this build of the kernels uses. The host library is built once per
+ * level (tinyrt/native/build.py: portable, avx2, avx512, neon) and Python picks the best the
+ * CPU runs at load time; firmware builds pick by the compiler's target. Every level gives the
+ * same bytes: float kernels vectorise across outputs only, integer ones keep TFLM's arithmetic.
+ * TINYRT_PORTABLE turns every intrinsic path off. */
+#ifndef TINYRT_SIMD_H
+#define TINYRT_SIMD_H
+
+#if !defined(TINYRT_PORTABLE)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
+    defined(__AVX512DQ__) && defined(__AVX512VNNI__)
+#define TINYRT_AVX512 1
+#endif
+#if defined(__AVX2__)
+#define TINYRT_AVX2 1
+#endif
+#if defined(__ARM_NEON) && defined(__aarch64__)
+#define TINYRT_NEON 1
+#endif
+#endif
+
+#if defined(TINYRT_AVX512) || defined(TINYRT_AVX2)
+#include <immintrin.h>
+#endif
+#if defined(TINYRT_NEON)
+#include <arm_neon.h>
+#endif
+
+#if defined(TINYRT_AVX512)
+#define TINYRT_ISA_NAME "avx512"
+#elif defined(TINYRT_AVX2)
+#define TINYRT_ISA_NAME "avx2"
+#elif defined(TINYRT_NEON)
+#define TINYRT_ISA_NAME "neon"
+#else
+#define TINYRT_ISA_NAME "portable"
+#endif
+
+#endif
