@@ -14,7 +14,9 @@ CSRC = Path("tinyrt/native/csrc")
 SOURCES = [str(CSRC / "module.c"), str(CSRC / "executor.c")] + \
     sorted(str(p) for p in (CSRC / "kernels").glob("*.c"))
 # Float kernels keep TFLM's order of float operations: no contraction to FMA, no reassociation.
-COMMON = ["-O3", "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-DTINYRT_TIMING"]
+# Integer sums wrap as TFLM's int32 accumulators do (-fwrapv makes that defined C).
+COMMON = ["-O3", "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fwrapv",
+          "-DTINYRT_TIMING"]
 
 machine = platform.machine().lower()
 LEVELS = {"portable": ["-DTINYRT_PORTABLE"]}

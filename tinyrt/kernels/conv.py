@@ -42,11 +42,7 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     corr = np.asarray(offset, np.int64) - 128 * w.astype(np.int64).sum(axis=1)
     if np.any(np.abs(corr) >= INT32_LIMIT):
         raise OutOfRange("the bias term does not fit int32")
-    padded_w = np.zeros((op, kp), np.int8)
-    padded_w[:out_c, :depth] = w
-    # blocks of 16 outputs, groups of 4 taps: [op/16][kp/4][16][4]
-    packed = np.ascontiguousarray(padded_w.reshape(op // 16, 16, kp // 4, 4)
-                                  .transpose(0, 2, 1, 3))
+    packed = pack_conv_weights(w, op, kp, ctx.native.level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
     rows = batches * win.out_h * win.out_w
@@ -54,10 +50,11 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     pointwise = (win.kh, win.kw, win.stride_h, win.stride_w) == (1, 1, 1, 1) and \
         not win.padded
     padded_bytes = 0 if pointwise else batches * win.padded_h * win.padded_w * in_c + 16
-    ctx.workspace(rows4 * (kp + 4 * op) + padded_bytes, "C convolution buffers")
+    col_bytes = 1 if ctx.native.level == "avx512" else 2
+    ctx.workspace(rows4 * (col_bytes * kp + 4 * op) + padded_bytes, "C convolution buffers")
     get = Workspace.arrays(Workspace.of(ctx))
-    # 16 bytes of slack after the columns and the padded input: copies run in 16-byte pieces
-    col = get("native_columns", (rows4 * kp + 16,), np.uint8)
+    # slack after the columns and the padded input: copies run in pieces of 16 values
+    col = get("native_columns", (rows4 * kp * col_bytes + 32,), np.uint8)
     acc = get("native_sums", (rows4, op), np.int32)
     # the padded input is the node's own: its border keeps the zero point between calls
     padded = None if pointwise else np.full(padded_bytes, int(input_zp) + 128, np.uint8)
@@ -69,6 +66,20 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
         kp=kp, op=op, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
+def pack_conv_weights(w, op, kp, level):
+    """int8 weights [out_c, depth] as conv_s8's GEMM at ``level`` reads them (see conv_s8.c),
+    zero-padded to op channels and kp taps: AVX-512 int8 [op/16][kp/4][16][4], AVX2 int16
+    [op/16][kp/2][16][2], the others int16 [op][kp]."""
+    padded = np.zeros((op, kp), np.int8)
+    padded[:w.shape[0], :w.shape[1]] = w
+    if level == "avx512":
+        return np.ascontiguousarray(padded.reshape(op // 16, 16, kp // 4, 4).transpose(0, 2, 1, 3))
+    wide = padded.astype(np.int16)
+    if level == "avx2":
+        return np.ascontiguousarray(wide.reshape(op // 16, 16, kp // 2, 2).transpose(0, 2, 1, 3))
+    return wide
 
 
 def conv_requantization(kernel, x, w, y, channels):

@@ -246,13 +246,17 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
 
     def tiled(a):
         return np.ascontiguousarray(np.tile(a, out_w), np.int32)
+    # the SIMD levels take each weight as its 16 bits zero-extended to 32 and int32 planes;
+    # the portable loops int16 weights and planes (see depthwise_s8.c)
+    weights = taps.astype(np.int16)
+    wide = ctx.native.level != "portable"
+    if wide:
+        weights = weights.view(np.uint16).astype(np.int32)
     arrays = dict(
-        # each weight as its 16 bits, zero-extended to 32 (see depthwise_s8.c)
-        weights=np.ascontiguousarray(np.tile(
-            taps.astype(np.int16).view(np.uint16).astype(np.int32), (1, out_w))),
+        weights=np.ascontiguousarray(np.tile(weights, (1, out_w))),
         bias=tiled(bias), mult=tiled(mult), left=tiled(left), right=tiled(right),
-        planes=np.zeros(plane_values, np.int32),
-        taps=np.zeros(taps.shape[0], np.uintp))
+        planes=np.zeros(plane_values, np.int32 if wide else np.int16),
+        taps=np.zeros(taps.shape[0], np.uintp), acc=np.zeros(row, np.int32))
     return ctx.native_node(
         "depthwise_s8", keep=arrays.values(), **arrays, batches=batches, in_h=win.in_h,
         in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=out_w, out_c=out_c, dm=dm, kh=win.kh,

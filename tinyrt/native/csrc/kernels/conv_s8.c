@@ -6,15 +6,24 @@
  * bias + sum (x - zero_point) w, modulo 2^32 as TFLM's int32 accumulator wraps. Padded taps
  * hold the zero point and add nothing, as TFLM skips them.
  *
- * Weights are packed by prepare (tinyrt/kernels/conv.py) as [op / 16][kp / 4][16][4]: per
- * block of 16 output channels, per group of 4 taps, the 16 x 4 bytes [o][k]. AVX-512 VNNI
- * reads a block with vpdpbusd; AVX2 sign-extends 4 channels x 4 taps to int16 and uses
- * vpmaddwd (exact, unlike vpmaddubsw, which saturates). */
+ * Weights are packed by prepare (tinyrt/kernels/conv.py) for the level's GEMM: AVX-512 VNNI
+ * multiplies bytes with vpdpbusd (int8 [op / 16][kp / 4][16][4]: per block of 16 output
+ * channels, per group of 4 taps, the 16 x 4 bytes [o][k]); AVX2 multiplies int16 pairs with
+ * vpmaddwd (int16 [op / 16][kp / 2][16][2]; exact, unlike vpmaddubsw, which saturates); the
+ * portable loops take int16 [op][kp]. */
 #include "conv_s8.h"
 #include "../fixedpoint.h"
 
+/* the GEMM's input columns: bytes for vpdpbusd, int16 for vpmaddwd and the portable dot
+ * products (x + 128 either way, so prepare's constants are the same at every level) */
 #if defined(TINYRT_AVX512)
-static inline void gemm_tile_avx512(const uint8_t *col, int kp, const int8_t *wblock, int k4s,
+typedef uint8_t col_t;
+#else
+typedef int16_t col_t;
+#endif
+
+#if defined(TINYRT_AVX512)
+static inline void gemm_tile_avx512(const col_t *col, int kp, const int8_t *wblock, int k4s,
                                     const int32_t *corr, int32_t *acc, int op, int nb)
 {
     __m512i a[4][4];
@@ -23,7 +32,7 @@ static inline void gemm_tile_avx512(const uint8_t *col, int kp, const int8_t *wb
         for (int r = 0; r < 4; r++)
             a[r][j] = c;
     }
-    const uint8_t *c0 = col, *c1 = col + kp, *c2 = col + 2 * kp, *c3 = col + 3 * kp;
+    const col_t *c0 = col, *c1 = col + kp, *c2 = col + 2 * kp, *c3 = col + 3 * kp;
     for (int k4 = 0; k4 < k4s; k4++) {
         int32_t v0, v1, v2, v3;
         memcpy(&v0, c0 + 4 * k4, 4);
@@ -45,12 +54,14 @@ static inline void gemm_tile_avx512(const uint8_t *col, int kp, const int8_t *wb
             _mm512_storeu_si512((void *)(acc + (size_t)r * op + 16 * j), a[r][j]);
 }
 
-static void gemm_u8s8(const uint8_t *col, int rows, int kp, const int8_t *w, const int32_t *corr,
-                      int32_t *acc, int op)
+/* weights: int8 [op / 16][kp / 4][16][4]; rows rounded up to 4 */
+static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
+                 int32_t *acc, int op)
 {
+    const int8_t *w = (const int8_t *)weights;
     int k4s = kp / 4, blocks = op / 16;
     for (int p = 0; p < rows; p += 4) {
-        const uint8_t *cp = col + (size_t)p * kp;
+        const col_t *cp = col + (size_t)p * kp;
         int32_t *ap = acc + (size_t)p * op;
         int b = 0;
         for (; b + 4 <= blocks; b += 4)
@@ -70,66 +81,66 @@ static void gemm_u8s8(const uint8_t *col, int rows, int kp, const int8_t *w, con
 }
 
 #elif defined(TINYRT_AVX2)
-/* 4 rows x 8 output channels (half a packed block, ``half`` 0 or 1) */
-static inline void gemm_tile_avx2(const uint8_t *col, int kp, const int8_t *wblock, int k4s,
-                                  int half, const int32_t *corr, int32_t *acc, int op)
+/* weights: int16 [op / 16][kp / 2][16][2]; 4 rows x 16 channels per tile: vpmaddwd of a
+ * broadcast pair of inputs with 8 channels' pairs of weights gives 8 exact sums of two */
+static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
+                 int32_t *acc, int op)
 {
-    /* a[r][0]: channels 0-3 as pairs of partial sums, a[r][1]: channels 4-7 */
-    __m256i a[4][2];
-    for (int r = 0; r < 4; r++)
-        a[r][0] = a[r][1] = _mm256_setzero_si256();
-    const int8_t *wp = wblock + 32 * half;
-    for (int k4 = 0; k4 < k4s; k4++, wp += 64) {
-        __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wp));
-        __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + 16)));
-        for (int r = 0; r < 4; r++) {
-            int32_t v;
-            memcpy(&v, col + (size_t)r * kp + 4 * k4, 4);
-            __m256i x = _mm256_cvtepu8_epi16(_mm_set1_epi32(v));
-            a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x, w0));
-            a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x, w1));
+    const int16_t *w = (const int16_t *)weights;
+    int k2s = kp / 2, blocks = op / 16;
+    for (int p = 0; p < rows; p += 4) {
+        const col_t *c0 = col + (size_t)p * kp;
+        for (int b = 0; b < blocks; b++) {
+            const int16_t *wp = w + (size_t)b * k2s * 32;
+            __m256i a[4][2];
+            for (int r = 0; r < 4; r++)
+                a[r][0] = a[r][1] = _mm256_setzero_si256();
+            for (int k2 = 0; k2 < k2s; k2++, wp += 32) {
+                __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
+                __m256i w1 = _mm256_loadu_si256((const __m256i *)(wp + 16));
+                for (int r = 0; r < 4; r++) {
+                    int32_t v;
+                    memcpy(&v, c0 + (size_t)r * kp + 2 * k2, 4);
+                    __m256i x = _mm256_set1_epi32(v);
+                    a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x, w0));
+                    a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x, w1));
+                }
+            }
+            __m256i k0 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b));
+            __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b + 8));
+            for (int r = 0; r < 4; r++) {
+                int32_t *ap = acc + (size_t)(p + r) * op + 16 * b;
+                _mm256_storeu_si256((__m256i *)ap, _mm256_add_epi32(a[r][0], k0));
+                _mm256_storeu_si256((__m256i *)(ap + 8), _mm256_add_epi32(a[r][1], k1));
+            }
         }
     }
-    __m256i c = _mm256_loadu_si256((const __m256i *)(corr + 8 * half));
-    for (int r = 0; r < 4; r++) {
-        /* pairs summed: [o0 o1 o4 o5 | o2 o3 o6 o7], then into channel order */
-        __m256i s = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[r][0], a[r][1]), 0xD8);
-        _mm256_storeu_si256((__m256i *)(acc + (size_t)r * op + 8 * half),
-                            _mm256_add_epi32(s, c));
-    }
-}
-
-static void gemm_u8s8(const uint8_t *col, int rows, int kp, const int8_t *w, const int32_t *corr,
-                      int32_t *acc, int op)
-{
-    int k4s = kp / 4, blocks = op / 16;
-    for (int p = 0; p < rows; p += 4)
-        for (int b = 0; b < blocks; b++)
-            for (int half = 0; half < 2; half++)
-                gemm_tile_avx2(col + (size_t)p * kp, kp, w + (size_t)b * k4s * 64, k4s, half,
-                               corr + 16 * b, acc + (size_t)p * op + 16 * b, op);
 }
 
 #else
-static void gemm_u8s8(const uint8_t *col, int rows, int kp, const int8_t *w, const int32_t *corr,
-                      int32_t *acc, int op)
+/* weights: int16 [op][kp]. Each sum runs along k, where both operands are contiguous: the
+ * compiler vectorises it as a dot product (integer sums may be reordered: they are exact,
+ * and wrap as TFLM's int32 accumulator does; the core is built with -fwrapv). */
+static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
+                 int32_t *acc, int op)
 {
-    int k4s = kp / 4, blocks = op / 16;
-    for (int p = 0; p < rows; p++) {
-        const uint8_t *x = col + (size_t)p * kp;
-        int32_t *a = acc + (size_t)p * op;
-        for (int b = 0; b < blocks; b++) {
-            /* unsigned: the sum wraps as TFLM's int32 accumulator does, without overflow */
-            uint32_t s[16];
-            for (int j = 0; j < 16; j++)
-                s[j] = (uint32_t)corr[16 * b + j];
-            const int8_t *wb = w + (size_t)b * k4s * 64;
-            for (int k4 = 0; k4 < k4s; k4++)
-                for (int j = 0; j < 16; j++)
-                    for (int q = 0; q < 4; q++)
-                        s[j] += (uint32_t)((int32_t)x[4 * k4 + q] * wb[(size_t)k4 * 64 + 4 * j + q]);
-            for (int j = 0; j < 16; j++)
-                a[16 * b + j] = (int32_t)s[j];
+    const int16_t *w = (const int16_t *)weights;
+    for (int p = 0; p < rows; p += 4) {
+        const col_t *x0 = col + (size_t)p * kp, *x1 = x0 + kp, *x2 = x1 + kp, *x3 = x2 + kp;
+        for (int o = 0; o < op; o++) {
+            const int16_t *wo = w + (size_t)o * kp;
+            int32_t s0 = corr[o], s1 = corr[o], s2 = corr[o], s3 = corr[o];
+            for (int k = 0; k < kp; k++) {
+                s0 += x0[k] * wo[k];
+                s1 += x1[k] * wo[k];
+                s2 += x2[k] * wo[k];
+                s3 += x3[k] * wo[k];
+            }
+            int32_t *a = acc + (size_t)p * op + o;
+            a[0] = s0;
+            a[op] = s1;
+            a[2 * (size_t)op] = s2;
+            a[3 * (size_t)op] = s3;
         }
     }
 }
@@ -141,12 +152,14 @@ static void requantize_row(const int32_t *acc, int n, const tinyrt_conv_s8_opdat
 #if defined(TINYRT_AVX512)
     __m512i zp = _mm512_set1_epi32(c->output_zp), lo = _mm512_set1_epi32(c->act_min);
     __m512i hi = _mm512_set1_epi32(c->act_max);
-    for (; i + 16 <= n; i += 16) {
-        __m512i r = tinyrt_requantize16(_mm512_loadu_si512(acc + i),
-                                        _mm512_loadu_si512(c->mult + i),
-                                        _mm512_loadu_si512(c->left + i),
-                                        _mm512_loadu_si512(c->right + i), zp, lo, hi);
-        _mm_storeu_si128((__m128i *)(out + i), _mm512_cvtepi32_epi8(r));
+    for (; i < n; i += 16) {
+        /* the last piece masked: layers with fewer than 16 channels are common */
+        __mmask16 keep = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512i r = tinyrt_requantize16(_mm512_maskz_loadu_epi32(keep, acc + i),
+                                        _mm512_maskz_loadu_epi32(keep, c->mult + i),
+                                        _mm512_maskz_loadu_epi32(keep, c->left + i),
+                                        _mm512_maskz_loadu_epi32(keep, c->right + i), zp, lo, hi);
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, keep, r);
     }
 #elif defined(TINYRT_AVX2)
     __m256i zp = _mm256_set1_epi32(c->output_zp), lo = _mm256_set1_epi32(c->act_min);
@@ -163,25 +176,41 @@ static void requantize_row(const int32_t *acc, int n, const tinyrt_conv_s8_opdat
                                                  c->output_zp, c->act_min, c->act_max);
 }
 
-/* copy n input bytes as unsigned (x + 128) */
-static inline void flip_copy(uint8_t *dst, const int8_t *src, size_t n)
+/* n input values as unsigned (x + 128) columns */
+static inline void flip_copy(col_t *dst, const int8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (col_t)((uint8_t)src[i] ^ 0x80u);
+}
+
+static inline void flip_bytes(uint8_t *dst, const int8_t *src, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dst[i] = (uint8_t)src[i] ^ 0x80u;
 }
 
-/* copy at least n bytes, in 16-byte pieces: the caller's buffers have room for the overrun,
- * and whatever lands past n is overwritten later or multiplied by zero weights */
-static inline void copy_over(uint8_t *dst, const uint8_t *src, int n)
+/* n bytes of the padded input (already x + 128) into the columns, in pieces of 16: the
+ * columns and the padded input have room for the overrun, and whatever lands past n is
+ * overwritten by the next run or multiplied by zero weights */
+static inline void copy_run(col_t *dst, const uint8_t *src, int n)
 {
-    for (int i = 0; i < n; i += 16)
+    for (int i = 0; i < n; i += 16) {
+#if defined(TINYRT_AVX512)
         memcpy(dst + i, src + i, 16);
+#elif defined(TINYRT_AVX2)
+        _mm256_storeu_si256((__m256i *)(dst + i),
+                            _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + i))));
+#else
+        for (int j = 0; j < 16; j++)
+            dst[i + j] = src[i + j];
+#endif
+    }
 }
 
 int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
 {
     int rows = c->batches * c->out_h * c->out_w;
-    uint8_t *col = c->col;
+    col_t *col = (col_t *)c->col;
     if (c->padded == NULL) {
         /* 1x1, unit strides, no padding: the input's pixels are the GEMM's rows */
         size_t k = (size_t)c->in_c;
@@ -190,7 +219,7 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
         } else {
             for (int p = 0; p < rows; p++) {
                 flip_copy(col + (size_t)p * c->kp, c->input + (size_t)p * k, k);
-                memset(col + (size_t)p * c->kp + k, 0, (size_t)c->kp - k);
+                memset(col + (size_t)p * c->kp + k, 0, ((size_t)c->kp - k) * sizeof *col);
             }
         }
     } else {
@@ -199,7 +228,7 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
         size_t prow = (size_t)c->pad_w * c->in_c;
         for (int b = 0; b < c->batches; b++)
             for (int y = 0; y < c->in_h; y++)
-                flip_copy(c->padded + ((size_t)b * c->pad_h + y + c->pad_top) * prow +
+                flip_bytes(c->padded + ((size_t)b * c->pad_h + y + c->pad_top) * prow +
                           (size_t)c->pad_left * c->in_c,
                           c->input + ((size_t)b * c->in_h + y) * c->in_w * c->in_c,
                           (size_t)c->in_w * c->in_c);
@@ -208,19 +237,19 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
         for (int b = 0; b < c->batches; b++)
             for (int oy = 0; oy < c->out_h; oy++)
                 for (int ox = 0; ox < c->out_w; ox++) {
-                    uint8_t *dst = col + ((size_t)(b * c->out_h + oy) * c->out_w + ox) * c->kp;
+                    col_t *dst = col + ((size_t)(b * c->out_h + oy) * c->out_w + ox) * c->kp;
                     for (int ky = 0; ky < c->kh; ky++) {
                         const uint8_t *src = c->padded +
                             ((size_t)b * c->pad_h + (size_t)oy * c->stride_h +
                              (size_t)ky * c->dil_h) * prow + (size_t)ox * c->stride_w * c->in_c;
                         for (int r = 0; r < runs; r++) {
-                            copy_over(dst, src + (size_t)r * c->dil_w * c->in_c, run);
+                            copy_run(dst, src + (size_t)r * c->dil_w * c->in_c, run);
                             dst += run;
                         }
                     }
                 }
     }
-    gemm_u8s8(col, rows, c->kp, c->weights, c->corr, c->acc, c->op);
+    gemm(col, rows, c->kp, c->weights, c->corr, c->acc, c->op);
     for (int p = 0; p < rows; p++)
         requantize_row(c->acc + (size_t)p * c->op, c->out_c, c,
                        c->output + (size_t)p * c->out_c);

@@ -7,12 +7,13 @@
 #define TINYRT_FIELDS_conv_s8(F) \
     F(PTR, const int8_t *, input)      /* [batches][in_h][in_w][in_c] */ \
     F(PTR, int8_t *, output)           /* [batches][out_h][out_w][out_c] */ \
-    F(PTR, const int8_t *, weights)    /* packed: [op / 16][kp / 4][16][4] */ \
+    F(PTR, const void *, weights)      /* packed for the level's GEMM (conv_s8.c) */ \
     F(PTR, const int32_t *, corr)      /* [op]: bias - (input_zp + 128) * sum w */ \
     F(PTR, const int32_t *, mult)      /* [out_c] requantization multipliers */ \
     F(PTR, const int32_t *, left)      /* [out_c] left shifts */ \
     F(PTR, const int32_t *, right)     /* [out_c] right shifts */ \
-    F(PTR, uint8_t *, col)             /* work [rows4][kp] + 16 bytes */ \
+    F(PTR, void *, col)                /* work [rows4][kp] of bytes (AVX-512) or int16, \
+                                          + 16 bytes */ \
     F(PTR, int32_t *, acc)             /* work [rows4][op] */ \
     F(PTR, uint8_t *, padded)          /* own [batches][pad_h][pad_w][in_c] + 16 bytes, its \
                                           border holding input_zp + 128; NULL for pointwise */ \

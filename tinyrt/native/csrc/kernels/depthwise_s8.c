@@ -18,10 +18,22 @@
 #define LANES 8
 #endif
 
+/* plane values and weights: int32 for vpmaddwd (weights zero-extended, see above); int16 in
+ * the portable build, whose compiler vectorises 16 x 16 -> 32-bit products where a 32-bit
+ * multiply may be missing (SSE2) */
+#ifdef LANES
+typedef int32_t plane_t;
+typedef int32_t weight_t;
+#else
+typedef int16_t plane_t;
+typedef int16_t weight_t;
+#endif
+
 #ifdef LANES
 /* Output columns [0, row rounded down to LANES), LANES at a time; returns the first column
  * left for the scalar loop. ``colstep``: pixels a tap's input advances per output pixel. */
-static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const int32_t *const *xt, int taps,
+static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const plane_t *const *xt,
+                               int taps,
                                size_t step, int colstep, int8_t *out)
 {
     int oc = d->out_c, row = d->out_w * oc, end = row / LANES * LANES;
@@ -33,7 +45,7 @@ static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const int32_
     __m512i w[taps];
     for (int i = 0; i < end; i += 16) {
         for (int t = 0; t < taps; t++)
-            w[t] = _mm512_loadu_si512(d->weights + (size_t)t * row + i);
+            w[t] = _mm512_loadu_si512((const weight_t *)d->weights + (size_t)t * row + i);
         __m512i bias = _mm512_loadu_si512(d->bias + i);
         __m512i m = _mm512_loadu_si512(d->mult + i), l = _mm512_loadu_si512(d->left + i);
         __m512i r = _mm512_loadu_si512(d->right + i);
@@ -53,7 +65,8 @@ static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const int32_
     __m256i w[taps];
     for (int i = 0; i < end; i += 8) {
         for (int t = 0; t < taps; t++)
-            w[t] = _mm256_loadu_si256((const __m256i *)(d->weights + (size_t)t * row + i));
+            w[t] = _mm256_loadu_si256((const __m256i *)((const weight_t *)d->weights +
+                                                         (size_t)t * row + i));
         __m256i bias = _mm256_loadu_si256((const __m256i *)(d->bias + i));
         __m256i m = _mm256_loadu_si256((const __m256i *)(d->mult + i));
         __m256i l = _mm256_loadu_si256((const __m256i *)(d->left + i));
@@ -78,21 +91,22 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
     int oc = d->out_c, row = d->out_w * oc, s = d->stride_w, taps = d->kh * d->kw;
     int ph = d->phases, colstep = s / ph;
     size_t plane_row = (size_t)d->plane_w * oc, plane = (size_t)d->pad_h * plane_row;
-    const int32_t **xt = d->taps;
+    const plane_t **xt = (const plane_t **)d->taps;
+    const weight_t *weights = (const weight_t *)d->weights;
     for (int b = 0; b < d->batches; b++) {
-        int32_t *planes = d->planes + (size_t)b * ph * plane;
+        plane_t *planes = (plane_t *)d->planes + (size_t)b * ph * plane;
         for (int y = 0; y < d->in_h; y++) {
             const int8_t *src = d->input + ((size_t)(b * d->in_h + y) * d->in_w) * d->in_c;
-            int32_t *rowp = planes + (size_t)(y + d->pad_top) * plane_row;
+            plane_t *rowp = planes + (size_t)(y + d->pad_top) * plane_row;
             if (ph == 1 && d->dm == 1) {
-                int32_t *dst = rowp + (size_t)d->pad_left * oc;
+                plane_t *dst = rowp + (size_t)d->pad_left * oc;
                 for (int i = 0; i < d->in_w * oc; i++)
                     dst[i] = src[i] - d->input_zp;
                 continue;
             }
             for (int x = 0; x < d->in_w; x++) {
                 int j = x + d->pad_left;
-                int32_t *dst = rowp + (size_t)(j % ph) * plane + (size_t)(j / ph) * oc;
+                plane_t *dst = rowp + (size_t)(j % ph) * plane + (size_t)(j / ph) * oc;
                 const int8_t *px = src + (size_t)x * d->in_c;
                 for (int i = 0; i < d->in_c; i++)
                     for (int m = 0; m < d->dm; m++)
@@ -116,16 +130,30 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
         i = taps == 9 ? columns_simd(d, xt, 9, step, colstep, out)
                       : columns_simd(d, xt, taps, step, colstep, out);
 #endif
-        for (int oy = 0; oy < d->out_h; oy++)
-            for (int c = i; c < row; c++) {
-                size_t x = (size_t)oy * step + c + (size_t)(c / oc) * (colstep - 1) * oc;
-                int32_t a = d->bias[c];
-                for (int t = 0; t < taps; t++)
-                    a += xt[t][x] * (int16_t)d->weights[(size_t)t * row + c];
-                out[(size_t)oy * row + c] = (int8_t)tinyrt_requantize_clamp(
-                    a, d->mult[c], d->left[c], d->right[c], d->output_zp, d->act_min,
-                    d->act_max);
+        /* the columns left: per output row, tap by tap into a row of sums (contiguous runs
+         * the compiler vectorises), then requantized */
+        if (i == row)
+            continue;
+        int32_t *acc = d->acc;
+        for (int oy = 0; oy < d->out_h; oy++) {
+            memcpy(acc + i, d->bias + i, (size_t)(row - i) * sizeof *acc);
+            for (int t = 0; t < taps; t++) {
+                const plane_t *src = xt[t] + (size_t)oy * step;
+                const weight_t *wt = weights + (size_t)t * row;
+                if (colstep == 1) {
+                    for (int c = i; c < row; c++)
+                        acc[c] += src[c] * (int16_t)wt[c];
+                } else {
+                    for (int c = i; c < row; c++)
+                        acc[c] += src[c + (size_t)(c / oc) * (colstep - 1) * oc] *
+                                  (int16_t)wt[c];
+                }
             }
+            for (int c = i; c < row; c++)
+                out[(size_t)oy * row + c] = (int8_t)tinyrt_requantize_clamp(
+                    acc[c], d->mult[c], d->left[c], d->right[c], d->output_zp, d->act_min,
+                    d->act_max);
+        }
     }
     return TINYRT_OK;
 }
