@@ -1,38 +1,30 @@
 """Builds tinyrt's compiled core: the C kernels and executor in tinyrt/native/csrc, once per SIMD
 level the target can have (portable everywhere; avx2 and avx512 on x86-64; neon on arm64), each
-as the extension module tinyrt.native._core_<level>. At run time tinyrt picks the best level the
-CPU supports (TINYRT_ISA forces one). A level the compiler cannot build is skipped; without a
-working C compiler the package still installs and runs its numpy kernels (a warning says so)."""
+as the extension module tinyrt.native._core_<level> (flags: tinyrt/native/build_config.py). At
+run time tinyrt picks the best level the CPU supports (TINYRT_ISA forces one). A level the
+compiler cannot build is skipped; without a working C compiler the package still installs and
+runs its numpy kernels (a warning says so, and `tinyrt info` reports it)."""
+import os
 import platform
+import runpy
 import sys
-from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-CSRC = Path("tinyrt/native/csrc")
-SOURCES = [str(CSRC / "module.c"), str(CSRC / "executor.c")] + \
-    sorted(str(p) for p in (CSRC / "kernels").glob("*.c"))
-# Float kernels keep TFLM's order of float operations: no contraction to FMA, no reassociation.
-# Integer sums wrap as TFLM's int32 accumulators do (-fwrapv makes that defined C).
-COMMON = ["-O3", "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fwrapv",
-          "-DTINYRT_TIMING"]
+config = runpy.run_path(os.path.join("tinyrt", "native", "build_config.py"))
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-machine = platform.machine().lower()
-LEVELS = {"portable": ["-DTINYRT_PORTABLE"]}
-if machine in ("x86_64", "amd64"):
-    LEVELS["avx2"] = ["-mavx2"]
-    LEVELS["avx512"] = ["-mavx2", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq",
-                        "-mavx512vnni", "-mprefer-vector-width=512"]
-elif machine in ("aarch64", "arm64"):
-    LEVELS["neon"] = []
+
+def relative(paths):
+    return [os.path.relpath(str(p), HERE) for p in paths]
 
 
 class OptionalBuildExt(build_ext):
     """Builds each level it can; never fails the install."""
 
     def run(self):
-        self.built, self.failed = [], []
+        self.failed = []
         try:
             super().run()
         except Exception as e:  # no compiler at all
@@ -48,17 +40,14 @@ class OptionalBuildExt(build_ext):
     def build_extension(self, ext):
         try:
             super().build_extension(ext)
-            self.built.append(ext.name)
         except Exception as e:
             self.failed.append((ext.name.rsplit(".", 1)[-1], str(e)))
 
 
-def extension(level, flags):
-    name = f"_core_{level}"
-    return Extension(f"tinyrt.native.{name}", sources=SOURCES,
-                     depends=[str(p) for p in CSRC.rglob("*.h")],
-                     extra_compile_args=COMMON + flags + [f"-DTINYRT_MODULE={name}"])
-
-
-setup(ext_modules=[extension(level, flags) for level, flags in LEVELS.items()],
+machine = platform.machine()
+setup(ext_modules=[Extension(f"tinyrt.native._core_{level}",
+                             sources=relative(config["sources"]()),
+                             depends=relative(config["headers"]()),
+                             extra_compile_args=config["flags"](level, machine))
+                   for level in config["levels"](machine)],
       cmdclass={"build_ext": OptionalBuildExt})
