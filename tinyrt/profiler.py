@@ -103,4 +103,8 @@ class Profiler:
         macs = sum(r["macs"] for r in rows)
         lines.append(f"{'':>4}  {'total':<{w_op}} {'':<{w_shape}} {macs:>12,} {total * 1e6:>10.1f} "
                      "100.0%")
+        overhead = self.overhead()
+        if overhead is not None:
+            lines.append(f"interpreter overhead: {overhead * 100:.2f}% of invoke time (time "
+                         "outside kernels / total)")
         return "\n".join(lines)
