@@ -1,13 +1,20 @@
 """Compare tinyrt with tflite-micro and LiteRT on the shared models, all measured in this one run.
 
-For each model: median invoke time of each runtime on the same inputs (every runtime cycles
-through the same 8 random input sets), the ratios, load+allocate time, and whether tinyrt's
-outputs equal tflite-micro's bit for bit on every set. tinyrt runs twice: as it runs by
-default (its C kernels where a compiler is available, see tinyrt.native) and with numpy
-kernels only (native=False). Prints a markdown table and writes it with a JSON file to
-benchmarks/results/.
+For each model under the models directory (subdirectories included): median time of set
+input + invoke for each runtime on the same inputs (every runtime cycles through the same 8
+random input sets; token inputs of an embedding lookup are drawn from the vocabulary), the
+ratios, load+allocate time, and whether tinyrt's outputs equal tflite-micro's bit for bit on
+every set (LiteRT's where tflite-micro cannot run the model). tinyrt runs twice: with its
+compiled core at the level asked for (default: the best this CPU runs; see tinyrt.native) and
+with numpy kernels only (native=False). Models whose input is a token sequence also get tokens
+per second. Prints a markdown table naming the CPU and the core's level, and writes it with a
+JSON file to benchmarks/results/. Where tflite-micro cannot run a model (it has no GELU), the
+reference is LiteRT's reference kernels, whose int8 arithmetic differs from TFLM's in several
+ops (tinyrt follows TFLM's): a difference there is expected for int8 models, and the C = numpy
+column still checks the compiled core against tinyrt's own reference kernels.
 
     python benchmarks/compare.py [--models DIR] [--repeat N] [--only NAME ...]
+                                 [--level avx512|avx2|neon|portable]
 
 LiteRT runs in a child process per model: it refuses some models and crashes on others
 (keyword_scrambled_8bit), which must not end the benchmark.
@@ -30,13 +37,29 @@ import tinyrt  # noqa: E402
 import tinyrt.native  # noqa: E402
 
 
-def random_inputs(details, seed):
+def token_vocabularies(interpreter):
+    """{input tensor index: vocabulary size} for inputs that index a GATHER's constant table
+    (token ids of an embedding lookup): random ids outside the table are not valid inputs."""
+    sg = interpreter.model.main
+    vocab = {}
+    for op in sg.operators:
+        if op.op_name == "GATHER" and len(op.inputs) > 1 and op.inputs[1] in sg.inputs:
+            params = sg.tensors[op.inputs[0]]
+            axis = op.options.get("axis", 0) % max(len(params.shape), 1)
+            vocab[op.inputs[1]] = int(params.shape[axis])
+    return vocab
+
+
+def random_inputs(details, seed, vocab=None):
     rng = np.random.default_rng(seed)
+    vocab = vocab or {}
     xs = []
     for d in details:
         dt = np.dtype(d["dtype"])
         shape = tuple(int(s) for s in d["shape"])
-        if dt.kind in "iu":
+        if d["index"] in vocab:
+            xs.append(rng.integers(0, vocab[d["index"]], size=shape).astype(dt))
+        elif dt.kind in "iu":
             info = np.iinfo(dt)
             xs.append(rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt))
         else:
@@ -44,23 +67,43 @@ def random_inputs(details, seed):
     return xs
 
 
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
 INPUT_SETS = 8     # invokes cycle through this many random input sets (no value-keyed cache
                    # in any runtime sees the same input twice in a row)
 
 
+MAX_SECONDS = 20.0  # per runtime and model: slow runs stop early (with at least 3 samples)
+
+
 def time_calls(fn, repeat, warmup=3):
+    start = time.perf_counter()
     for _ in range(warmup):
         fn()
+        if time.perf_counter() - start > MAX_SECONDS / 4:
+            break
     times = []
+    start = time.perf_counter()
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
+        if len(times) >= 3 and time.perf_counter() - start > MAX_SECONDS:
+            break
     return statistics.median(times)
 
 
 def cycling(set_input, invoke, sets):
-    """A call that sets the next input set (in turn) and invokes."""
+    """A call that sets the next input set (in turn) and invokes; ``run.state["k"]`` counts."""
     state = {"k": 0}
 
     def run():
@@ -68,12 +111,15 @@ def cycling(set_input, invoke, sets):
             set_input(x, i)
         state["k"] += 1
         invoke()
+    run.state = state
     return run
 
 
-def outputs_per_set(run, get_outputs, sets):
-    """Each set once more, in order (both runtimes run the same sequence, so stateful models
-    compare too): the outputs after each."""
+def outputs_per_set(run, get_outputs, sets, reset):
+    """From a fresh state (``reset``: the runtime's reset of its variables), each set once, in
+    order, as every runtime does: the outputs after each (stateful models compare too)."""
+    reset()
+    run.state["k"] = 0
     outs = []
     for _ in sets:
         run()
@@ -82,6 +128,7 @@ def outputs_per_set(run, get_outputs, sets):
 
 
 def bench_tinyrt(path, sets, repeat, native=None):
+    """native: None (the default core), False (numpy only) or a level name."""
     t = time.perf_counter()
     it = tinyrt.Interpreter(model_path=str(path), native=native)
     it.allocate_tensors()
@@ -89,7 +136,8 @@ def bench_tinyrt(path, sets, repeat, native=None):
     run = cycling(it.set_input, it.invoke, sets)
     med = time_calls(run, repeat)
     n_out = len(it.get_output_details())
-    outs = outputs_per_set(run, lambda: [it.get_output(i).copy() for i in range(n_out)], sets)
+    outs = outputs_per_set(run, lambda: [it.get_output(i).copy() for i in range(n_out)], sets,
+                           it.reset_all_variables)
     return med, load, outs
 
 
@@ -103,23 +151,24 @@ def bench_tflm(path, sets, repeat):
     med = time_calls(run, repeat)
     n_out = len(tinyrt.Interpreter(model_path=str(path)).get_output_details())
     outs = outputs_per_set(run, lambda: [np.array(it.get_output(i)) for i in range(n_out)],
-                           sets)
+                           sets, it.reset)
     return med, load, outs
 
 
 LITERT_CHILD = r"""
 import json, statistics, sys, time
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
-path, npz, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
+path, npz, repeat, mode, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 arrays = np.load(npz)
 sets = {}
 for key in arrays.files:              # "s{set}_{input}"
     k, i = (int(v) for v in key[1:].split("_"))
     sets.setdefault(k, {})[i] = arrays[key]
 sets = [[s[i] for i in sorted(s)] for _, s in sorted(sets.items())]
+kind = OpResolverType.BUILTIN_REF if mode == "ref" else OpResolverType.AUTO
 t = time.perf_counter()
-it = Interpreter(model_path=path, num_threads=1)
+it = Interpreter(model_path=path, num_threads=1, experimental_op_resolver_type=kind)
 it.allocate_tensors()
 load = time.perf_counter() - t
 det = it.get_input_details()
@@ -129,32 +178,54 @@ def run():
         it.set_tensor(d["index"], x)
     count[0] += 1
     it.invoke()
+if mode == "ref":          # reference kernels: the outputs after each set, in order
+    outs = {}
+    for k in range(len(sets)):
+        run()
+        for j, d in enumerate(it.get_output_details()):
+            outs[f"s{k}_{j}"] = it.get_tensor(d["index"])
+    np.savez(out, **outs)
+    print(json.dumps({"median": None, "load": load}))
+    sys.exit(0)
+start = time.perf_counter()
 for _ in range(3):
     run()
 ts = []
+start = time.perf_counter()
 for _ in range(repeat):
     t = time.perf_counter(); run(); ts.append(time.perf_counter() - t)
+    if len(ts) >= 3 and time.perf_counter() - start > MAX_SECONDS:
+        break
 print(json.dumps({"median": statistics.median(ts), "load": load}))
-"""
+""".replace("MAX_SECONDS", repr(MAX_SECONDS))
 
 
-def bench_litert(path, sets, repeat, tmpdir):
+def bench_litert(path, sets, repeat, tmpdir, mode="time"):
+    """LiteRT in a child process: mode "time" (its default delegate, XNNPACK, 1 thread) or
+    "ref" (its reference kernels: returns their outputs per set, for the bit-exact check)."""
     npz = Path(tmpdir) / "inputs.npz"
+    out = Path(tmpdir) / "ref_outputs.npz"
     np.savez(npz, **{f"s{k}_{i}": x for k, xs in enumerate(sets) for i, x in enumerate(xs)})
     try:
-        r = subprocess.run([sys.executable, "-c", LITERT_CHILD, str(path), str(npz), str(repeat)],
-                           capture_output=True, text=True, timeout=600)
+        r = subprocess.run([sys.executable, "-c", LITERT_CHILD, str(path), str(npz), str(repeat),
+                            mode, str(out)], capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
         return None, "timeout"
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or [f"exit code {r.returncode}"])[-1]
         reason = "crashed" if r.returncode < 0 else "refused"
         return None, f"{reason}: {last[:80]}"
-    return json.loads(r.stdout.strip().splitlines()[-1]), None
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    if mode == "ref":
+        arrays = np.load(out)
+        n_out = len({k.split("_")[1] for k in arrays.files})
+        result["outputs"] = [[arrays[f"s{k}_{j}"] for j in range(n_out)]
+                             for k in range(len(sets))]
+    return result, None
 
 
 def fmt_ms(s):
-    return "—" if s is None else f"{s * 1e3:.3f}"
+    return "—" if not s else f"{s * 1e3:.3f}"
 
 
 def main(argv=None):
@@ -165,10 +236,18 @@ def main(argv=None):
     ap.add_argument("--only", nargs="*", help="model names (stems) to run")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                     help="directory for compare.md and compare.json")
+    ap.add_argument("--level", choices=tinyrt.native.LEVELS,
+                    help="run tinyrt's compiled core at this SIMD level (default: the best "
+                         "this CPU runs), e.g. avx2 to measure the AVX2 path on an AVX-512 "
+                         "machine")
     args = ap.parse_args(argv)
+    level = args.level or (tinyrt.native.default().level if tinyrt.native.default() else None)
 
     import tempfile
-    paths = sorted(Path(args.models).glob("*.tflite"))
+    paths = sorted(Path(args.models).rglob("*.tflite"), key=lambda p: (p.parent != Path(
+        args.models), str(p)))
+    # seanet's single-op test models are exercised by the tests, not benchmarked
+    paths = [p for p in paths if "seanet" not in p.parts]
     if args.only:
         paths = [p for p in paths if p.stem in args.only]
     if not paths:
@@ -177,25 +256,38 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             row = {"model": path.stem}
+            probe = tinyrt.Interpreter(model_path=str(path))
+            vocab = token_vocabularies(probe)
+            inputs = [random_inputs(probe.get_input_details(), seed=1 + k, vocab=vocab)
+                      for k in range(INPUT_SETS)]
+            if vocab:
+                row["tokens"] = int(sum(np.prod(probe.get_input_details()[0]["shape"])
+                                        for _ in [0]))
+            t_out = n_out = None
             try:
-                probe = tinyrt.Interpreter(model_path=str(path))
-                inputs = [random_inputs(probe.get_input_details(), seed=1 + k)
-                          for k in range(INPUT_SETS)]
-                t_med, t_load, t_out = bench_tinyrt(path, inputs, args.repeat)
+                t_med, t_load, t_out = bench_tinyrt(path, inputs, args.repeat, native=level)
                 row.update(tinyrt_ms=t_med * 1e3, tinyrt_load_ms=t_load * 1e3)
                 n_med, _, n_out = bench_tinyrt(path, inputs, args.repeat, native=False)
                 row["tinyrt_numpy_ms"] = n_med * 1e3
             except tinyrt.TinyrtError as e:
                 row["tinyrt_error"] = str(e)
-                t_out = n_out = None
-                inputs = [random_inputs(probe.get_input_details(), seed=1 + k)
-                          for k in range(INPUT_SETS)]
-            m_med, m_load, m_out = bench_tflm(path, inputs, args.repeat)
-            row.update(tflm_ms=m_med * 1e3, tflm_load_ms=m_load * 1e3)
+            reference = None
+            try:
+                m_med, m_load, m_out = bench_tflm(path, inputs, args.repeat)
+                row.update(tflm_ms=m_med * 1e3, tflm_load_ms=m_load * 1e3)
+                reference, row["reference"] = m_out, "tflite-micro"
+            except Exception as e:      # tflite-micro lacks an op (GELU, ...)
+                row["tflm_error"] = str(e).strip().splitlines()[-1][:80] if str(e) else "failed"
+                ref, err = bench_litert(path, inputs, args.repeat, tmp, mode="ref")
+                if ref:
+                    reference, row["reference"] = ref["outputs"], "LiteRT reference kernels"
+            def same(xs, ys):
+                return all(a.dtype == b.dtype and np.array_equal(a, b)
+                           for x, y in zip(xs, ys) for a, b in zip(x, y))
             if t_out is not None:
-                row["bit_exact"] = all(a.dtype == b.dtype and np.array_equal(a, b)
-                                       for outs in (t_out, n_out)
-                                       for ts, ms in zip(outs, m_out) for a, b in zip(ts, ms))
+                row["c_equals_numpy"] = same(t_out, n_out)
+                if reference is not None:
+                    row["bit_exact"] = same(t_out, reference) and same(n_out, reference)
             lr, err = bench_litert(path, inputs, args.repeat, tmp)
             if lr:
                 row.update(litert_ms=lr["median"] * 1e3, litert_load_ms=lr["load"] * 1e3)
@@ -205,25 +297,34 @@ def main(argv=None):
             print(f"{path.stem}: done", file=sys.stderr)
 
     head = ("| model | tinyrt ms | tinyrt numpy-only ms | tflite-micro ms | LiteRT ms (1 thread) "
-            "| TFLM / tinyrt | tinyrt / LiteRT | tinyrt load+alloc ms | bit-exact vs TFLM |")
-    lines = [f"tinyrt {tinyrt.native.info()}", "", head, "|" + "---|" * 9]
+            "| TFLM / tinyrt | tinyrt / LiteRT | tinyrt numpy / tinyrt | tokens/s | "
+            "C = numpy | bit-exact vs |")
+    core = f"compiled core at level {level}" if level else tinyrt.native.info()
+    lines = [f"CPU: {cpu_name()}; tinyrt {core}; medians of set input + invoke, 1 thread", "",
+             head, "|" + "---|" * 11]
     for r in rows:
         t, m, l_ = r.get("tinyrt_ms"), r.get("tflm_ms"), r.get("litert_ms")
-        speedup = f"{m / t:.2f}×" if t and m else "—"
+        speedup = f"{m / t:.2f}×" if t and m else ("no kernel" if r.get("tflm_error") else "—")
         vs_lr = f"{t / l_:.2f}×" if t and l_ else ("—" if not t else r.get("litert_error", "—").split(":")[0])
-        exact = {True: "yes", False: "**NO**"}.get(r.get("bit_exact"), "—")
         npy = r.get("tinyrt_numpy_ms")
+        vs_npy = f"{npy / t:.2f}×" if t and npy else "—"
+        tokens = f"{r['tokens'] / (t / 1e3):,.0f}" if t and r.get("tokens") else "—"
+        yes_no = {True: "yes", False: "**NO**"}
+        exact = yes_no.get(r.get("bit_exact"), "—")
+        if r.get("bit_exact") is not None:
+            exact += f" ({r['reference']})"
         lines.append(f"| {r['model']} | {fmt_ms(t and t / 1e3)} | {fmt_ms(npy and npy / 1e3)} | "
-                     f"{fmt_ms(m / 1e3)} | "
-                     f"{fmt_ms(l_ and l_ / 1e3)} | {speedup} | {vs_lr} | "
-                     f"{fmt_ms(r.get('tinyrt_load_ms') and r['tinyrt_load_ms'] / 1e3)} | {exact} |")
+                     f"{fmt_ms(m and m / 1e3)} | {fmt_ms(l_ and l_ / 1e3)} | {speedup} | "
+                     f"{vs_lr} | {vs_npy} | {tokens} | {yes_no.get(r.get('c_equals_numpy'), '—')} | "
+                     f"{exact} |")
     table = "\n".join(lines)
     print(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.md").write_text(table + "\n")
     (out / "compare.json").write_text(json.dumps(
-        {"machine": os.uname().machine, "native": tinyrt.native.info(), "repeat": args.repeat,
+        {"machine": os.uname().machine, "cpu": cpu_name(), "level": level,
+         "native": tinyrt.native.info(), "repeat": args.repeat,
          "rows": rows}, indent=1))
 
 
