@@ -159,7 +159,7 @@ def cmd_profile(args):
     it.profiler = None
     print(f"median of {args.repeat} invokes, {PROFILE_INPUT_SETS} random input sets in turn "
           f"(seed {args.seed}); " + (native.info() if it.native is not False else
-                                     "native kernels: off (--no-native)"))
+                                     "compiled core: off (--no-native)"))
     print(prof.table(it))
     print()
     for line in it.memory_report().lines()[:4]:
