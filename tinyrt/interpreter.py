@@ -396,6 +396,11 @@ class Interpreter:
         self._quiet_float = any(k.native is None for g in graphs for k in g.kernels) and any(
             t.dtype is not None and t.dtype.kind == "f" for g in graphs
             for t in g.subgraph.tensors)
+        # the arrays of the model's inputs, by input position (set_input's fast path)
+        main = model.main
+        self._input_slots = {i: self._arrays[t] for i, t in enumerate(main.inputs)
+                             if main.tensors[t].data is None and
+                             isinstance(self._arrays[t], np.ndarray)}
         self._allocated = True
         self.reset_all_variables()
 
@@ -610,6 +615,12 @@ class Interpreter:
         return int(i)
 
     def set_input(self, data, index):
+        # the common case first (set every invoke): an array of the input's own dtype and shape
+        slot = self._input_slots.get(index) if self._allocated else None
+        if slot is not None and type(data) is np.ndarray and data.dtype == slot.dtype and \
+                data.shape == slot.shape:
+            np.copyto(slot, data)
+            return
         sg = self.model.main
         self.set_tensor(sg.inputs[self._io_index(index, sg.inputs, "input")], data)
 
