@@ -6,12 +6,14 @@
 #include "kernels/avgpool_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
+#include "kernels/fully_connected_f32.h"
 #include "kernels/softmax_s8.h"
 
 #define TINYRT_KERNELS(K) \
     K(conv_s8) \
     K(depthwise_s8) \
     K(softmax_s8) \
-    K(avgpool_s8)
+    K(avgpool_s8) \
+    K(fully_connected_f32)
 
 #endif
