@@ -6,8 +6,46 @@ kernel)."""
 import numpy as np
 
 from .. import hybrid, quant
+from ..native.core import OutOfRange, prepares_native
 from .base import Kernel, register
 from .common import QuantizedOutput
+from .gemm import F32_BLOCK, pack_f32_blocks
+
+
+def batch_indices(shape, batch):
+    """For each batch of an output of batch dimensions ``batch`` (flattened), the batch of an
+    operand of batch dimensions ``shape`` it reads (broadcasting, numpy's rules)."""
+    count = int(np.prod(shape, dtype=np.int64))
+    own = np.arange(count, dtype=np.int32).reshape(shape)
+    return np.ascontiguousarray(np.broadcast_to(own, batch).reshape(-1), np.int32)
+
+
+@prepares_native
+def native_batch_matmul_f32(ctx, a, b, batch, adj_x, adj_y):
+    """The batch_matmul_f32 node of a float32 BATCH_MATMUL of operands ``a``, ``b`` (tensors;
+    a constant ``b`` is packed here) and output batch dimensions ``batch``."""
+    m, k = (a.shape[-1], a.shape[-2]) if adj_x else (a.shape[-2], a.shape[-1])
+    n = b.shape[-2] if adj_y else b.shape[-1]
+    lhs_index = batch_indices(a.shape[:-2], batch)
+    rhs_index = batch_indices(b.shape[:-2], batch)
+    rhs_batches = int(np.prod(b.shape[:-2], dtype=np.int64))
+    packed_size = -(-n // F32_BLOCK) * F32_BLOCK * k
+    ctx.workspace(4 * rhs_batches * packed_size, "packed rhs")
+    if b.data is not None:
+        rhs = np.asarray(b.data, np.float32).reshape(rhs_batches, *b.shape[-2:])
+        packed = np.stack([pack_f32_blocks(r if adj_y else r.T) for r in rhs]) \
+            if rhs_batches else np.zeros(0, np.float32)
+        packed = np.ascontiguousarray(packed, np.float32)
+    else:
+        packed = np.zeros(rhs_batches * packed_size, np.float32)
+    if packed.size != rhs_batches * packed_size:
+        raise OutOfRange("unexpected packed size")
+    return ctx.native_node(
+        "batch_matmul_f32", keep=(packed, lhs_index, rhs_index),
+        inputs=("lhs", None if b.data is not None else "rhs"), packed=packed,
+        lhs_index=lhs_index, rhs_index=rhs_index, batches=len(lhs_index),
+        lhs_batches=int(np.prod(a.shape[:-2], dtype=np.int64)), rhs_batches=rhs_batches,
+        m=m, k=k, n=n, adj_x=int(adj_x), adj_y=int(adj_y), rhs_packed=int(b.data is not None))
 
 
 @register("BATCH_MATMUL")
@@ -33,6 +71,7 @@ class BatchMatMul(Kernel):
             self.fail(f"output shape {list(y.shape)} should be {list(want)}")
         if a.dtype == np.float32 and b.dtype == np.float32 and y.dtype == np.float32:
             self.kind = "float"
+            self.native = native_batch_matmul_f32(ctx, a, b, batch, self.adj_x, self.adj_y)
             return
         if a.dtype == np.float32 and b.dtype == np.int8 and y.dtype == np.float32:
             if b.data is None or b.quantization is None or len(b.quantization.scale) != 1 or \
@@ -118,7 +157,9 @@ class BatchMatMul(Kernel):
             return
         if self.kind == "float":
             prods = a[..., :, :, None] * b[..., None, :, :]           # [..., M, K, N]
-            outputs[0][...] = np.add.accumulate(prods, axis=-2, dtype=np.float32)[..., -1, :]
+            total = np.add.accumulate(prods, axis=-2, dtype=np.float32)[..., -1, :]
+            # TFLM's sum starts at +0.0: a sum of -0.0 products only is +0.0
+            np.add(total, np.float32(0), out=outputs[0])
             return
         lhs = self.lhs if self.lhs is not None else \
             self._int_operand(inputs[0], self.adj_x, self.za)

@@ -4,6 +4,7 @@
 #define TINYRT_KERNELS_H
 
 #include "kernels/avgpool_s8.h"
+#include "kernels/batch_matmul_f32.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/fully_connected_f32.h"
@@ -14,6 +15,7 @@
     K(depthwise_s8) \
     K(softmax_s8) \
     K(avgpool_s8) \
-    K(fully_connected_f32)
+    K(fully_connected_f32) \
+    K(batch_matmul_f32)
 
 #endif
