@@ -5,6 +5,7 @@
 
 #include "kernels/avgpool_s8.h"
 #include "kernels/batch_matmul_f32.h"
+#include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/fully_connected_f32.h"
@@ -16,6 +17,7 @@
     K(softmax_s8) \
     K(avgpool_s8) \
     K(fully_connected_f32) \
-    K(batch_matmul_f32)
+    K(batch_matmul_f32) \
+    K(conv_f32)
 
 #endif
