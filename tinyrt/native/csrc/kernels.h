@@ -7,6 +7,7 @@
 #include "kernels/batch_matmul_f32.h"
 #include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
+#include "kernels/depthwise_f32.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/fully_connected_f32.h"
 #include "kernels/softmax_s8.h"
@@ -18,6 +19,7 @@
     K(avgpool_s8) \
     K(fully_connected_f32) \
     K(batch_matmul_f32) \
-    K(conv_f32)
+    K(conv_f32) \
+    K(depthwise_f32)
 
 #endif
