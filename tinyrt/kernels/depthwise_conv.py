@@ -341,6 +341,15 @@ class DepthwiseConv2D(Kernel):
                                                self.lo, self.hi)
             if self.native is None:
                 self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+                self.outside = None
+                if win.padded and not np.all(np.isfinite(self.taps)):
+                    # TFLM skips taps outside the input; a padded 0 x inf would be NaN, so
+                    # those products are set to +0.0 (adding it to a sum that is never -0.0
+                    # is skipping it): per tap, the output pixels whose tap is outside
+                    inside, interior = win.padded_buffer(1, 1, bool, False)
+                    interior[...] = True
+                    self.outside = ~win.windows(inside)[0, :, :, :, :, 0] \
+                        .transpose(2, 3, 0, 1).reshape(kh * kw, win.out_h, win.out_w)
             return
         if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
@@ -462,6 +471,8 @@ class DepthwiseConv2D(Kernel):
             for ky in range(self.win.kh):  # one product at a time, in TFLM's tap order
                 for kx in range(self.win.kw):
                     term = win[:, :, :, ky, kx, :] * self.taps[t]
+                    if self.outside is not None:
+                        term[:, self.outside[t]] = 0
                     # TFLM's sum starts at +0.0 (so a lone -0.0 product becomes +0.0)
                     acc = np.add(term, np.float32(0), out=term) if acc is None else \
                         np.add(acc, term, out=acc)

@@ -43,21 +43,28 @@ typedef struct {
     float lo, hi;
 } tinyrt_gemm_f32_args;
 
+/* accumulators of a tile: a full tile has GEMM_ROWS x GEMM_BLOCKS blocks; a tile of fewer
+ * rows (the last rows, or a product of one row) takes more blocks instead, up to
+ * GEMM_WIDE_BLOCKS, so as many sums are in flight and more weight streams are read at once */
+#define GEMM_TILE_VECS (GEMM_ROWS * GEMM_BLOCKS * VF_PER_BLOCK)
+#define GEMM_WIDE_BLOCKS 8
+#define GEMM_BLOCKS_FOR(rows) (GEMM_TILE_VECS / (VF_PER_BLOCK * (rows)) > GEMM_WIDE_BLOCKS ? \
+    GEMM_WIDE_BLOCKS : GEMM_TILE_VECS / (VF_PER_BLOCK * (rows)))
+
 /* rows x (blocks x 16) outputs from row r0 and block b0; rows and blocks are constants where
  * this is inlined, so the accumulators live in registers */
 static inline __attribute__((always_inline)) void tinyrt_gemm_f32_tile(
     const tinyrt_gemm_f32_args *g, int r0, int b0, int rows, int blocks)
 {
-    vf acc[GEMM_ROWS][GEMM_BLOCKS * VF_PER_BLOCK];
+    vf acc[GEMM_TILE_VECS];
     const int vecs = blocks * VF_PER_BLOCK;
     const size_t block_stride = (size_t)g->k * TINYRT_F32_BLOCK;
     const float *w = g->w + (size_t)b0 * block_stride;
     const float *a = g->a + (ptrdiff_t)r0 * g->a_row;
-    for (int r = 0; r < rows; r++)
-        for (int j = 0; j < vecs; j++)
-            acc[r][j] = vf_zero();
+    for (int i = 0; i < rows * vecs; i++)
+        acc[i] = vf_zero();
     for (int kk = 0; kk < g->k; kk++) {
-        vf wv[GEMM_BLOCKS * VF_PER_BLOCK];
+        vf wv[GEMM_TILE_VECS];
         const float *wk = w + (size_t)kk * TINYRT_F32_BLOCK;
         for (int b = 0; b < blocks; b++)
             for (int v = 0; v < VF_PER_BLOCK; v++)
@@ -66,7 +73,7 @@ static inline __attribute__((always_inline)) void tinyrt_gemm_f32_tile(
         for (int r = 0; r < rows; r++) {
             vf x = vf_set1(ak[(ptrdiff_t)r * g->a_row]);
             for (int j = 0; j < vecs; j++)
-                acc[r][j] = vf_add(acc[r][j], vf_mul(x, wv[j]));
+                acc[r * vecs + j] = vf_add(acc[r * vecs + j], vf_mul(x, wv[j]));
         }
     }
     const vf lo = vf_set1(g->lo), hi = vf_set1(g->hi);
@@ -77,7 +84,7 @@ static inline __attribute__((always_inline)) void tinyrt_gemm_f32_tile(
             int left = g->n - col0 - j * VF_LANES;
             if (left <= 0)
                 break;
-            vf v = acc[r][j];
+            vf v = acc[r * vecs + j];
             if (g->bias)
                 v = vf_add(v, vf_load(g->bias + col0 + j * VF_LANES));
             v = vf_clamp(v, lo, hi);
@@ -89,40 +96,46 @@ static inline __attribute__((always_inline)) void tinyrt_gemm_f32_tile(
     }
 }
 
-#define TINYRT_GEMM_ROWS_CASE(R, B) \
-    case R: tinyrt_gemm_f32_tile(g, r0, b0, R, B); break;
-
-/* a tile of ``rows`` (1..GEMM_ROWS) rows and B blocks, with both as constants */
-#if GEMM_ROWS == 8
-#define TINYRT_GEMM_TILE(rows, B) switch (rows) { \
-    TINYRT_GEMM_ROWS_CASE(1, B) TINYRT_GEMM_ROWS_CASE(2, B) TINYRT_GEMM_ROWS_CASE(3, B) \
-    TINYRT_GEMM_ROWS_CASE(4, B) TINYRT_GEMM_ROWS_CASE(5, B) TINYRT_GEMM_ROWS_CASE(6, B) \
-    TINYRT_GEMM_ROWS_CASE(7, B) default: tinyrt_gemm_f32_tile(g, r0, b0, 8, B); }
-#elif GEMM_ROWS == 6
-#define TINYRT_GEMM_TILE(rows, B) switch (rows) { \
-    TINYRT_GEMM_ROWS_CASE(1, B) TINYRT_GEMM_ROWS_CASE(2, B) TINYRT_GEMM_ROWS_CASE(3, B) \
-    TINYRT_GEMM_ROWS_CASE(4, B) TINYRT_GEMM_ROWS_CASE(5, B) \
-    default: tinyrt_gemm_f32_tile(g, r0, b0, 6, B); }
-#else
-#define TINYRT_GEMM_TILE(rows, B) switch (rows) { \
-    TINYRT_GEMM_ROWS_CASE(1, B) TINYRT_GEMM_ROWS_CASE(2, B) TINYRT_GEMM_ROWS_CASE(3, B) \
-    default: tinyrt_gemm_f32_tile(g, r0, b0, 4, B); }
-#endif
+/* ``rows`` (a constant) rows from r0, every block: GEMM_BLOCKS_FOR(rows) blocks a tile */
+static inline __attribute__((always_inline)) void tinyrt_gemm_f32_rows(
+    const tinyrt_gemm_f32_args *g, int r0, int rows)
+{
+    const int nb = (g->n + TINYRT_F32_BLOCK - 1) / TINYRT_F32_BLOCK;
+    const int wide = GEMM_BLOCKS_FOR(rows);
+    int b0 = 0;
+    for (; b0 + wide <= nb; b0 += wide)
+        tinyrt_gemm_f32_tile(g, r0, b0, rows, wide);
+    for (; b0 < nb; b0++)
+        tinyrt_gemm_f32_tile(g, r0, b0, rows, 1);
+}
 
 static inline void tinyrt_gemm_f32(const tinyrt_gemm_f32_args *g)
 {
-    int nb = (g->n + TINYRT_F32_BLOCK - 1) / TINYRT_F32_BLOCK;
-    /* per group of blocks, every row: the group's weights stay in cache across the rows */
+    const int nb = (g->n + TINYRT_F32_BLOCK - 1) / TINYRT_F32_BLOCK;
+    const int full = g->m - g->m % GEMM_ROWS;
+    /* per group of blocks, every full tile of rows: the group's weights stay in cache across
+     * the rows */
     for (int b0 = 0; b0 < nb; b0 += GEMM_BLOCKS) {
-        int blocks = nb - b0 < GEMM_BLOCKS ? nb - b0 : GEMM_BLOCKS;
-        for (int r0 = 0; r0 < g->m; r0 += GEMM_ROWS) {
-            int rows = g->m - r0 < GEMM_ROWS ? g->m - r0 : GEMM_ROWS;
-            if (blocks == GEMM_BLOCKS) {
-                TINYRT_GEMM_TILE(rows, GEMM_BLOCKS)
-            } else {
-                TINYRT_GEMM_TILE(rows, 1)
-            }
-        }
+        if (nb - b0 >= GEMM_BLOCKS)
+            for (int r0 = 0; r0 < full; r0 += GEMM_ROWS)
+                tinyrt_gemm_f32_tile(g, r0, b0, GEMM_ROWS, GEMM_BLOCKS);
+        else
+            for (int r0 = 0; r0 < full; r0 += GEMM_ROWS)
+                tinyrt_gemm_f32_tile(g, r0, b0, GEMM_ROWS, 1);
+    }
+    switch (g->m - full) {
+    case 1: tinyrt_gemm_f32_rows(g, full, 1); break;
+    case 2: tinyrt_gemm_f32_rows(g, full, 2); break;
+    case 3: tinyrt_gemm_f32_rows(g, full, 3); break;
+#if GEMM_ROWS > 4
+    case 4: tinyrt_gemm_f32_rows(g, full, 4); break;
+    case 5: tinyrt_gemm_f32_rows(g, full, 5); break;
+#endif
+#if GEMM_ROWS > 6
+    case 6: tinyrt_gemm_f32_rows(g, full, 6); break;
+    case 7: tinyrt_gemm_f32_rows(g, full, 7); break;
+#endif
+    default: break;
     }
 }
 

@@ -8,24 +8,55 @@
  * pointwise convolution (1x1, unit strides, no padding) reads the input as its columns. */
 #include "conv_f32.h"
 #include "../gemm_f32.h"
+#include "../vec_f32.h"
+
+/* n floats, in vectors: the runs are short (a few channels), where memcpy's call costs more
+ * than the copy */
+static inline void copy_run(float *dst, const float *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + VF_LANES <= n; i += VF_LANES)
+        vf_store(dst + i, vf_load(src + i));
+    if (i < n)
+        vf_store_part(dst + i, vf_load_part(src + i, (int)(n - i)), (int)(n - i));
+}
+
+static inline void zero_run(float *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + VF_LANES <= n; i += VF_LANES)
+        vf_store(dst + i, vf_zero());
+    if (i < n)
+        vf_store_part(dst + i, vf_zero(), (int)(n - i));
+}
 
 static void columns(const tinyrt_conv_f32_opdata *op, int64_t first, int rows, float *col)
 {
     const int64_t pixels = (int64_t)op->out_h * op->out_w;
-    const size_t depth = (size_t)op->kh * op->kw * op->in_c, run = (size_t)op->in_c;
+    const size_t run = (size_t)op->in_c, row_run = (size_t)op->kw * run;
     for (int r = 0; r < rows; r++) {
         int64_t p = first + r, b = p / pixels, oy = p % pixels / op->out_w, ox = p % op->out_w;
-        float *dst = col + (size_t)r * depth;
-        for (int ky = 0; ky < op->kh; ky++) {
+        int64_t x0 = ox * op->stride_w - op->pad_left;
+        /* with no dilation, a filter row inside the input is one run of kw pixels */
+        int whole = op->dil_w == 1 && x0 >= 0 && x0 + op->kw <= op->in_w;
+        float *dst = col + (size_t)r * op->kh * row_run;
+        for (int ky = 0; ky < op->kh; ky++, dst += row_run) {
             int64_t iy = oy * op->stride_h - op->pad_top + (int64_t)ky * op->dil_h;
-            for (int kx = 0; kx < op->kw; kx++, dst += run) {
-                int64_t ix = ox * op->stride_w - op->pad_left + (int64_t)kx * op->dil_w;
-                if (iy < 0 || iy >= op->in_h || ix < 0 || ix >= op->in_w) {
-                    memset(dst, 0, run * sizeof *dst);
-                    continue;
-                }
-                memcpy(dst, op->input + ((size_t)(b * op->in_h + iy) * op->in_w + ix) * run,
-                       run * sizeof *dst);
+            if (iy < 0 || iy >= op->in_h) {
+                zero_run(dst, row_run);
+                continue;
+            }
+            const float *line = op->input + (size_t)(b * op->in_h + iy) * op->in_w * run;
+            if (whole) {
+                copy_run(dst, line + (size_t)x0 * run, row_run);
+                continue;
+            }
+            for (int kx = 0; kx < op->kw; kx++) {
+                int64_t ix = x0 + (int64_t)kx * op->dil_w;
+                if (ix < 0 || ix >= op->in_w)
+                    zero_run(dst + kx * run, run);
+                else
+                    copy_run(dst + kx * run, line + (size_t)ix * run, run);
             }
         }
     }
