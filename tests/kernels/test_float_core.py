@@ -1,8 +1,9 @@
 """The compiled core's float32 kernels (FULLY_CONNECTED, BATCH_MATMUL, CONV_2D,
-DEPTHWISE_CONV_2D) against tflite-micro on random layers, at every SIMD level this machine runs:
-each layer must run in C, give tflite-micro's bits (and the numpy kernels', see run_both), and
-the same bytes at every level. Inputs include edge values (+-0, +-inf, subnormals, huge
-values), where the summation order and the start of each sum at +0.0 show."""
+DEPTHWISE_CONV_2D) and its int8 BATCH_MATMUL against tflite-micro on random layers, at every
+SIMD level this machine runs: each layer must run in C, give tflite-micro's bits (and the numpy
+kernels', see run_both), and the same bytes at every level. Float inputs include edge values
+(+-0, +-inf, subnormals, huge values), where the summation order and the start of each sum at
++0.0 show."""
 import numpy as np
 import pytest
 
@@ -32,14 +33,19 @@ def draw(rng, shape, special_rate=0.0, finite=False):
     return x
 
 
-def check(data, input_shapes, rng, expect_native=True):
-    """tinyrt at every level against tflite-micro on three input sets (plain, edge values,
-    signed zeros); returns the outputs, which are the same bytes at every level."""
+def check(data, input_shapes, rng, expect_native=True, dtype=F32):
+    """tinyrt at every level against tflite-micro on three input sets (float: plain, edge
+    values, signed zeros; int8: full range); returns the outputs, which are the same bytes at
+    every level."""
     tflm()
-    batches = [[draw(rng, s) for s in input_shapes],
-               [draw(rng, s, 0.05) for s in input_shapes],
-               [np.where(rng.random(s) < 0.5, F32(-0.0), draw(rng, s)).astype(F32)
-                for s in input_shapes]]
+    if dtype == np.int8:
+        batches = [[rng.integers(-128, 128, s).astype(np.int8) for s in input_shapes]
+                   for _ in range(3)]
+    else:
+        batches = [[draw(rng, s) for s in input_shapes],
+                   [draw(rng, s, 0.05) for s in input_shapes],
+                   [np.where(rng.random(s) < 0.5, F32(-0.0), draw(rng, s)).astype(F32)
+                    for s in input_shapes]]
     first = None
     for level in LEVELS:
         it = tinyrt.Interpreter(model_content=data, native=level)
@@ -76,7 +82,7 @@ def random_fc(rng):
     return data, [x_shape]
 
 
-def random_batch_matmul(rng):
+def random_batch_matmul(rng, dtype=F32):
     m, k, n = (int(rng.choice([1, 2, 5, 8, 9, 17])), int(rng.choice([1, 3, 8, 16, 33])),
                int(rng.choice([1, 4, 15, 16, 17, 40])))
     adj_x, adj_y = bool(rng.random() < 0.4), bool(rng.random() < 0.4)
@@ -90,9 +96,15 @@ def random_batch_matmul(rng):
     b_shape = b_batch + ((n, k) if adj_y else (k, n))
     out = tuple(np.broadcast_shapes(a_batch, b_batch)) + (m, n)
     constant = rng.random() < 0.3
-    inputs = [(a_shape, F32, None),
-              (weights(rng, b_shape, 0.02), None) if constant else (b_shape, F32, None)]
-    data = one_op("BATCH_MATMUL", inputs, [(out, F32, None)], adj_x=adj_x, adj_y=adj_y)
+    if dtype == np.int8:
+        qa, qb, qy = (dict(scale=float(rng.uniform(lo, hi)), zero_point=int(rng.integers(-128,
+                      128))) for lo, hi in ((0.01, 0.1), (0.01, 0.1), (0.02, 2.0)))
+        b_const = rng.integers(-128, 128, b_shape).astype(np.int8)
+    else:
+        qa = qb = qy = None
+        b_const = weights(rng, b_shape, 0.02)
+    inputs = [(a_shape, dtype, qa), (b_const, qb) if constant else (b_shape, dtype, qb)]
+    data = one_op("BATCH_MATMUL", inputs, [(out, dtype, qy)], adj_x=adj_x, adj_y=adj_y)
     return data, [a_shape] if constant else [a_shape, b_shape]
 
 
@@ -156,6 +168,15 @@ def test_random_layers(op, seed):
         check(data, shapes, rng)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_random_int8_batch_matmul(seed):
+    """int8 BATCH_MATMUL (zero points on both operands, broadcasting, adj_x / adj_y)."""
+    rng = np.random.default_rng(7800 + seed)
+    for _ in range(6):
+        data, shapes = random_batch_matmul(rng, np.int8)
+        check(data, shapes, rng, dtype=np.int8)
+
+
 def test_model_sized_layers():
     """Shapes of the mobile models (full tiles of rows and blocks, many rows, a product of one
     row, wide depthwise rows)."""
@@ -177,6 +198,10 @@ def test_model_sized_layers():
     check(one_op("BATCH_MATMUL", [((1, 3, 50, 64), F32, None), ((1, 3, 50, 64), F32, None)],
                  [((1, 3, 50, 50), F32, None)], adj_x=False, adj_y=True),
           [(1, 3, 50, 64), (1, 3, 50, 64)], rng)
+    q = dict(scale=0.05, zero_point=3)
+    check(one_op("BATCH_MATMUL", [((1, 3, 50, 64), np.int8, q), ((1, 3, 50, 64), np.int8, q)],
+                 [((1, 3, 50, 50), np.int8, dict(scale=0.9, zero_point=-5))], adj_x=False,
+                 adj_y=True), [(1, 3, 50, 64), (1, 3, 50, 64)], rng, dtype=np.int8)
     check(one_op("DEPTHWISE_CONV_2D", [((1, 30, 30, 72), F32, None),
                                        (weights(rng, (1, 5, 5, 72)), None)],
                  [((1, 15, 15, 72), F32, None)], padding="SAME", stride_h=2, stride_w=2,

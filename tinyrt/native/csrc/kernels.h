@@ -5,6 +5,7 @@
 
 #include "kernels/avgpool_s8.h"
 #include "kernels/batch_matmul_f32.h"
+#include "kernels/batch_matmul_s8.h"
 #include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_f32.h"
@@ -20,6 +21,7 @@
     K(fully_connected_f32) \
     K(batch_matmul_f32) \
     K(conv_f32) \
-    K(depthwise_f32)
+    K(depthwise_f32) \
+    K(batch_matmul_s8)
 
 #endif
