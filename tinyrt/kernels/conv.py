@@ -206,6 +206,15 @@ class Conv2D(Kernel):
                                           self.hi)
             if self.native is None:
                 self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+                self.outside = None
+                if self.padded and not np.all(np.isfinite(self.w2d)):
+                    # TFLM skips taps outside the input; a padded 0 x inf would be NaN, so
+                    # those products are +0.0 instead (see ordered_dot): the columns outside
+                    inside, interior = win.padded_buffer(n, 1, bool, False)
+                    interior[...] = True
+                    self.outside = np.ascontiguousarray(np.broadcast_to(
+                        ~win.windows(inside), (n, win.out_h, win.out_w, kh, kw, in_c))
+                        .reshape(self.shape2d))
             return
         if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
@@ -270,7 +279,7 @@ class Conv2D(Kernel):
         out = outputs[0].reshape(self.out2d)
         if self.kind == "float":
             cols = cols.reshape(self.shape2d)
-            acc = ordered_dot(cols, self.w2d)
+            acc = ordered_dot(cols, self.w2d, self.outside)
             if self.bias is not None:
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)

@@ -177,10 +177,13 @@ def filter_values(kernel, ctx, w, x):
     return w.unpacked()
 
 
-def ordered_dot(x, w):
+def ordered_dot(x, w, skip=None):
     """float32 y[n, o] = sum_k x[n, k] * w[o, k], summed in k order as TFLM's reference loops do
-    (``total += x * w`` one product at a time)."""
+    (``total += x * w`` one product at a time). ``skip``: bool [..., K], products TFLM does not
+    add (taps outside the input), taken as +0.0, which leaves a sum from +0.0 unchanged."""
     prods = x[..., None, :].astype(np.float32) * w.astype(np.float32)  # [..., O, K]
+    if skip is not None:
+        prods[np.broadcast_to(skip[..., None, :], prods.shape)] = 0
     if prods.shape[-1] == 0:
         return np.zeros(prods.shape[:-1], np.float32)
     total = np.add.accumulate(prods, axis=-1, dtype=np.float32)[..., -1]
