@@ -6,8 +6,72 @@ kernel)."""
 import numpy as np
 
 from .. import hybrid, quant
+from ..native.core import OutOfRange, prepares_native, requantization
 from .base import Kernel, register
-from .common import QuantizedOutput
+from .common import QuantizedOutput, zero_point_of
+from .gemm import F32_BLOCK, pack_f32_blocks
+
+
+def batch_indices(shape, batch):
+    """For each batch of an output of batch dimensions ``batch`` (flattened), the batch of an
+    operand of batch dimensions ``shape`` it reads (broadcasting, numpy's rules)."""
+    count = int(np.prod(shape, dtype=np.int64))
+    own = np.arange(count, dtype=np.int32).reshape(shape)
+    return np.ascontiguousarray(np.broadcast_to(own, batch).reshape(-1), np.int32)
+
+
+@prepares_native
+def native_batch_matmul_f32(ctx, a, b, batch, adj_x, adj_y):
+    """The batch_matmul_f32 node of a float32 BATCH_MATMUL of operands ``a``, ``b`` (tensors;
+    a constant ``b`` is packed here) and output batch dimensions ``batch``."""
+    m, k = (a.shape[-1], a.shape[-2]) if adj_x else (a.shape[-2], a.shape[-1])
+    n = b.shape[-2] if adj_y else b.shape[-1]
+    lhs_index = batch_indices(a.shape[:-2], batch)
+    rhs_index = batch_indices(b.shape[:-2], batch)
+    rhs_batches = int(np.prod(b.shape[:-2], dtype=np.int64))
+    packed_size = -(-n // F32_BLOCK) * F32_BLOCK * k
+    ctx.workspace(4 * rhs_batches * packed_size, "packed rhs")
+    if b.data is not None:
+        rhs = np.asarray(b.data, np.float32).reshape(rhs_batches, *b.shape[-2:])
+        packed = np.stack([pack_f32_blocks(r if adj_y else r.T) for r in rhs]) \
+            if rhs_batches else np.zeros(0, np.float32)
+        packed = np.ascontiguousarray(packed, np.float32)
+    else:
+        packed = np.zeros(rhs_batches * packed_size, np.float32)
+    if packed.size != rhs_batches * packed_size:
+        raise OutOfRange("unexpected packed size")
+    return ctx.native_node(
+        "batch_matmul_f32", keep=(packed, lhs_index, rhs_index),
+        inputs=("lhs", None if b.data is not None else "rhs"), packed=packed,
+        lhs_index=lhs_index, rhs_index=rhs_index, batches=len(lhs_index),
+        lhs_batches=int(np.prod(a.shape[:-2], dtype=np.int64)), rhs_batches=rhs_batches,
+        m=m, k=k, n=n, adj_x=int(adj_x), adj_y=int(adj_y), rhs_packed=int(b.data is not None))
+
+
+@prepares_native
+def native_batch_matmul_s8(ctx, a, b, batch, adj_x, adj_y, lhs_zp, rhs_zp, multiplier, shift,
+                           output_zp, lo, hi):
+    """The batch_matmul_s8 node of an int8 BATCH_MATMUL of operand tensors ``a``, ``b``."""
+    m, k = (a.shape[-1], a.shape[-2]) if adj_x else (a.shape[-2], a.shape[-1])
+    n = b.shape[-2] if adj_y else b.shape[-1]
+    if not (-128 <= lhs_zp <= 127 and -128 <= rhs_zp <= 127):
+        raise OutOfRange("zero points outside int8")
+    mult, left, right = requantization(multiplier, shift, 1)
+    lhs_index = batch_indices(a.shape[:-2], batch)
+    rhs_index = batch_indices(b.shape[:-2], batch)
+    rhs_batches = int(np.prod(b.shape[:-2], dtype=np.int64))
+    k2, np16 = k + k % 2, -(-n // F32_BLOCK) * F32_BLOCK
+    ctx.workspace(2 * (rhs_batches * np16 * k2 + m * k2) + 4 * m * np16,
+                  "C int8 batch matmul buffers")
+    packed = np.zeros(rhs_batches * np16 * k2, np.int16)
+    rows = np.zeros(m * k2, np.int16)
+    acc = np.zeros(m * np16, np.int32)
+    return ctx.native_node(
+        "batch_matmul_s8", keep=(packed, rows, acc, lhs_index, rhs_index),
+        inputs=("lhs", "rhs"), packed=packed, rows=rows, acc=acc, lhs_index=lhs_index,
+        rhs_index=rhs_index, batches=len(lhs_index), rhs_batches=rhs_batches, m=m, k=k, k2=k2,
+        n=n, adj_x=int(adj_x), adj_y=int(adj_y), lhs_zp=lhs_zp, rhs_zp=rhs_zp, mult=mult[0],
+        left=left[0], right=right[0], output_zp=output_zp, act_min=lo, act_max=hi)
 
 
 @register("BATCH_MATMUL")
@@ -33,6 +97,7 @@ class BatchMatMul(Kernel):
             self.fail(f"output shape {list(y.shape)} should be {list(want)}")
         if a.dtype == np.float32 and b.dtype == np.float32 and y.dtype == np.float32:
             self.kind = "float"
+            self.native = native_batch_matmul_f32(ctx, a, b, batch, self.adj_x, self.adj_y)
             return
         if a.dtype == np.float32 and b.dtype == np.int8 and y.dtype == np.float32:
             if b.data is None or b.quantization is None or len(b.quantization.scale) != 1 or \
@@ -49,6 +114,10 @@ class BatchMatMul(Kernel):
         if not (a.dtype == b.dtype == y.dtype) or a.dtype not in (np.int8, np.int16):
             self.fail(f"unsupported types {a.dtype} x {b.dtype} -> {y.dtype}")
         self._prepare_int(ctx, a, b, y, sa[-1])
+        if a.dtype == np.int8:
+            self.native = native_batch_matmul_s8(
+                ctx, a, b, batch, self.adj_x, self.adj_y, self.za, self.zb, self.multiplier,
+                self.shift, zero_point_of(y), self.output.lo, self.output.hi)
 
     def _prepare_int(self, ctx, a, b, y, depth):
         if any(t.quantization is None for t in (a, b, y)):
@@ -70,6 +139,7 @@ class BatchMatMul(Kernel):
         if not np.isfinite(real):
             self.fail("the scales give no usable output multiplier")
         m, s = quant.quantize_multiplier(real)
+        self.multiplier, self.shift = m, s
         # Largest |product| of two operands after their zero points are taken off.
         lo, hi = quant.dtype_range(a.dtype)
         top = max(abs(lo - self.za), abs(hi - self.za)) * max(abs(lo - self.zb), abs(hi - self.zb))
@@ -118,7 +188,9 @@ class BatchMatMul(Kernel):
             return
         if self.kind == "float":
             prods = a[..., :, :, None] * b[..., None, :, :]           # [..., M, K, N]
-            outputs[0][...] = np.add.accumulate(prods, axis=-2, dtype=np.float32)[..., -1, :]
+            total = np.add.accumulate(prods, axis=-2, dtype=np.float32)[..., -1, :]
+            # TFLM's sum starts at +0.0: a sum of -0.0 products only is +0.0
+            np.add(total, np.float32(0), out=outputs[0])
             return
         lhs = self.lhs if self.lhs is not None else \
             self._int_operand(inputs[0], self.adj_x, self.za)

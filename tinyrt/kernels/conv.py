@@ -19,7 +19,8 @@ from ..workspace import Workspace
 from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
-from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot
+from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot, pack_f32_blocks, \
+    pad_f32_blocks
 
 
 INT32_LIMIT = 1 << 31
@@ -80,6 +81,38 @@ def pack_conv_weights(w, op, kp, level):
     if level == "avx2":
         return np.ascontiguousarray(wide.reshape(op // 16, 16, kp // 2, 2).transpose(0, 2, 1, 3))
     return wide
+
+
+# output pixels per im2col chunk of the float kernel: about this many floats of columns
+FLOAT_CHUNK_VALUES = 1 << 15
+
+
+@prepares_native
+def native_conv_f32(ctx, weights, bias, win, batches, in_c, lo, hi):
+    """The conv_f32 node of a float32 CONV_2D: ``weights`` [out_c, kh * kw * in_c], ``bias``
+    [out_c] or None."""
+    w = np.asarray(weights, np.float32)
+    out_c, depth = w.shape
+    rows = batches * win.out_h * win.out_w
+    if out_c == 0 or depth == 0 or win.pad_top < 0 or win.pad_left < 0 or rows >= INT32_LIMIT:
+        raise OutOfRange("not a layer the C kernel takes")
+    if win.padded and not np.all(np.isfinite(w)):
+        # TFLM skips taps outside the input; the kernel's zero columns would make inf x 0 NaN
+        raise OutOfRange("non-finite weights with padding")
+    pointwise = (win.kh, win.kw, win.stride_h, win.stride_w) == (1, 1, 1, 1) and \
+        not win.padded
+    chunk = max(24, FLOAT_CHUNK_VALUES // depth // 24 * 24)
+    col = None if pointwise else np.zeros(chunk * depth, np.float32)
+    ctx.workspace(4 * ((0 if col is None else col.size) + (out_c + 16) * (depth + 1)),
+                  "C float convolution buffers")
+    packed = pack_f32_blocks(w)
+    bias = pad_f32_blocks(bias, out_c)
+    return ctx.native_node(
+        "conv_f32", keep=(packed, bias, col), weights=packed, bias=bias, col=col,
+        batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
+        out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
+        stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,
+        pad_left=win.pad_left, chunk=chunk, act_min=lo, act_max=hi)
 
 
 def conv_requantization(kernel, x, w, y, channels):
@@ -180,7 +213,19 @@ class Conv2D(Kernel):
             self.w2d = np.asarray(wdata, np.float32).reshape(out_c, -1)
             self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
             self.lo, self.hi = quant.activation_range_float(act)
-            self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+            self.native = native_conv_f32(ctx, self.w2d, self.bias, win, n, in_c, self.lo,
+                                          self.hi)
+            if self.native is None:
+                self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+                self.outside = None
+                if self.padded and not np.all(np.isfinite(self.w2d)):
+                    # TFLM skips taps outside the input; a padded 0 x inf would be NaN, so
+                    # those products are +0.0 instead (see ordered_dot): the columns outside
+                    inside, interior = win.padded_buffer(n, 1, bool, False)
+                    interior[...] = True
+                    self.outside = np.ascontiguousarray(np.broadcast_to(
+                        ~win.windows(inside), (n, win.out_h, win.out_w, kh, kw, in_c))
+                        .reshape(self.shape2d))
             return
         if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
@@ -245,7 +290,7 @@ class Conv2D(Kernel):
         out = outputs[0].reshape(self.out2d)
         if self.kind == "float":
             cols = cols.reshape(self.shape2d)
-            acc = ordered_dot(cols, self.w2d)
+            acc = ordered_dot(cols, self.w2d, self.outside)
             if self.bias is not None:
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)

@@ -12,7 +12,7 @@ from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .conv import bias_values, conv_requantization
-from .gemm import IntegerGemm, ScaledGemm, filter_values
+from .gemm import IntegerGemm, ScaledGemm, filter_values, pad_f32_blocks
 
 # einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
 _einsum = getattr(getattr(np, "_core", np.core).multiarray, "c_einsum", np.einsum)
@@ -265,6 +265,28 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
         phases=phases, input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
 
 
+@prepares_native
+def native_depthwise_f32(ctx, taps, bias, win, batches, in_c, dm, lo, hi):
+    """The depthwise_f32 node of a float32 DEPTHWISE_CONV_2D: ``taps`` [kh * kw, out_c],
+    ``bias`` [out_c] or None."""
+    out_c = in_c * dm
+    if out_c == 0 or win.pad_top < 0 or win.pad_left < 0:
+        raise OutOfRange("not a layer the C kernel takes")
+    expanded = None
+    if dm > 1:
+        ctx.workspace(4 * batches * win.in_h * win.in_w * out_c, "C depthwise expanded input")
+        expanded = np.zeros(batches * win.in_h * win.in_w * out_c, np.float32)
+    weights = np.ascontiguousarray(np.stack([pad_f32_blocks(t, out_c) for t in
+                                             np.asarray(taps, np.float32)]))
+    bias = pad_f32_blocks(bias, out_c)
+    return ctx.native_node(
+        "depthwise_f32", keep=(weights, bias, expanded), weights=weights, bias=bias,
+        expanded=expanded, batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c,
+        out_h=win.out_h, out_w=win.out_w, out_c=out_c, dm=dm, kh=win.kh, kw=win.kw,
+        stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
+        pad_top=win.pad_top, pad_left=win.pad_left, act_min=lo, act_max=hi)
+
+
 @register("DEPTHWISE_CONV_2D")
 class DepthwiseConv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
@@ -319,7 +341,19 @@ class DepthwiseConv2D(Kernel):
             self.taps = np.asarray(taps, np.float32)
             self.bias = None if b is None else np.asarray(b.data, np.float32).reshape(out_c)
             self.lo, self.hi = quant.activation_range_float(act)
-            self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+            self.native = native_depthwise_f32(ctx, self.taps, self.bias, win, n, in_c, dm,
+                                               self.lo, self.hi)
+            if self.native is None:
+                self.buf, self.interior = win.padded_buffer(n, in_c, np.float32, 0)
+                self.outside = None
+                if win.padded and not np.all(np.isfinite(self.taps)):
+                    # TFLM skips taps outside the input; a padded 0 x inf would be NaN, so
+                    # those products are set to +0.0 (adding it to a sum that is never -0.0
+                    # is skipping it): per tap, the output pixels whose tap is outside
+                    inside, interior = win.padded_buffer(1, 1, bool, False)
+                    interior[...] = True
+                    self.outside = ~win.windows(inside)[0, :, :, :, :, 0] \
+                        .transpose(2, 3, 0, 1).reshape(kh * kw, win.out_h, win.out_w)
             return
         if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "
@@ -441,6 +475,8 @@ class DepthwiseConv2D(Kernel):
             for ky in range(self.win.kh):  # one product at a time, in TFLM's tap order
                 for kx in range(self.win.kw):
                     term = win[:, :, :, ky, kx, :] * self.taps[t]
+                    if self.outside is not None:
+                        term[:, self.outside[t]] = 0
                     # TFLM's sum starts at +0.0 (so a lone -0.0 product becomes +0.0)
                     acc = np.add(term, np.float32(0), out=term) if acc is None else \
                         np.add(acc, term, out=acc)

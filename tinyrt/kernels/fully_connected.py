@@ -8,7 +8,24 @@ from .. import hybrid, quant
 from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, zero_point_of
 from .conv import bias_values, int16_accumulator_bits, native_conv
-from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
+from ..native.core import OutOfRange, prepares_native
+from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot, pack_f32_blocks, \
+    pad_f32_blocks
+
+
+@prepares_native
+def native_fully_connected_f32(ctx, weights, bias, rows, lo, hi):
+    """The fully_connected_f32 node of a float32 FULLY_CONNECTED: ``weights`` [units, depth],
+    ``bias`` [units] or None."""
+    units, depth = weights.shape
+    if units == 0:
+        raise OutOfRange("no units")
+    ctx.workspace(4 * (-(-units // 16) * 16) * (depth + 1), "packed float weights")
+    packed = pack_f32_blocks(weights)
+    bias = pad_f32_blocks(bias, units)
+    return ctx.native_node("fully_connected_f32", keep=(packed, bias), weights=packed,
+                           bias=bias, rows=rows, depth=depth, units=units, act_min=lo,
+                           act_max=hi)
 
 
 @register("FULLY_CONNECTED")
@@ -45,6 +62,8 @@ class FullyConnected(Kernel):
             self.w = np.asarray(wdata, np.float32)
             self.bias = None if b is None else np.asarray(b.data, np.float32)
             self.lo, self.hi = quant.activation_range_float(act)
+            self.native = native_fully_connected_f32(ctx, self.w, self.bias, self.batch,
+                                                     self.lo, self.hi)
             return
         if x.dtype not in (np.int8, np.int16) or w.element_dtype != np.int8 or y.dtype != x.dtype:
             self.fail(f"unsupported types: input {x.dtype}, weights {w.element_dtype}, "

@@ -177,10 +177,38 @@ def filter_values(kernel, ctx, w, x):
     return w.unpacked()
 
 
-def ordered_dot(x, w):
+def ordered_dot(x, w, skip=None):
     """float32 y[n, o] = sum_k x[n, k] * w[o, k], summed in k order as TFLM's reference loops do
-    (``total += x * w`` one product at a time)."""
+    (``total += x * w`` one product at a time). ``skip``: bool [..., K], products TFLM does not
+    add (taps outside the input), taken as +0.0, which leaves a sum from +0.0 unchanged."""
     prods = x[..., None, :].astype(np.float32) * w.astype(np.float32)  # [..., O, K]
+    if skip is not None:
+        prods[np.broadcast_to(skip[..., None, :], prods.shape)] = 0
     if prods.shape[-1] == 0:
         return np.zeros(prods.shape[:-1], np.float32)
-    return np.add.accumulate(prods, axis=-1, dtype=np.float32)[..., -1]
+    total = np.add.accumulate(prods, axis=-1, dtype=np.float32)[..., -1]
+    # TFLM's sum starts at +0.0: a sum of -0.0 products only is +0.0
+    return np.add(total, np.float32(0), out=total)
+
+
+F32_BLOCK = 16     # outputs per packed block of the C float GEMM (csrc/gemm_f32.h)
+
+
+def pack_f32_blocks(w):
+    """float32 weights [outputs, depth] as the C float GEMM reads them: blocks of 16 outputs,
+    [outputs / 16][depth][16], zeros past the last output."""
+    w = np.asarray(w, np.float32)
+    outputs, depth = w.shape
+    blocks = -(-outputs // F32_BLOCK)
+    padded = np.zeros((blocks * F32_BLOCK, depth), np.float32)
+    padded[:outputs] = w
+    return np.ascontiguousarray(padded.reshape(blocks, F32_BLOCK, depth).transpose(0, 2, 1))
+
+
+def pad_f32_blocks(values, outputs):
+    """A float32 per-output vector padded with zeros to whole blocks of 16 (None stays None)."""
+    if values is None:
+        return None
+    padded = np.zeros(-(-outputs // F32_BLOCK) * F32_BLOCK, np.float32)
+    padded[:outputs] = np.asarray(values, np.float32).reshape(outputs)
+    return padded

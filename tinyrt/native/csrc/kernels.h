@@ -4,14 +4,24 @@
 #define TINYRT_KERNELS_H
 
 #include "kernels/avgpool_s8.h"
+#include "kernels/batch_matmul_f32.h"
+#include "kernels/batch_matmul_s8.h"
+#include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
+#include "kernels/depthwise_f32.h"
 #include "kernels/depthwise_s8.h"
+#include "kernels/fully_connected_f32.h"
 #include "kernels/softmax_s8.h"
 
 #define TINYRT_KERNELS(K) \
     K(conv_s8) \
     K(depthwise_s8) \
     K(softmax_s8) \
-    K(avgpool_s8)
+    K(avgpool_s8) \
+    K(fully_connected_f32) \
+    K(batch_matmul_f32) \
+    K(conv_f32) \
+    K(depthwise_f32) \
+    K(batch_matmul_s8)
 
 #endif

@@ -1,0 +1,192 @@
+/* int8 BATCH_MATMUL: per output batch, sum over k of (lhs - lhs_zp)(rhs - rhs_zp) in int32
+ * (wrapping as TFLM's accumulator), MultiplyByQuantizedMultiplier, + the output zero point,
+ * clamped: TFLM's reference arithmetic. Integer sums are exact in any order.
+ *
+ * Both operands are taken as int16 with their zero points removed ([-255, 255]): the rhs
+ * packed in blocks of 16 columns and pairs of k ([n / 16][k2 / 2][16][2], each rhs batch
+ * once per run), the lhs as rows of k2 values (k2: k rounded up to even). A k pair of a row,
+ * broadcast as one 32-bit lane, times a packed block gives 16 columns' two products summed
+ * (vpdpwssd on AVX-512 VNNI, vpmaddwd on AVX2: exact, products below 2^17). */
+#include "batch_matmul_s8.h"
+#include "../fixedpoint.h"
+
+#define BLOCK 16
+
+static void pack_rhs(const tinyrt_batch_matmul_s8_opdata *op, const int8_t *rhs, int16_t *dst)
+{
+    const int k = op->k, n = op->n, pairs = op->k2 / 2, nb = (n + BLOCK - 1) / BLOCK;
+    const ptrdiff_t s_k = op->adj_y ? 1 : n, s_n = op->adj_y ? k : 1;
+    for (int b = 0; b < nb; b++)
+        for (int kk = 0; kk < pairs; kk++, dst += 2 * BLOCK)
+            for (int j = 0; j < BLOCK; j++)
+                for (int t = 0; t < 2; t++) {
+                    int col = b * BLOCK + j, depth = 2 * kk + t;
+                    dst[2 * j + t] = (int16_t)(col < n && depth < k ?
+                        rhs[depth * s_k + col * s_n] - op->rhs_zp : 0);
+                }
+}
+
+static void lhs_rows(const tinyrt_batch_matmul_s8_opdata *op, const int8_t *lhs, int16_t *dst)
+{
+    const int m = op->m, k = op->k, k2 = op->k2;
+    for (int i = 0; i < m; i++, dst += k2) {
+        for (int d = 0; d < k; d++)
+            dst[d] = (int16_t)((op->adj_x ? lhs[(size_t)d * m + i] : lhs[(size_t)i * k + d]) -
+                               op->lhs_zp);
+        if (k2 > k)
+            dst[k] = 0;
+    }
+}
+
+#if defined(TINYRT_AVX512)
+#define TILE_ROWS 4
+#define TILE_BLOCKS 4
+static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
+    const int16_t *w, size_t w_block, int rows, int blocks, int32_t *acc, int acc_row)
+{
+    __m512i s[TILE_ROWS][TILE_BLOCKS];
+    for (int r = 0; r < rows; r++)
+        for (int b = 0; b < blocks; b++)
+            s[r][b] = _mm512_setzero_si512();
+    for (int kk = 0; kk < k2 / 2; kk++) {
+        __m512i x[TILE_ROWS];
+        for (int r = 0; r < rows; r++) {
+            int32_t pair;
+            memcpy(&pair, a + (size_t)r * k2 + 2 * kk, 4);
+            x[r] = _mm512_set1_epi32(pair);
+        }
+        for (int b = 0; b < blocks; b++) {
+            __m512i wv = _mm512_loadu_si512((const void *)(w + b * w_block + (size_t)kk * 32));
+            for (int r = 0; r < rows; r++)
+                s[r][b] = _mm512_dpwssd_epi32(s[r][b], x[r], wv);
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int b = 0; b < blocks; b++)
+            _mm512_storeu_si512((void *)(acc + (size_t)r * acc_row + b * BLOCK), s[r][b]);
+}
+#elif defined(TINYRT_AVX2)
+#define TILE_ROWS 4
+#define TILE_BLOCKS 1
+static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
+    const int16_t *w, size_t w_block, int rows, int blocks, int32_t *acc, int acc_row)
+{
+    (void)w_block;
+    (void)blocks;
+    __m256i s[TILE_ROWS][2];
+    for (int r = 0; r < rows; r++)
+        s[r][0] = s[r][1] = _mm256_setzero_si256();
+    for (int kk = 0; kk < k2 / 2; kk++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + (size_t)kk * 32));
+        __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + (size_t)kk * 32 + 16));
+        for (int r = 0; r < rows; r++) {
+            int32_t pair;
+            memcpy(&pair, a + (size_t)r * k2 + 2 * kk, 4);
+            __m256i x = _mm256_set1_epi32(pair);
+            s[r][0] = _mm256_add_epi32(s[r][0], _mm256_madd_epi16(x, w0));
+            s[r][1] = _mm256_add_epi32(s[r][1], _mm256_madd_epi16(x, w1));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        _mm256_storeu_si256((__m256i *)(acc + (size_t)r * acc_row), s[r][0]);
+        _mm256_storeu_si256((__m256i *)(acc + (size_t)r * acc_row + 8), s[r][1]);
+    }
+}
+#else
+#define TILE_ROWS 4
+#define TILE_BLOCKS 1
+/* sums in uint32_t: they wrap as TFLM's int32 accumulator does, without C's undefined
+ * signed overflow */
+static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
+    const int16_t *w, size_t w_block, int rows, int blocks, int32_t *acc, int acc_row)
+{
+    (void)w_block;
+    (void)blocks;
+    uint32_t s[TILE_ROWS][BLOCK];
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < BLOCK; j++)
+            s[r][j] = 0;
+    for (int kk = 0; kk < k2 / 2; kk++) {
+        const int16_t *wk = w + (size_t)kk * 2 * BLOCK;
+        for (int r = 0; r < rows; r++) {
+            int32_t a0 = a[(size_t)r * k2 + 2 * kk], a1 = a[(size_t)r * k2 + 2 * kk + 1];
+            for (int j = 0; j < BLOCK; j++)
+                s[r][j] += (uint32_t)(a0 * wk[2 * j] + a1 * wk[2 * j + 1]);
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < BLOCK; j++)
+            acc[(size_t)r * acc_row + j] = (int32_t)s[r][j];
+}
+#endif
+
+/* every row x column sum of one output batch into acc [m][np] */
+static void sums(const tinyrt_batch_matmul_s8_opdata *op, const int16_t *w, int32_t *acc, int np)
+{
+    const int m = op->m, k2 = op->k2, nb = np / BLOCK;
+    const size_t w_block = (size_t)k2 * BLOCK;
+    for (int b = 0; b < nb; b += TILE_BLOCKS) {
+        int blocks = nb - b < TILE_BLOCKS ? nb - b : TILE_BLOCKS;
+        for (int r = 0; r < m; r += TILE_ROWS) {
+            int rows = m - r < TILE_ROWS ? m - r : TILE_ROWS;
+            const int16_t *a = op->rows + (size_t)r * k2;
+            const int16_t *wb = w + (size_t)b * w_block;
+            int32_t *ab = acc + (size_t)r * np + b * BLOCK;
+            /* constant tile sizes, so the sums stay in registers */
+            if (rows == TILE_ROWS && blocks == TILE_BLOCKS)
+                tile(a, k2, wb, w_block, TILE_ROWS, TILE_BLOCKS, ab, np);
+            else
+                for (int rr = 0; rr < rows; rr++)
+                    for (int bb = 0; bb < blocks; bb++)
+                        tile(a + (size_t)rr * k2, k2, wb + bb * w_block, w_block, 1, 1,
+                             ab + (size_t)rr * np + bb * BLOCK, np);
+        }
+    }
+}
+
+static void requantize_row(const tinyrt_batch_matmul_s8_opdata *op, const int32_t *acc,
+                           int8_t *out, int n)
+{
+    int j = 0;
+#if defined(TINYRT_AVX512)
+    const __m512i m = _mm512_set1_epi32(op->mult), l = _mm512_set1_epi32(op->left),
+                  r = _mm512_set1_epi32(op->right), zp = _mm512_set1_epi32(op->output_zp),
+                  lo = _mm512_set1_epi32(op->act_min), hi = _mm512_set1_epi32(op->act_max);
+    for (; j < n; j += 16) {
+        __m512i v = tinyrt_requantize16(_mm512_loadu_si512((const void *)(acc + j)), m, l, r,
+                                        zp, lo, hi);
+        int left = n - j < 16 ? n - j : 16;
+        _mm512_mask_cvtepi32_storeu_epi8(out + j, (__mmask16)((1u << left) - 1), v);
+    }
+#elif defined(TINYRT_AVX2)
+    const __m256i m = _mm256_set1_epi32(op->mult), l = _mm256_set1_epi32(op->left),
+                  r = _mm256_set1_epi32(op->right), zp = _mm256_set1_epi32(op->output_zp),
+                  lo = _mm256_set1_epi32(op->act_min), hi = _mm256_set1_epi32(op->act_max);
+    for (; j + 8 <= n; j += 8)
+        tinyrt_store8_s8(out + j, tinyrt_requantize8(
+            _mm256_loadu_si256((const __m256i *)(acc + j)), m, l, r, zp, lo, hi));
+#endif
+    for (; j < n; j++)
+        out[j] = (int8_t)tinyrt_requantize_clamp(acc[j], op->mult, op->left, op->right,
+                                                 op->output_zp, op->act_min, op->act_max);
+}
+
+int tinyrt_batch_matmul_s8(const tinyrt_batch_matmul_s8_opdata *op)
+{
+    const int m = op->m, k = op->k, n = op->n, np = (n + BLOCK - 1) / BLOCK * BLOCK;
+    const size_t packed_size = (size_t)np * op->k2;
+    for (int b = 0; b < op->rhs_batches; b++)
+        pack_rhs(op, op->rhs + (size_t)b * k * n, op->packed + b * packed_size);
+    int32_t last_lhs = -1;
+    for (int b = 0; b < op->batches; b++) {
+        if (op->lhs_index[b] != last_lhs) {
+            last_lhs = op->lhs_index[b];
+            lhs_rows(op, op->lhs + (size_t)last_lhs * m * k, op->rows);
+        }
+        sums(op, op->packed + (size_t)op->rhs_index[b] * packed_size, op->acc, np);
+        int8_t *out = op->output + (size_t)b * m * n;
+        for (int i = 0; i < m; i++)
+            requantize_row(op, op->acc + (size_t)i * np, out + (size_t)i * n, n);
+    }
+    return TINYRT_OK;
+}
