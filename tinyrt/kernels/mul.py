@@ -3,6 +3,7 @@ s1 * s2 / s_out)."""
 import numpy as np
 
 from .. import quant
+from ..native.elementwise import native_binary
 from .base import Kernel, register
 from .common import Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types
 
@@ -21,6 +22,7 @@ class Mul(Kernel):
         self.kind = dt.name
         if dt == np.float32:
             self.lo, self.hi = quant.activation_range_float(act)
+            self.native = native_binary(ctx, "MUL", self.lo, self.hi)
             return
         if dt == np.int32:
             self.lo, self.hi = quant.activation_range_int(act, dt)
@@ -37,6 +39,7 @@ class Mul(Kernel):
                                          offset=int(y.quantization.zero_point[0]))
         self.lo, self.hi = clamp_range(act, y)
         self.pairs = Int8PairTable(self._quantized) if dt == np.int8 else None
+        self.native = native_binary(ctx, "MUL", pairs=self.pairs)
 
     def _quantized(self, a, b):
         """TFLM's integer path on int64 input values."""

@@ -4,14 +4,26 @@
 #define TINYRT_KERNELS_H
 
 #include "kernels/avgpool_s8.h"
+#include "kernels/binary_f32.h"
+#include "kernels/binary_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
+#include "kernels/lookup.h"
+#include "kernels/reduce_f32.h"
+#include "kernels/reduce_s8.h"
 #include "kernels/softmax_s8.h"
+#include "kernels/unary_f32.h"
 
 #define TINYRT_KERNELS(K) \
     K(conv_s8) \
     K(depthwise_s8) \
     K(softmax_s8) \
-    K(avgpool_s8)
+    K(avgpool_s8) \
+    K(binary_f32) \
+    K(binary_s8) \
+    K(lookup) \
+    K(unary_f32) \
+    K(reduce_f32) \
+    K(reduce_s8)
 
 #endif
