@@ -8,6 +8,7 @@ is how numpy's take wraps a signed index, so the input indexes it as it is.
 import numpy as np
 
 from .. import quant
+from ..native.elementwise import native_lookup
 from .base import Kernel, register
 from .common import clip
 
@@ -53,6 +54,8 @@ class Quantize(Kernel):
         m, s = quant.quantize_multiplier(real)
         self.requant = quant.Requantizer(m, s, self.zy)
         self.table = value_table(x.dtype, lambda v: self._requantize(v).astype(y.dtype))
+        if self.table is not None:
+            self.native = native_lookup(ctx, self.table)
 
     def _requantize(self, x):
         r = self.requant(x.astype(np.int64) - self.zx)
@@ -91,6 +94,7 @@ class Dequantize(Kernel):
         # TFLM: static_cast<float>(double scale * (value - zero_point))
         self.table = value_table(x.dtype,
                                  lambda v: ((v.astype(np.int64) - zx) * scale).astype(np.float32))
+        self.native = native_lookup(ctx, self.table)
 
     def eval(self, inputs, outputs):
         np.take(self.table, inputs[0].reshape(outputs[0].shape), out=outputs[0], mode="wrap")

@@ -9,7 +9,7 @@
 int tinyrt_reduce_f32(const tinyrt_reduce_f32_opdata *p)
 {
     float *restrict acc = p->acc;
-    for (int64_t k = 0; k < p->outputs; k++)
+    for (int64_t k = 0; k < p->out_size; k++)
         acc[k] = 0.0f;
     tinyrt_walk w;
     tinyrt_walk_start(&w, p->rank, p->geometry);
@@ -28,10 +28,10 @@ int tinyrt_reduce_f32(const tinyrt_reduce_f32_opdata *p)
         }
     } while (tinyrt_walk_next(&w));
     if (p->mean)
-        for (int64_t k = 0; k < p->outputs; k++)
+        for (int64_t k = 0; k < p->out_size; k++)
             p->output[k] = acc[k] / p->count;
     else
-        for (int64_t k = 0; k < p->outputs; k++)
+        for (int64_t k = 0; k < p->out_size; k++)
             p->output[k] = acc[k];
     return TINYRT_OK;
 }

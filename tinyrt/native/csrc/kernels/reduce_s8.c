@@ -9,7 +9,7 @@
 int tinyrt_reduce_s8(const tinyrt_reduce_s8_opdata *p)
 {
     uint32_t *restrict acc = p->acc;
-    for (int64_t k = 0; k < p->outputs; k++)
+    for (int64_t k = 0; k < p->out_size; k++)
         acc[k] = 0;
     tinyrt_walk w;
     tinyrt_walk_start(&w, p->rank, p->geometry);
@@ -27,7 +27,7 @@ int tinyrt_reduce_s8(const tinyrt_reduce_s8_opdata *p)
             a[0] = s;
         }
     } while (tinyrt_walk_next(&w));
-    for (int64_t k = 0; k < p->outputs; k++) {
+    for (int64_t k = 0; k < p->out_size; k++) {
         int32_t v = (int32_t)(acc[k] - (uint32_t)p->offset);
         p->output[k] = (int8_t)tinyrt_requantize_clamp(v, p->multiplier, p->left, p->right,
                                                        p->output_zp, p->act_min, p->act_max);
