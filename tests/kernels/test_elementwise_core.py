@@ -96,3 +96,76 @@ def test_binary_broadcasting(op, dtype):
     for i in range(6):
         data, specs = random_binary(rng, op, dtype)
         check(data, inputs_for(rng, specs, specials=i == 0))
+
+
+UNARY = {"LOGISTIC": (np.float32, np.int8, np.int16), "TANH": (np.float32, np.int8, np.int16),
+         "HARD_SWISH": (np.float32, np.int8), "ELU": (np.int8,),
+         "RSQRT": (np.float32, np.int8, np.int16)}
+
+
+def unary_quant(rng, op, dtype):
+    if dtype == np.float32:
+        return None, None
+    if dtype == np.int16:
+        qx = {"scale": float(rng.uniform(1e-4, 1e-3)), "zero_point": 0}
+        qy = {"scale": 2.0 ** -15, "zero_point": 0} if op in ("LOGISTIC", "TANH") else \
+            {"scale": float(rng.uniform(1e-4, 1e-2)), "zero_point": 0}
+        return qx, qy
+    qx, qy = random_quant(rng, dtype, 0.01, 0.2), random_quant(rng, dtype, 0.01, 0.2)
+    if op == "LOGISTIC":
+        qy = {"scale": 1 / 256, "zero_point": -128}
+    if op == "TANH":
+        qy = {"scale": 1 / 128, "zero_point": 0}
+    return qx, qy
+
+
+@pytest.mark.parametrize("op,dtype", [(op, dt) for op, dts in UNARY.items() for dt in dts])
+def test_unary(op, dtype):
+    rng = np.random.default_rng([len(op), np.dtype(dtype).itemsize])
+    for _ in range(2):
+        shape = random_shape(rng, 1, 4, 12)
+        qx, qy = unary_quant(rng, op, dtype)
+        data = one_op(op, [(shape, dtype, qx)], [(shape, dtype, qy)])
+        # RSQRT is defined from the zero point up
+        lo = qx["zero_point"] if op == "RSQRT" and qx else None
+        batches = inputs_for(rng, [(shape, dtype)], specials=True, lo=lo)
+        if op == "RSQRT" and dtype == np.float32:
+            batches = [[np.abs(x) for x in xs] for xs in batches]
+        check(data, batches)
+
+
+@pytest.mark.parametrize("pair", [("float32", "int8"), ("float32", "int16"), ("int8", "int8"),
+                                  ("int16", "int8"), ("int8", "int16"), ("int8", "int32"),
+                                  ("int8", "float32"), ("int16", "float32")])
+def test_quantize_dequantize(pair):
+    src, dst = (np.dtype(t) for t in pair)
+    rng = np.random.default_rng([src.itemsize, dst.itemsize, dst.kind == "f"])
+    op = "DEQUANTIZE" if dst == np.float32 else "QUANTIZE"
+    for _ in range(3):
+        shape = random_shape(rng, 1, 4, 10)
+        qx = None if src == np.float32 else random_quant(rng, src, 0.01, 0.2)
+        qy = None if dst == np.float32 else random_quant(rng, dst, 0.01, 0.2)
+        data = one_op(op, [(shape, src, qx)], [(shape, dst, qy)])
+        check(data, inputs_for(rng, [(shape, src)], specials=True))
+
+
+@pytest.mark.parametrize("op", ["MEAN", "SUM"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+def test_reductions(op, dtype):
+    rng = np.random.default_rng([len(op), np.dtype(dtype).itemsize])
+    for i in range(8):
+        shape = random_shape(rng, 1, 5, 9)
+        if i == 0:
+            shape = (1, 7, 7, 96)                     # global pooling as in MobileNetV3
+        rank = len(shape)
+        axes = sorted(set(int(a) for a in rng.integers(-rank, rank, int(rng.integers(1, 4)))))
+        if i == 0:
+            axes = [1, 2]
+        keep = bool(rng.random() < 0.5)
+        resolved = {a % rank for a in axes}
+        out = tuple(1 if d in resolved else n for d, n in enumerate(shape)) if keep else \
+            tuple(n for d, n in enumerate(shape) if d not in resolved)
+        q = (lambda: random_quant(rng, dtype, 0.01, 0.2)) if dtype == np.int8 else lambda: None
+        data = one_op(op, [(shape, dtype, q()), (np.array(axes, np.int32), None)],
+                      [(out, dtype, q())], keep_dims=keep)
+        check(data, inputs_for(rng, [(shape, dtype)]))

@@ -9,6 +9,7 @@
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/lookup.h"
+#include "kernels/quantize_f32.h"
 #include "kernels/reduce_f32.h"
 #include "kernels/reduce_s8.h"
 #include "kernels/softmax_s8.h"
@@ -24,6 +25,7 @@
     K(lookup) \
     K(unary_f32) \
     K(reduce_f32) \
-    K(reduce_s8)
+    K(reduce_s8) \
+    K(quantize_f32)
 
 #endif
