@@ -88,6 +88,7 @@ class Quantize(Kernel):
         with np.errstate(invalid="ignore"):
             r = quant.float_to_int32(quant.round_half_away_array(q))
         r += self.zy
+        r = (r + (1 << 31)) % (1 << 32) - (1 << 31)     # TFLM's int32 sum wraps
         clip(r, *self.out_range, out=r)
         outputs[0][...] = r
 

@@ -1,18 +1,19 @@
 /* Float32 QUANTIZE as TFLM's AffineQuantize: x / scale in float, rounded half away from zero
  * (C's round, written as trunc and a correction so it vectorises), converted to int32 as x86
- * converts (NaN and values outside int32 give INT32_MIN), plus the zero point, clamped. */
+ * converts (NaN and values outside int32 give INT32_MIN), plus the zero point in int32 (which
+ * wraps, as TFLM's sum does: INT32_MIN less a zero point becomes a large positive value),
+ * clamped. */
 #include <math.h>
 
 #include "quantize_f32.h"
 
-static inline int32_t quantize(float x, float scale, int64_t zp, int64_t lo, int64_t hi)
+static inline int32_t quantize(float x, float scale, int32_t zp, int32_t lo, int32_t hi)
 {
     float q = x / scale;
     float t = truncf(q);
     float r = fabsf(q - t) >= 0.5f ? t + (q < 0.0f ? -1.0f : 1.0f) : t;
-    int64_t v = fabsf(r) < 2147483648.0f ? (int64_t)(int32_t)r : (int64_t)INT32_MIN;
-    v += zp;
-    return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+    int32_t v = fabsf(r) < 2147483648.0f ? (int32_t)r : INT32_MIN;
+    return tinyrt_clamp_i32((int32_t)((uint32_t)v + (uint32_t)zp), lo, hi);
 }
 
 #define TINYRT_QUANTIZE_LOOP(OUT_T)                                                         \
@@ -26,7 +27,8 @@ static inline int32_t quantize(float x, float scale, int64_t zp, int64_t lo, int
 int tinyrt_quantize_f32(const tinyrt_quantize_f32_opdata *p)
 {
     const float *restrict x = p->input;
-    int64_t n = p->n, zp = p->zero_point, lo = p->out_min, hi = p->out_max;
+    int64_t n = p->n;
+    int32_t zp = p->zero_point, lo = p->out_min, hi = p->out_max;
     float scale = p->scale;
     switch (p->out_bytes) {
     case 1: TINYRT_QUANTIZE_LOOP(int8_t)
