@@ -169,3 +169,35 @@ def test_reductions(op, dtype):
         data = one_op(op, [(shape, dtype, q()), (np.array(axes, np.int32), None)],
                       [(out, dtype, q())], keep_dims=keep)
         check(data, inputs_for(rng, [(shape, dtype)]))
+
+
+def test_softmax_float():
+    rng = np.random.default_rng(71)
+    for _ in range(4):
+        shape = random_shape(rng, 1, 4, 9)
+        if rng.random() < 0.5:
+            shape = shape[:-1] + (int(rng.integers(30, 300)),)
+        data = one_op("SOFTMAX", [(shape, np.float32, None)], [(shape, np.float32, None)],
+                      beta=float(rng.choice([1.0, 0.5, 1.7])))
+        check(data, inputs_for(rng, [(shape, np.float32)]))
+
+
+@pytest.mark.parametrize("op,dtype", [("MAX_POOL_2D", np.float32), ("MAX_POOL_2D", np.int8),
+                                      ("AVERAGE_POOL_2D", np.float32)])
+def test_pools(op, dtype):
+    rng = np.random.default_rng([len(op), np.dtype(dtype).itemsize])
+    for _ in range(6):
+        n, h, w, c = (int(rng.integers(1, 3)), int(rng.integers(1, 12)),
+                      int(rng.integers(1, 12)), int(rng.integers(1, 40)))
+        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        sh, sw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        padding = str(rng.choice(["SAME", "VALID"]))
+        if padding == "VALID" and (kh > h or kw > w):
+            padding = "SAME"
+        oh = -(-h // sh) if padding == "SAME" else (h - kh) // sh + 1
+        ow = -(-w // sw) if padding == "SAME" else (w - kw) // sw + 1
+        q = random_quant(rng, dtype, 0.01, 0.2) if dtype == np.int8 else None
+        data = one_op(op, [((n, h, w, c), dtype, q)], [((n, oh, ow, c), dtype, q)],
+                      padding=padding, stride_h=sh, stride_w=sw, filter_height=kh,
+                      filter_width=kw, fused_activation_function=str(rng.choice(ACTS[:3])))
+        check(data, inputs_for(rng, [((n, h, w, c), dtype)]))

@@ -9,9 +9,11 @@
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/lookup.h"
+#include "kernels/pool.h"
 #include "kernels/quantize_f32.h"
 #include "kernels/reduce_f32.h"
 #include "kernels/reduce_s8.h"
+#include "kernels/softmax_f32.h"
 #include "kernels/softmax_s8.h"
 #include "kernels/unary_f32.h"
 
@@ -26,6 +28,8 @@
     K(unary_f32) \
     K(reduce_f32) \
     K(reduce_s8) \
-    K(quantize_f32)
+    K(quantize_f32) \
+    K(softmax_f32) \
+    K(pool)
 
 #endif
