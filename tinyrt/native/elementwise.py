@@ -38,7 +38,8 @@ def native_lookup(ctx, table, offset=None, in_min=None):
     order quantize.value_table makes). Inputs below ``in_min`` fail the op."""
     x, y = ctx.inputs[0], ctx.outputs[0]
     if x.dtype.kind not in "iu" or x.dtype.itemsize > 2 or table.dtype.itemsize not in (1, 2, 4) \
-            or table.dtype != y.dtype or len(table) != 1 << (8 * x.dtype.itemsize):
+            or table.dtype != y.dtype or len(table) != 1 << (8 * x.dtype.itemsize) \
+            or _size(x) != _size(y):
         raise OutOfRange("not a table lookup the C kernel takes")
     if offset is not None:
         table = np.roll(table, -offset)

@@ -9,6 +9,7 @@
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/lookup.h"
+#include "kernels/mul_s8.h"
 #include "kernels/pool.h"
 #include "kernels/quantize_f32.h"
 #include "kernels/reduce_f32.h"
@@ -30,6 +31,7 @@
     K(reduce_s8) \
     K(quantize_f32) \
     K(softmax_f32) \
-    K(pool)
+    K(pool) \
+    K(mul_s8)
 
 #endif
