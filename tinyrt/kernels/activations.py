@@ -11,6 +11,7 @@ import numpy as np
 from .. import libm, quant
 from ..int16_activations import (INT16_MIN, checked_log2, int16_logistic, int16_table, int16_tanh,
                                 log2_is_integer)
+from ..native.elementwise import native_lookup, native_unary_f32
 from .base import Kernel, register
 from .common import clip
 
@@ -62,6 +63,7 @@ class _Sigmoidal(Kernel):
             self.fail(f"output must match the input ({x.dtype} {list(x.shape)})")
         self.float = x.dtype == np.float32
         if self.float:
+            self.native = native_unary_f32(ctx, self.node.op_name)
             return
         if x.dtype not in (np.int8, np.int16):
             self.fail(f"type {x.dtype} is not supported")
@@ -69,6 +71,7 @@ class _Sigmoidal(Kernel):
             self.fail("quantized input and output need quantization parameters")
         if x.dtype == np.int16:
             self.prepare_int16(x, y)
+            self.native = native_lookup(ctx, self.lut, self.offset)
             return
         self.check_output(y)
         m, shift, radius = _int8_input_rescale(x.quantization.scale[0])
@@ -79,6 +82,7 @@ class _Sigmoidal(Kernel):
         table = np.where(values <= -radius, -128, np.where(values >= radius, 127, table))
         self.lut = table.astype(np.int8)
         self.offset = 128
+        self.native = native_lookup(ctx, self.lut, self.offset)
 
     def prepare_int16(self, x, y):
         # The fixed-point functions know neither zero points nor other output scales.

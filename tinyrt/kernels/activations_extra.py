@@ -8,6 +8,7 @@ is one table lookup.
 import numpy as np
 
 from .. import libm, quant
+from ..native.elementwise import native_lookup, native_unary_f32
 from .base import Kernel, register
 from .common import Int8TableKernel, clip
 
@@ -28,6 +29,11 @@ class Elu(Int8TableKernel, Kernel):
     dtypes = ("float32", "int8")
     float_fn = staticmethod(_elu_float)
 
+    def prepare(self, ctx):
+        super().prepare(ctx)
+        if self.lut is not None:
+            self.native = native_lookup(ctx, self.lut, 128)
+
     def make_table(self, xq, yq):
         return quant.int8_lookup_table(_elu_table, xq.scale[0], int(xq.zero_point[0]),
                                        yq.scale[0], int(yq.zero_point[0]))
@@ -38,6 +44,11 @@ class HardSwish(Int8TableKernel, Kernel):
     """float32, and int8 through TFLM's 16-bit fixed-point algorithm (tabulated over the 256
     input values in prepare)."""
     dtypes = ("float32", "int8")
+
+    def prepare(self, ctx):
+        super().prepare(ctx)
+        self.native = native_unary_f32(ctx, "HARD_SWISH") if self.lut is None else \
+            native_lookup(ctx, self.lut, 128)
 
     @staticmethod
     def float_fn(x):

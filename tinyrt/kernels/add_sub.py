@@ -4,6 +4,7 @@ then requantized). Broadcasting as numpy (TFLM broadcasts the same way, up to 6-
 import numpy as np
 
 from .. import quant
+from ..native.elementwise import native_binary
 from .base import Kernel, register
 from .common import Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types
 
@@ -22,6 +23,7 @@ class _AddSub(Kernel):
         self.kind = dt.name
         if dt == np.float32:
             self.lo, self.hi = quant.activation_range_float(act)
+            self.native = native_binary(ctx, self.node.op_name, self.lo, self.hi)
             return
         if dt in (np.int32, np.int64):
             self.lo, self.hi = quant.activation_range_int(act, dt)
@@ -44,6 +46,7 @@ class _AddSub(Kernel):
                                     offset=int(y.quantization.zero_point[0]))
         self.lo, self.hi = clamp_range(act, y)
         self.pairs = Int8PairTable(self._quantized) if dt == np.int8 else None
+        self.native = native_binary(ctx, self.node.op_name, pairs=self.pairs)
 
     def _quantized(self, a, b):
         """TFLM's integer path on int64 input values."""

@@ -3,8 +3,9 @@ ADD_N, with the dtypes and arithmetic of TFLM's kernels."""
 import numpy as np
 
 from .. import quant
+from ..native.elementwise import native_binary
 from .base import Kernel, register
-from .common import check_broadcast, clip, same_types, scale_of, zero_point_of
+from .common import Int8PairTable, check_broadcast, clip, same_types, scale_of, zero_point_of
 
 POINTER_BYTES = 8     # TFLM's ADD_N keeps one data pointer per input in a scratch buffer
 
@@ -60,12 +61,16 @@ class FloorMod(Kernel):
 class SquaredDifference(Kernel):
     """float32, int32 (wrapping as C), and int8 / int16 through TFLM's rescaling: both inputs to
     a common scale after a left shift of 7 (int8) or 0 (int16), difference squared in int32,
-    requantized to the output."""
+    requantized to the output (int8 through its table of every input pair)."""
     dtypes = ("float32", "int8", "int16", "int32")
+    pairs = None
 
     def prepare(self, ctx):
         a, b, y, dt = _binary_shapes(self, ctx, (np.float32, np.int8, np.int16, np.int32))
         self.quantized = dt in (np.int8, np.int16)
+        if dt == np.float32:
+            lim = np.float32(np.inf)
+            self.native = native_binary(ctx, "SQUARED_DIFFERENCE", -lim, lim)
         if not self.quantized:
             return
         if any(t.quantization is None for t in (a, b, y)):
@@ -83,16 +88,27 @@ class SquaredDifference(Kernel):
                                     offset=zero_point_of(y))
         self.za, self.zb = zero_point_of(a), zero_point_of(b)
         self.range = quant.dtype_range(dt)
+        if dt == np.int8:
+            self.pairs = Int8PairTable(self._quantized)
+            self.native = native_binary(ctx, "SQUARED_DIFFERENCE", pairs=self.pairs)
+
+    def _quantized(self, a, b):
+        """TFLM's integer path on int64 input values."""
+        sa = self.qa((a - self.za) << self.left)
+        sb = self.qb((b - self.zb) << self.left)
+        d = sa - sb
+        return np.clip(self.qo(d * d), *self.range)
 
     def eval(self, inputs, outputs):
         if not self.quantized:
             d = np.subtract(inputs[0], inputs[1])
             np.multiply(d, d, out=outputs[0])
             return
-        sa = self.qa((inputs[0].astype(np.int64) - self.za) << self.left)
-        sb = self.qb((inputs[1].astype(np.int64) - self.zb) << self.left)
-        d = sa - sb
-        clip(self.qo(d * d), *self.range, out=outputs[0], casting="unsafe")
+        if self.pairs is not None:
+            self.pairs(inputs[0], inputs[1], outputs[0])
+            return
+        r = self._quantized(inputs[0].astype(np.int64), inputs[1].astype(np.int64))
+        np.copyto(outputs[0], r, casting="unsafe")
 
 
 @register("ADD_N")

@@ -22,6 +22,27 @@ def native_average_pool(ctx, win, batches, channels, lo, hi):
                            pad_top=win.pad_top, pad_left=win.pad_left, act_min=lo, act_max=hi)
 
 
+POOL_KINDS = {("MAX_POOL_2D", "float32"): 0, ("AVERAGE_POOL_2D", "float32"): 1,
+              ("MAX_POOL_2D", "int8"): 2}        # pool.h
+
+
+@prepares_native
+def native_pool(ctx, op, win, batches, channels, lo, hi):
+    """The pool node of a MAX_POOL_2D (float32, int8) or float32 AVERAGE_POOL_2D."""
+    x = ctx.inputs[0]
+    kind = POOL_KINDS.get((op, x.dtype.name))
+    if kind is None or win.pad_top < 0 or win.pad_left < 0 or np.any(win.valid_counts() <= 0):
+        raise OutOfRange("not a layer the C kernel takes")
+    acc = np.zeros(channels, x.dtype)
+    f = x.dtype == np.float32
+    return ctx.native_node("pool", keep=(acc,), acc=acc, kind=kind, batches=batches,
+                           in_h=win.in_h, in_w=win.in_w, c=channels, out_h=win.out_h,
+                           out_w=win.out_w, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
+                           stride_w=win.stride_w, pad_top=win.pad_top, pad_left=win.pad_left,
+                           act_min_f=lo if f else 0.0, act_max_f=hi if f else 0.0,
+                           act_min=0 if f else lo, act_max=0 if f else hi)
+
+
 class _Pool(Kernel):
     dtypes = ("float32", "int8", "int16")
 
@@ -53,6 +74,8 @@ class _Pool(Kernel):
         self.setup(x)
         if x.dtype == np.int8 and isinstance(self, AveragePool2D):
             self.native = native_average_pool(ctx, win, n, c, self.lo, self.hi)
+        elif not isinstance(self, L2Pool2D):
+            self.native = native_pool(ctx, self.node.op_name, win, n, c, self.lo, self.hi)
 
 
 @register("AVERAGE_POOL_2D")

@@ -8,6 +8,8 @@ is how numpy's take wraps a signed index, so the input indexes it as it is.
 import numpy as np
 
 from .. import quant
+from ..native.core import OutOfRange, prepares_native
+from ..native.elementwise import native_lookup
 from .base import Kernel, register
 from .common import clip
 
@@ -19,6 +21,17 @@ def value_table(dtype, fn):
         return None
     info = np.iinfo(dtype)
     return np.roll(fn(np.arange(info.min, info.max + 1, dtype=dtype)), -int(info.min))
+
+
+@prepares_native
+def native_quantize(ctx, scale, zero_point, out_range):
+    """The quantize_f32 node of a float32 QUANTIZE to int8, int16 or int32."""
+    y = ctx.outputs[0]
+    if y.dtype not in (np.int8, np.int16, np.int32):
+        raise OutOfRange(f"no C kernel quantizes to {y.dtype}")
+    return ctx.native_node("quantize_f32", n=int(np.prod(y.shape, dtype=np.int64)),
+                           out_bytes=y.dtype.itemsize, scale=scale, zero_point=zero_point,
+                           out_min=out_range[0], out_max=out_range[1])
 
 
 _REQUANTIZE = {("int16", "int8"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
@@ -42,6 +55,7 @@ class Quantize(Kernel):
             self.kind = "float"
             # TFLM divides by the scale in float32 and rounds half away from zero
             self.scale = np.float32(y.quantization.scale[0])
+            self.native = native_quantize(ctx, self.scale, self.zy, self.out_range)
             return
         if (x.dtype.name, y.dtype.name) not in _REQUANTIZE:
             self.fail(f"{x.dtype} -> {y.dtype} is not supported")
@@ -53,6 +67,8 @@ class Quantize(Kernel):
         m, s = quant.quantize_multiplier(real)
         self.requant = quant.Requantizer(m, s, self.zy)
         self.table = value_table(x.dtype, lambda v: self._requantize(v).astype(y.dtype))
+        if self.table is not None:
+            self.native = native_lookup(ctx, self.table)
 
     def _requantize(self, x):
         r = self.requant(x.astype(np.int64) - self.zx)
@@ -72,6 +88,7 @@ class Quantize(Kernel):
         with np.errstate(invalid="ignore"):
             r = quant.float_to_int32(quant.round_half_away_array(q))
         r += self.zy
+        r = (r + (1 << 31)) % (1 << 32) - (1 << 31)     # TFLM's int32 sum wraps
         clip(r, *self.out_range, out=r)
         outputs[0][...] = r
 
@@ -91,6 +108,7 @@ class Dequantize(Kernel):
         # TFLM: static_cast<float>(double scale * (value - zero_point))
         self.table = value_table(x.dtype,
                                  lambda v: ((v.astype(np.int64) - zx) * scale).astype(np.float32))
+        self.native = native_lookup(ctx, self.table)
 
     def eval(self, inputs, outputs):
         np.take(self.table, inputs[0].reshape(outputs[0].shape), out=outputs[0], mode="wrap")

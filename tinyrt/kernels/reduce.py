@@ -4,8 +4,33 @@ REDUCE_MAX and REDUCE_MIN: float32, and int8/int16 with the input's quantization
 import numpy as np
 
 from .. import quant
+from ..native.core import OutOfRange, prepares_native, requantization
+from ..native.walk import reduce_walk
 from .base import Kernel, register
 from .common import clip
+
+
+@prepares_native
+def native_reduce(ctx, axes, outputs, mean, count, zx=0, requant=None, lo=0, hi=0):
+    """The reduce_f32 or reduce_s8 node summing ``count`` inputs into each of ``outputs``
+    (MEAN divides; int8 requantizes with ``requant``)."""
+    x = ctx.inputs[0]
+    if count <= 0 or outputs <= 0 or x.dtype not in (np.float32, np.int8):
+        raise OutOfRange("not a reduction the C kernels take")
+    rank, geometry = reduce_walk(x.shape, axes)
+    io = dict(inputs=("input", None), geometry=geometry, rank=rank, out_size=outputs)
+    if x.dtype == np.float32:
+        acc = np.zeros(outputs, np.float32)
+        ctx.workspace(acc.nbytes, "MEAN accumulators")
+        return ctx.native_node("reduce_f32", keep=(geometry, acc), acc=acc, mean=int(mean),
+                               count=np.float32(count), **io)
+    m, left, right = requantization(requant.multiplier, requant.shift, 1)
+    acc = np.zeros(outputs, np.uint32)
+    ctx.workspace(acc.nbytes, "MEAN accumulators")
+    offset = (zx * count + (1 << 31)) % (1 << 32) - (1 << 31)      # wrapped as int32
+    return ctx.native_node("reduce_s8", keep=(geometry, acc), acc=acc, offset=offset,
+                           multiplier=m[0], left=left[0], right=right[0],
+                           output_zp=int(requant.offset), act_min=lo, act_max=hi, **io)
 
 
 @register("MEAN")
@@ -37,7 +62,10 @@ class Mean(Kernel):
         self.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
         self.kept = tuple(x.shape[d] for d in keep)
         self.float = x.dtype == np.float32
+        outputs = int(np.prod(self.kept, dtype=np.int64))
         if self.float:
+            if type(self) in (Mean, Sum):
+                self.native = native_reduce(ctx, axes, outputs, self.mean, self.count)
             return
         if x.quantization is None or y.quantization is None:
             self.fail("quantized MEAN needs quantization parameters")
@@ -52,6 +80,9 @@ class Mean(Kernel):
         self.requant = quant.Requantizer(m, s, int(y.quantization.zero_point[0]))
         self.range = quant.dtype_range(y.dtype)
         ctx.request_scratch(4 * int(np.prod(y.shape)))   # TFLM's int32 accumulator
+        if type(self) in (Mean, Sum):
+            self.native = native_reduce(ctx, axes, outputs, self.mean, self.count, self.zx,
+                                        self.requant, *self.range)
 
     def eval(self, inputs, outputs):
         x = inputs[0].transpose(self.perm).reshape(self.kept + (self.count,))
@@ -59,6 +90,7 @@ class Mean(Kernel):
         if self.float:
             total = np.add.accumulate(x, axis=-1, dtype=np.float32)[..., -1] if self.count \
                 else np.zeros(self.kept, np.float32)
+            total += np.float32(0)      # TFLM's sums start from +0.0 (all -0.0 sum to +0.0)
             out[...] = total / np.float32(self.count) if self.mean else total
             return
         total = x.sum(axis=-1, dtype=np.int64)

@@ -36,6 +36,14 @@ def native_softmax(ctx, exp_table, sum_table, rows, depth, out_dtype, out_min, o
                            out_min=out_min, out_max=out_max)
 
 
+@prepares_native
+def native_softmax_float(ctx, rows, depth, beta):
+    """The softmax_f32 node of a float32 SOFTMAX."""
+    if rows < 1 or depth < 1:
+        raise OutOfRange("an empty softmax")
+    return ctx.native_node("softmax_f32", rows=rows, depth=depth, beta=beta)
+
+
 @register("SOFTMAX")
 class Softmax(Kernel):
     dtypes = ("float32", "int8", "int16")
@@ -54,6 +62,8 @@ class Softmax(Kernel):
                 self.fail(f"float32 input needs a float32 output, got {y.dtype}")
             self.kind = "float"
             self.beta = np.float32(beta)
+            self.native = native_softmax_float(ctx, int(np.prod(x.shape[:-1], dtype=np.int64)),
+                                               self.depth, self.beta)
             return
         if x.quantization is None or y.quantization is None:
             self.fail("quantized SOFTMAX needs quantization parameters")

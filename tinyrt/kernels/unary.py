@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import libm, quant
+from ..native.elementwise import native_lookup, native_unary_f32
 from .base import Kernel, register
 from .common import clip, scale_of, zero_point_of
 
@@ -102,6 +103,7 @@ class Rsqrt(Kernel):
             self.fail(f"unsupported types or shapes: {x.dtype} -> {y.dtype}")
         self.lut = None
         if x.dtype == np.float32:
+            self.native = native_unary_f32(ctx, "RSQRT")
             return
         if x.quantization is None or y.quantization is None:
             # tflite-micro would run an unquantized int16 RSQRT with parameters never set
@@ -121,6 +123,8 @@ class Rsqrt(Kernel):
         # values at the zero point give the largest output; those below it are refused in eval
         out = np.where(v == 0, hi, np.where(v < 0, 0, out))
         self.lut = np.clip(out, lo, hi).astype(x.dtype)
+        # inputs below the zero point fail the op, as in eval
+        self.native = native_lookup(ctx, self.lut, -lo, in_min=self.zx)
 
     def eval(self, inputs, outputs):
         x = inputs[0]

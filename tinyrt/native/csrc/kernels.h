@@ -1,17 +1,27 @@
-/* Every kernel of the core. Adding one: its header and source under kernels/, one line in
- * TINYRT_KERNELS below (the name shared by its op data struct and function). */
+/* Every kernel of the core. Adding one: its header and source under kernels/, its include
+ * and one line in TINYRT_KERNELS below (the name shared by its op data struct and function). */
 #ifndef TINYRT_KERNELS_H
 #define TINYRT_KERNELS_H
 
 #include "kernels/avgpool_s8.h"
 #include "kernels/batch_matmul_f32.h"
 #include "kernels/batch_matmul_s8.h"
+#include "kernels/binary_f32.h"
+#include "kernels/binary_s8.h"
 #include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_f32.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/fully_connected_f32.h"
+#include "kernels/lookup.h"
+#include "kernels/mul_s8.h"
+#include "kernels/pool.h"
+#include "kernels/quantize_f32.h"
+#include "kernels/reduce_f32.h"
+#include "kernels/reduce_s8.h"
+#include "kernels/softmax_f32.h"
 #include "kernels/softmax_s8.h"
+#include "kernels/unary_f32.h"
 
 #define TINYRT_KERNELS(K) \
     K(conv_s8) \
@@ -22,6 +32,17 @@
     K(batch_matmul_f32) \
     K(conv_f32) \
     K(depthwise_f32) \
-    K(batch_matmul_s8)
+    K(batch_matmul_s8) \
+    K(binary_f32) \
+    K(binary_s8) \
+    K(lookup) \
+    K(unary_f32) \
+    K(reduce_f32) \
+    K(reduce_s8) \
+    K(quantize_f32) \
+    K(softmax_f32) \
+    K(pool) \
+    K(mul_s8) \
+    /* end of the list */
 
 #endif
