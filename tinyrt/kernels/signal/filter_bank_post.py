@@ -12,8 +12,9 @@ import sys
 import numpy as np
 
 from ... import quant
+from ...native.core import prepares_native
 from ..base import Kernel, register
-from .common import (check_io_count, check_tensor, most_significant_bit32,
+from .common import (check_io_count, check_tensor, most_significant_bit32, point_native,
                      positional_int_options)
 
 INT16_MAX = 32767
@@ -68,10 +69,12 @@ class SignalFilterBankSpectralSubtraction(Kernel):
         self.floor = np.empty(n, np.uint32)
         self.wide = np.empty(n, np.uint64)
         self.wide2 = np.empty(n, np.uint64)
+        self.native = native_spectral_subtraction(ctx, self)
 
     def bind(self):
         self.noise = self.persistent[self.state].view(np.uint32)
         self.noise_out = self.noise[:self.n_noise]
+        point_native(self, noise=self.noise)
 
     def reset(self):
         self.noise[...] = 0
@@ -93,6 +96,16 @@ class SignalFilterBankSpectralSubtraction(Kernel):
         np.right_shift(rest, self.up_bits, out=rest)
         np.maximum(rest, self.floor, out=outputs[0][:n])
         np.copyto(outputs[1], self.noise_out)
+
+
+@prepares_native
+def native_spectral_subtraction(ctx, op):
+    """The estimate's persistent buffer is pointed at in bind()."""
+    return ctx.native_node(
+        "signal_spectral_subtraction", keep=(op.coef, op.coef_rest),
+        outputs=("output", "noise_output"), coef=op.coef, coef_rest=op.coef_rest,
+        min_remaining=int(op.floor_coef), up_bits=int(op.up_bits), down_bits=int(op.down_bits),
+        clamping=int(op.clamping), n=op.n, n_noise=op.n_noise)
 
 
 # -- SignalPCAN ------------------------------------------------------------------------------------
@@ -154,6 +167,7 @@ class SignalPCAN(Kernel):
             self.snr.view(np.uint32)[1::2]
         self.square = np.empty(n, np.int64)
         self.top = np.empty(n, np.int64)
+        self.native = native_pcan(ctx, n, self.snr_shift & 63)
 
     def eval(self, inputs, outputs):
         n = self.n
@@ -171,6 +185,13 @@ class SignalPCAN(Kernel):
         np.right_shift(self.snr, SNR_BITS - OUTPUT_BITS, out=self.top)
         np.maximum(self.square, self.top, out=self.square)
         np.subtract(self.square, 1 << OUTPUT_BITS, out=outputs[0], casting="unsafe")
+
+
+@prepares_native
+def native_pcan(ctx, n, shift):
+    """A constant gain table is read from the model like the other inputs."""
+    return ctx.native_node("signal_pcan", inputs=("input", "noise", "lut"), n=n,
+                           snr_shift=shift)
 
 
 def _gains(noise, lut):
@@ -255,6 +276,7 @@ class SignalFilterBankLog(Kernel):
         # value >> 16 without a pass: the high 16-bit halves of the uint32 values
         halves = self.value.view(np.uint16)
         self.value_high = halves[1::2] if sys.byteorder == "little" else halves[0::2]
+        self.native = native_filter_bank_log(ctx, self.n, int(self.shift), scale)
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -266,3 +288,12 @@ class SignalFilterBankLog(Kernel):
         np.multiply(self.exponent, self.per_bit, out=self.coarse)
         np.add(self.coarse, self.fine, out=self.value, casting="unsafe")
         np.minimum(self.value_high, INT16_MAX, out=outputs[0][:self.n], casting="unsafe")
+
+
+_LOG_LUT32 = LOG_LUT.astype(np.int32)
+
+
+@prepares_native
+def native_filter_bank_log(ctx, n, correction_bits, output_scale):
+    return ctx.native_node("signal_filter_bank_log", keep=(_LOG_LUT32,), lut=_LOG_LUT32, n=n,
+                           correction_bits=correction_bits, output_scale=output_scale)

@@ -7,11 +7,29 @@
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/softmax_s8.h"
+#include "kernels/signal_energy.h"
+#include "kernels/signal_fft_auto_scale.h"
+#include "kernels/signal_filter_bank.h"
+#include "kernels/signal_filter_bank_log.h"
+#include "kernels/signal_filter_bank_sqrt.h"
+#include "kernels/signal_pcan.h"
+#include "kernels/signal_rfft.h"
+#include "kernels/signal_spectral_subtraction.h"
+#include "kernels/signal_window.h"
 
 #define TINYRT_KERNELS(K) \
     K(conv_s8) \
     K(depthwise_s8) \
     K(softmax_s8) \
-    K(avgpool_s8)
+    K(avgpool_s8) \
+    K(signal_energy) \
+    K(signal_fft_auto_scale) \
+    K(signal_filter_bank) \
+    K(signal_filter_bank_log) \
+    K(signal_filter_bank_sqrt) \
+    K(signal_pcan) \
+    K(signal_rfft) \
+    K(signal_spectral_subtraction) \
+    K(signal_window)
 
 #endif
