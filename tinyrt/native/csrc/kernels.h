@@ -7,14 +7,18 @@
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/softmax_s8.h"
+#include "kernels/signal_delay.h"
 #include "kernels/signal_energy.h"
 #include "kernels/signal_fft_auto_scale.h"
 #include "kernels/signal_filter_bank.h"
 #include "kernels/signal_filter_bank_log.h"
 #include "kernels/signal_filter_bank_sqrt.h"
+#include "kernels/signal_framer.h"
+#include "kernels/signal_overlap_add.h"
 #include "kernels/signal_pcan.h"
 #include "kernels/signal_rfft.h"
 #include "kernels/signal_spectral_subtraction.h"
+#include "kernels/signal_stacker.h"
 #include "kernels/signal_window.h"
 
 #define TINYRT_KERNELS(K) \
@@ -30,6 +34,10 @@
     K(signal_pcan) \
     K(signal_rfft) \
     K(signal_spectral_subtraction) \
-    K(signal_window)
+    K(signal_window) \
+    K(signal_delay) \
+    K(signal_framer) \
+    K(signal_overlap_add) \
+    K(signal_stacker)
 
 #endif
