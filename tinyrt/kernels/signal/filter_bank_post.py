@@ -146,7 +146,8 @@ class SignalPCAN(Kernel):
         self.shift = np.uint64(self.snr_shift & 63)
         self.whole_noise = noise.shape[0] == n
         self.gains = None
-        if lut.data is not None:
+        self.native = native_pcan(ctx, n, self.snr_shift & 63)
+        if lut.data is not None and self.native is None:
             # The gain depends on the noise only through its bit length b and the 10 bits after
             # its top one (or the value itself when <= 2). Scaled by 2^-1022, a uint32 becomes a
             # float64 whose bits >> 42 are b * 1024 + those 10 bits (0 stays 0), so one table
@@ -167,7 +168,6 @@ class SignalPCAN(Kernel):
             self.snr.view(np.uint32)[1::2]
         self.square = np.empty(n, np.int64)
         self.top = np.empty(n, np.int64)
-        self.native = native_pcan(ctx, n, self.snr_shift & 63)
 
     def eval(self, inputs, outputs):
         n = self.n
@@ -250,6 +250,9 @@ class SignalFilterBankLog(Kernel):
         self.n = x.shape[0]
         self.shift = np.uint32(self.correction_bits & 31)
         scale = self.output_scale & U32
+        self.native = native_filter_bank_log(ctx, self.n, int(self.shift), scale)
+        if self.native is not None:
+            return          # the tables below are the numpy kernel's
         # frexp splits v = m * 2^e (e the bit length, m in [0.5, 1)); floor(m * 2^17) is 2^16
         # plus the 16 fraction bits Log32 reads, and 0 for v = 0. With log2 = (e - 1) * 2^16 +
         # frac + corr(frac), ln(v) in Q16 is exactly 45426 * (e - 1) + ((45426 * (frac + corr)
@@ -276,7 +279,6 @@ class SignalFilterBankLog(Kernel):
         # value >> 16 without a pass: the high 16-bit halves of the uint32 values
         halves = self.value.view(np.uint16)
         self.value_high = halves[1::2] if sys.byteorder == "little" else halves[0::2]
-        self.native = native_filter_bank_log(ctx, self.n, int(self.shift), scale)
 
     def eval(self, inputs, outputs):
         x = inputs[0]

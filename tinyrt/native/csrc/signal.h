@@ -1,79 +1,60 @@
 /* Integer helpers of TFLM's Signal library (tflite-micro signal/src), shared by the Signal
  * kernels: MostSignificantBit32/64 (0 counts as 32 / 64 bits, as the GCC build gives), the
- * rounded square roots Sqrt32 / Sqrt64, and Log32. Shift counts taken from models are masked
- * by the callers as the x86 build of TFLM's C++ does (32-bit shifts modulo 32, 64-bit ones
- * modulo 64). */
+ * rounded square root Sqrt64 (with Sqrt32's below 2^32), and Log32. Shift counts taken from
+ * models are masked by the callers as the x86 build of TFLM's C++ does (32-bit shifts modulo
+ * 32, 64-bit ones modulo 64). */
 #ifndef TINYRT_SIGNAL_H
 #define TINYRT_SIGNAL_H
+
+#include <math.h>
 
 #include "tinyrt.h"
 
 static inline int tinyrt_msb32(uint32_t x)
 {
+#if defined(__GNUC__)
+    return x ? 32 - __builtin_clz(x) : 32;
+#else
     int n = 0;
     if (!x)
         return 32;
-    while (x) {
-        x >>= 1;
+    for (; x; x >>= 1)
         n++;
-    }
     return n;
+#endif
 }
 
 static inline int tinyrt_msb64(uint64_t x)
 {
+#if defined(__GNUC__)
+    return x ? 64 - __builtin_clzll(x) : 64;
+#else
     int n = 0;
     if (!x)
         return 64;
-    while (x) {
-        x >>= 1;
+    for (; x; x >>= 1)
         n++;
-    }
     return n;
+#endif
 }
 
-/* the root rounded up when the remainder exceeds it, never past 0xFFFF */
-static inline uint32_t tinyrt_sqrt32(uint32_t num)
-{
-    if (num == 0)
-        return 0;
-    uint32_t res = 0;
-    int top = (32 - tinyrt_msb32(num)) | 1;
-    uint32_t bit = (uint32_t)1 << (31 - top);
-    for (int i = (31 - top) / 2 + 1; i > 0; i--) {
-        if (num >= res + bit) {
-            num -= res + bit;
-            res = (res >> 1) + bit;
-        } else {
-            res >>= 1;
-        }
-        bit >>= 2;
-    }
-    if (num > res && res != 0xFFFF)
-        res++;
-    return res;
-}
-
-/* values below 2^32 take Sqrt32's path (and its cap), as TFLM's does */
+/* TFLM's Sqrt32 and Sqrt64 compute the root bit by bit: the floor of the square root and its
+ * remainder, then one up when the remainder exceeds the root, unless the root is already the
+ * largest of the width (0xFFFF for values below 2^32, which take Sqrt32's path; 0xFFFFFFFF
+ * above). Here the floor comes from the double square root (within one of it), corrected
+ * exactly in integers. */
 static inline uint32_t tinyrt_sqrt64(uint64_t num)
 {
-    if ((num >> 32) == 0)
-        return tinyrt_sqrt32((uint32_t)num);
-    uint64_t res = 0;
-    int top = (64 - tinyrt_msb64(num)) | 1;
-    uint64_t bit = (uint64_t)1 << (63 - top);
-    for (int i = (63 - top) / 2 + 1; i > 0; i--) {
-        if (num >= res + bit) {
-            num -= res + bit;
-            res = (res >> 1) + bit;
-        } else {
-            res >>= 1;
-        }
-        bit >>= 2;
-    }
-    if (num > res && res != 0xFFFFFFFFu)
-        res++;
-    return (uint32_t)res;
+    double estimate = sqrt((double)num);
+    uint64_t r = estimate >= 4294967295.0 ? 0xFFFFFFFFu : (uint64_t)estimate;
+    while (r * r > num)                          /* r <= 2^32 - 1: r * r fits */
+        r--;
+    while (r < 0xFFFFFFFFu && (r + 1) * (r + 1) <= num)
+        r++;
+    uint64_t cap = (num >> 32) ? 0xFFFFFFFFu : 0xFFFFu;
+    if (num - r * r > r && r != cap)
+        r++;
+    return (uint32_t)r;
 }
 
 /* Log32: out_scale * ln(x) with 16 fraction bits, for x > 1; ``lut`` holds the 130 entries of

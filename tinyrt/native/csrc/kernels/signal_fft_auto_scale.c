@@ -8,13 +8,23 @@
 int tinyrt_signal_fft_auto_scale(const tinyrt_signal_fft_auto_scale_opdata *p)
 {
     const int16_t *x = p->input;
-    int16_t peak = 0;
+    /* Without a -32768 the running maximum is the plain largest magnitude, which vectorises;
+     * with one, the int16 running maximum is followed step by step. */
+    int32_t lo = 0, hi = 0;
     for (int i = 0; i < p->n; i++) {
-        int32_t v = x[i];
-        if (v > peak)
-            peak = (int16_t)v;
-        else if (-v > peak)
-            peak = (int16_t)(-v);      /* -(-32768) wraps to -32768, as in TFLM's int16 */
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    int16_t peak = (int16_t)(hi > -lo ? hi : -lo);
+    if (lo == INT16_MIN) {
+        peak = 0;
+        for (int i = 0; i < p->n; i++) {
+            int32_t v = x[i];
+            if (v > peak)
+                peak = (int16_t)v;
+            else if (-v > peak)
+                peak = (int16_t)(-v);  /* -(-32768) wraps to -32768, as in TFLM's int16 */
+        }
     }
     int scale = 16 - tinyrt_msb32((uint32_t)(int32_t)peak) - 1;
     if (scale < 0)
