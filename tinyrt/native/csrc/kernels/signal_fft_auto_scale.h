@@ -1,4 +1,5 @@
-/* SignalFftAutoScale, int16: the frame shifted up as far as its peak allows. See signal_fft_auto_scale.c. */
+/* SignalFftAutoScale, int16: the frame shifted up as far as its peak allows.
+ * See signal_fft_auto_scale.c. */
 #ifndef TINYRT_SIGNAL_FFT_AUTO_SCALE_H
 #define TINYRT_SIGNAL_FFT_AUTO_SCALE_H
 #include "../tinyrt.h"

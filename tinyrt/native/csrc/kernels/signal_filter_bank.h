@@ -1,4 +1,5 @@
-/* SignalFilterBank: each output a uint64 sum of coefficient x bin terms. See signal_filter_bank.c. */
+/* SignalFilterBank: each output a uint64 sum of coefficient x bin terms.
+ * See signal_filter_bank.c. */
 #ifndef TINYRT_SIGNAL_FILTER_BANK_H
 #define TINYRT_SIGNAL_FILTER_BANK_H
 #include "../tinyrt.h"
@@ -7,7 +8,7 @@
     F(PTR, const uint32_t *, input) F(PTR, uint64_t *, output) \
     F(PTR, const uint64_t *, coef)     /* per term: its (un)weight, sign-extended */ \
     F(PTR, const int32_t *, bins)      /* per term: the input bin it reads */ \
-    F(PTR, const int32_t *, ends)      /* [outputs + 1]: output c sums terms ends[c] .. ends[c+1]-1 */ \
+    F(PTR, const int32_t *, ends)      /* [channels + 1]: output c sums terms ends[c] .. */ \
     F(I32, int32_t, channels)
 TINYRT_DECLARE_OPDATA(signal_filter_bank)
 

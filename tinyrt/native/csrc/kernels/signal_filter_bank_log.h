@@ -1,4 +1,5 @@
-/* SignalFilterBankLog: scaled natural log of each channel, as int16. See signal_filter_bank_log.c. */
+/* SignalFilterBankLog: scaled natural log of each channel, as int16.
+ * See signal_filter_bank_log.c. */
 #ifndef TINYRT_SIGNAL_FILTER_BANK_LOG_H
 #define TINYRT_SIGNAL_FILTER_BANK_LOG_H
 #include "../tinyrt.h"

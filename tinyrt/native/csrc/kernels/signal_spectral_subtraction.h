@@ -1,4 +1,5 @@
-/* SignalFilterBankSpectralSubtraction: noise estimate kept between invokes. See signal_spectral_subtraction.c. */
+/* SignalFilterBankSpectralSubtraction: noise estimate kept between invokes.
+ * See signal_spectral_subtraction.c. */
 #ifndef TINYRT_SIGNAL_SPECTRAL_SUBTRACTION_H
 #define TINYRT_SIGNAL_SPECTRAL_SUBTRACTION_H
 #include "../tinyrt.h"

@@ -1,4 +1,5 @@
-/* SignalWindow, int16: each frame times the window, shifted down, saturated. See signal_window.c. */
+/* SignalWindow, int16: each frame times the window, shifted down, saturated.
+ * See signal_window.c. */
 #ifndef TINYRT_SIGNAL_WINDOW_H
 #define TINYRT_SIGNAL_WINDOW_H
 #include "../tinyrt.h"
