@@ -120,6 +120,9 @@ def test_energy_filter_bank_and_square_root():
         tables = random_tables(rng, channels, n_in, n_weights)
         data = filter_bank_model(n_in, n_out, channels, tables)
         check_levels(data, [[f] for f in uint32_frames(rng, n_in)])
+    # weights and unweights as inputs, new ones every invoke
+    data = filter_bank_model(30, 6, 6, random_tables(rng, 6, 30, 24), weights_as_inputs=True)
+    check_levels(data, [[f, *random_tables(rng, 6, 30, 24)[:2]] for f in uint32_frames(rng, 30)])
     frames = uint64_frames(rng, 40)
     check_levels(square_root_model(40),
                  [[f, np.array(b, np.int32)] for b in (0, 7, 33) for f in frames])

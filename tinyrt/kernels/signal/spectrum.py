@@ -302,17 +302,17 @@ class SignalFilterBank(Kernel):
 
 @prepares_native
 def native_filter_bank(ctx, fb, n_out):
-    """The prepared terms as C's op data: each output's run of (coefficient, bin) terms."""
-    if fb.coef_values is None:
-        raise OutOfRange("weights given as inputs: the terms' coefficients are not constant")
-    if fb.bins.shape[0] >= 1 << 31:
-        raise OutOfRange("too many filter bank terms")
-    coef = np.ascontiguousarray(fb.coef_values, np.uint64)
+    """The prepared terms as C's op data: each output's run of (coefficient, bin) terms, the
+    coefficients read from the weight tensors (constant or not)."""
+    if fb.bins.shape[0] >= 1 << 31 or (fb.coef.shape[0] and int(fb.coef.max()) >= 1 << 31):
+        raise OutOfRange("too many filter bank terms or weights")
+    coef = np.ascontiguousarray(fb.coef, np.int32)
     bins = np.ascontiguousarray(fb.bins, np.int32)
     ends = np.concatenate([[0], fb.ends]).astype(np.int32)
     return ctx.native_node("signal_filter_bank", keep=(coef, bins, ends),
-                           inputs=("input", None, None, None, None, None),
-                           coef=coef, bins=bins, ends=ends, channels=n_out)
+                           inputs=("input", "weights", "unweights", None, None, None),
+                           coef=coef, bins=bins, ends=ends, channels=n_out,
+                           n_weights=int(ctx.inputs[1].shape[0]))
 
 
 @prepares_native
