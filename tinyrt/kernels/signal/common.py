@@ -46,3 +46,12 @@ def check_io_count(kernel, ctx, n_in, n_out):
     if len(ctx.inputs) != n_in or len(ctx.outputs) != n_out:
         kernel.fail(f"takes {n_in} input(s) and {n_out} output(s), got "
                     f"{len(ctx.inputs)} and {len(ctx.outputs)}")
+
+
+def point_native(kernel, **arrays):
+    """Point the kernel's C op data fields at arena buffers that exist only after allocation
+    (persistent state, scratch), from its bind(). No-op when the node runs on numpy."""
+    if kernel.native is None:
+        return
+    for field, a in arrays.items():
+        setattr(kernel.native.opdata, field, a.ctypes.data)

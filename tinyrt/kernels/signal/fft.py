@@ -8,8 +8,9 @@ is unscaled and the float inverse divides by fft_length at the end.
 """
 import numpy as np
 
+from ...native.core import OutOfRange, prepares_native
 from ..base import Kernel, register
-from .common import sorted_options
+from .common import point_native, sorted_options
 from .kiss_fft import KissFFTR
 
 # the "T" option holds a schema TensorType
@@ -47,10 +48,40 @@ class _FftBase(Kernel):
             self.fail(f"fft_length: {e}")
         self.frames = int(np.prod(x.shape[:-1], dtype=np.int64))
         self.check_lengths(ctx, x.shape[-1], y.shape[-1])
-        self.rfft.plan(self.frames)        # buffers and call sequence, built once
+        self.native = native_fft(ctx, self, int(x.shape[-1]), int(y.shape[-1]))
+        if self.native is None:
+            self.rfft.plan(self.frames)    # buffers and call sequence, built once
 
     def check_lengths(self, ctx, in_len, out_len):
         raise NotImplementedError
+
+
+_TYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.int16): 1, np.dtype(np.int32): 2}
+
+
+def _pairs(re, im):
+    """(re, im) arrays -> one contiguous array of interleaved pairs."""
+    return np.ascontiguousarray(np.stack([re, im], -1).reshape(-1))
+
+
+@prepares_native
+def native_fft(ctx, op, in_len, out_len):
+    """kissfft's tables as KissFFTR prepared them: factors, twiddles and super twiddles."""
+    fft = op.rfft.fft
+    ncfft = op.rfft.ncfft
+    if op.frames >= 1 << 31 or ncfft >= 1 << 30:
+        raise OutOfRange("too many frames or too long a transform")
+    factors = np.asarray(fft.factors, np.int32).reshape(-1)
+    twiddles = _pairs(*fft.twiddles)
+    super_re, super_im = (t[1:] for t in op.rfft.super_tw)
+    super_twiddles = _pairs(super_re, super_im)
+    tmp = np.zeros(2 * ncfft, op.dtype)
+    # the forward transform's zero-padded frame is its scratch buffer, bound in bind()
+    return ctx.native_node(
+        "signal_rfft", keep=(factors, twiddles, super_twiddles, tmp), factors=factors,
+        twiddles=twiddles, super_twiddles=super_twiddles, tmp=tmp,
+        type=_TYPE_CODES[op.dtype], inverse=int(op.inverse), ncfft=ncfft, frames=op.frames,
+        in_len=in_len, out_len=out_len, scale=float(op.fft_length))
 
 
 @register("SignalRfft")
@@ -63,6 +94,9 @@ class Rfft(_FftBase):
                       f"({self.fft_length + 2}), not {out_len}")
         self.input_length = in_len
         ctx.request_scratch(self.fft_length * self.dtype.itemsize)   # TFLM's zero-padded frame
+
+    def bind(self):
+        point_native(self, frame=self.scratch[0])
 
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.frames, self.input_length)

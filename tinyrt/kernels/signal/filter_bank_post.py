@@ -12,8 +12,9 @@ import sys
 import numpy as np
 
 from ... import quant
+from ...native.core import prepares_native
 from ..base import Kernel, register
-from .common import (check_io_count, check_tensor, most_significant_bit32,
+from .common import (check_io_count, check_tensor, most_significant_bit32, point_native,
                      positional_int_options)
 
 INT16_MAX = 32767
@@ -68,10 +69,12 @@ class SignalFilterBankSpectralSubtraction(Kernel):
         self.floor = np.empty(n, np.uint32)
         self.wide = np.empty(n, np.uint64)
         self.wide2 = np.empty(n, np.uint64)
+        self.native = native_spectral_subtraction(ctx, self)
 
     def bind(self):
         self.noise = self.persistent[self.state].view(np.uint32)
         self.noise_out = self.noise[:self.n_noise]
+        point_native(self, noise=self.noise)
 
     def reset(self):
         self.noise[...] = 0
@@ -93,6 +96,16 @@ class SignalFilterBankSpectralSubtraction(Kernel):
         np.right_shift(rest, self.up_bits, out=rest)
         np.maximum(rest, self.floor, out=outputs[0][:n])
         np.copyto(outputs[1], self.noise_out)
+
+
+@prepares_native
+def native_spectral_subtraction(ctx, op):
+    """The estimate's persistent buffer is pointed at in bind()."""
+    return ctx.native_node(
+        "signal_spectral_subtraction", keep=(op.coef, op.coef_rest),
+        outputs=("output", "noise_output"), coef=op.coef, coef_rest=op.coef_rest,
+        min_remaining=int(op.floor_coef), up_bits=int(op.up_bits), down_bits=int(op.down_bits),
+        clamping=int(op.clamping), n=op.n, n_noise=op.n_noise)
 
 
 # -- SignalPCAN ------------------------------------------------------------------------------------
@@ -133,7 +146,8 @@ class SignalPCAN(Kernel):
         self.shift = np.uint64(self.snr_shift & 63)
         self.whole_noise = noise.shape[0] == n
         self.gains = None
-        if lut.data is not None:
+        self.native = native_pcan(ctx, n, self.snr_shift & 63)
+        if lut.data is not None and self.native is None:
             # The gain depends on the noise only through its bit length b and the 10 bits after
             # its top one (or the value itself when <= 2). Scaled by 2^-1022, a uint32 becomes a
             # float64 whose bits >> 42 are b * 1024 + those 10 bits (0 stays 0), so one table
@@ -171,6 +185,13 @@ class SignalPCAN(Kernel):
         np.right_shift(self.snr, SNR_BITS - OUTPUT_BITS, out=self.top)
         np.maximum(self.square, self.top, out=self.square)
         np.subtract(self.square, 1 << OUTPUT_BITS, out=outputs[0], casting="unsafe")
+
+
+@prepares_native
+def native_pcan(ctx, n, shift):
+    """A constant gain table is read from the model like the other inputs."""
+    return ctx.native_node("signal_pcan", inputs=("input", "noise", "lut"), n=n,
+                           snr_shift=shift)
 
 
 def _gains(noise, lut):
@@ -229,6 +250,9 @@ class SignalFilterBankLog(Kernel):
         self.n = x.shape[0]
         self.shift = np.uint32(self.correction_bits & 31)
         scale = self.output_scale & U32
+        self.native = native_filter_bank_log(ctx, self.n, int(self.shift), scale)
+        if self.native is not None:
+            return          # the tables below are the numpy kernel's
         # frexp splits v = m * 2^e (e the bit length, m in [0.5, 1)); floor(m * 2^17) is 2^16
         # plus the 16 fraction bits Log32 reads, and 0 for v = 0. With log2 = (e - 1) * 2^16 +
         # frac + corr(frac), ln(v) in Q16 is exactly 45426 * (e - 1) + ((45426 * (frac + corr)
@@ -266,3 +290,12 @@ class SignalFilterBankLog(Kernel):
         np.multiply(self.exponent, self.per_bit, out=self.coarse)
         np.add(self.coarse, self.fine, out=self.value, casting="unsafe")
         np.minimum(self.value_high, INT16_MAX, out=outputs[0][:self.n], casting="unsafe")
+
+
+_LOG_LUT32 = LOG_LUT.astype(np.int32)
+
+
+@prepares_native
+def native_filter_bank_log(ctx, n, correction_bits, output_scale):
+    return ctx.native_node("signal_filter_bank_log", keep=(_LOG_LUT32,), lut=_LOG_LUT32, n=n,
+                           correction_bits=correction_bits, output_scale=output_scale)

@@ -458,6 +458,7 @@ class KissFFT:
         if inverse:
             phase = -phase
         tw_re, tw_im = _twiddle_values(a.sample, phase)
+        self.twiddles = tw_re, tw_im       # as the build stores them (the C kernel's too)
         bflys = {2: self._bfly2, 3: self._bfly3, 4: self._bfly4, 5: self._bfly5}
 
         # kissfft recurses depth first; the leaves copy input samples in a mixed-radix digit order

@@ -8,6 +8,7 @@ x86 build the oracle runs, counts are taken modulo 32, so these kernels do the s
 import numpy as np
 
 from ... import quant
+from ...native.core import OutOfRange, prepares_native
 from ..base import Kernel, register
 from .common import check_io_count, check_tensor, positional_int_options
 
@@ -71,6 +72,18 @@ _SQRT32_CAPPED = 0xFFFF * 0xFFFF + 0xFFFF + 1
 
 # -- kernels -------------------------------------------------------------------------------------
 
+@prepares_native
+def native_window(ctx, win):
+    """Constant weights are taken from the model (kept here as int16); weights given as an
+    input are bound as a tensor."""
+    if win.weights is None:
+        return ctx.native_node("signal_window", inputs=("input", "weights"), frames=win.frames,
+                               frame=int(ctx.inputs[1].shape[0]), shift=win.shift_bits)
+    w = np.ascontiguousarray(win.weights, np.int16)
+    return ctx.native_node("signal_window", keep=(w,), inputs=("input", None), weights=w,
+                           frames=win.frames, frame=int(w.shape[0]), shift=win.shift_bits)
+
+
 @register("SignalWindow")
 class SignalWindow(Kernel):
     """Multiplies each frame (a run of len(weights) values) by the window and shifts down."""
@@ -108,6 +121,7 @@ class SignalWindow(Kernel):
             ends = np.array([INT16_MIN, INT16_MAX], np.int64)[:, None] * self.weights
             lo, hi = int(ends.min()) >> self.shift_bits, int(ends.max()) >> self.shift_bits
             self.clip = lo < INT16_MIN or hi > INT16_MAX
+        self.native = native_window(ctx, self)
 
     def eval(self, inputs, outputs):
         x = inputs[0] if self.in_shape is None else inputs[0].reshape(self.in_shape)
@@ -137,6 +151,7 @@ class SignalFftAutoScale(Kernel):
         check_tensor(self, bits, np.int32, 0, "scale bits output")
         if x.shape[0] != y.shape[0]:
             self.fail(f"output length {y.shape[0]} differs from input length {x.shape[0]}")
+        self.native = native_fft_auto_scale(ctx, int(x.shape[0]))
 
     def eval(self, inputs, outputs):
         x = inputs[0]
@@ -155,6 +170,11 @@ class SignalFftAutoScale(Kernel):
         else:
             np.copyto(outputs[0], x)
         outputs[1][...] = scale
+
+
+@prepares_native
+def native_fft_auto_scale(ctx, n):
+    return ctx.native_node("signal_fft_auto_scale", outputs=("output", "scale_bits"), n=n)
 
 
 @register("SignalEnergy")
@@ -181,6 +201,7 @@ class SignalEnergy(Kernel):
         # -32768s, and the wrapped value read as uint32 is the true 2^31
         self.squares = np.empty(2 * (self.hi - self.lo), np.int32)
         self.re2, self.im2 = self.squares[0::2], self.squares[1::2]
+        self.native = native_energy(ctx, self.lo, self.hi)
 
     def eval(self, inputs, outputs):
         if self.hi == self.lo:
@@ -188,6 +209,11 @@ class SignalEnergy(Kernel):
         z = inputs[0][2 * self.lo:2 * self.hi]
         np.multiply(z, z, out=self.squares, dtype=np.int32)
         np.add(self.re2, self.im2, out=outputs[0][self.lo:self.hi], casting="unsafe")
+
+
+@prepares_native
+def native_energy(ctx, start, end):
+    return ctx.native_node("signal_energy", start=start, end=end)
 
 
 @register("SignalFilterBank")
@@ -251,6 +277,7 @@ class SignalFilterBank(Kernel):
         self.by_runs = n_out > 0 and bool(np.all(counts > 0))
         self.picked = np.empty(self.bins.shape[0], np.uint32)
         self.terms = np.empty(self.bins.shape[0], np.uint64)
+        self.native = native_filter_bank(ctx, self, n_out)
 
     @staticmethod
     def _table(weights, unweights):
@@ -273,6 +300,26 @@ class SignalFilterBank(Kernel):
         outputs[0][...] = running[self.ends] - running[self.starts]
 
 
+@prepares_native
+def native_filter_bank(ctx, fb, n_out):
+    """The prepared terms as C's op data: each output's run of (coefficient, bin) terms, the
+    coefficients read from the weight tensors (constant or not)."""
+    if fb.bins.shape[0] >= 1 << 31 or (fb.coef.shape[0] and int(fb.coef.max()) >= 1 << 31):
+        raise OutOfRange("too many filter bank terms or weights")
+    coef = np.ascontiguousarray(fb.coef, np.int32)
+    bins = np.ascontiguousarray(fb.bins, np.int32)
+    ends = np.concatenate([[0], fb.ends]).astype(np.int32)
+    return ctx.native_node("signal_filter_bank", keep=(coef, bins, ends),
+                           inputs=("input", "weights", "unweights", None, None, None),
+                           coef=coef, bins=bins, ends=ends, channels=n_out,
+                           n_weights=int(ctx.inputs[1].shape[0]))
+
+
+@prepares_native
+def native_filter_bank_sqrt(ctx, n):
+    return ctx.native_node("signal_filter_bank_sqrt", inputs=("input", "scale_bits"), n=n)
+
+
 @register("SignalFilterBankSquareRoot")
 class SignalFilterBankSquareRoot(Kernel):
     """Rounded square root of each channel, shifted down by the scale-bits input (the shift
@@ -289,6 +336,7 @@ class SignalFilterBankSquareRoot(Kernel):
             self.fail(f"output length {y.shape[0]} differs from input length {x.shape[0]}")
         self.roots = np.empty(x.shape[0], np.float64)
         self.offsets = np.empty(x.shape[0], np.uint64)
+        self.native = native_filter_bank_sqrt(ctx, int(x.shape[0]))
 
     def eval(self, inputs, outputs):
         x = inputs[0]

@@ -4,8 +4,8 @@ SignalStacker, SignalFramer and SignalOverlapAdd.
 TFLM keeps each stream in a circular buffer; here each stream's pending samples sit at the
 start of a linear arena buffer (one row per outer index, all rows advancing together), so a
 write appends a slice and a read-and-discard shifts the rest to the front. Only the counts of
-pending samples (and the stacker's first-frame flag) live outside the arena. As in TFLM, an
-output with no complete frame is left as it was.
+pending samples (and the stacker's first-frame flag) live outside the arena, in a small int32
+array the C kernels share. As in TFLM, an output with no complete frame is left as it was.
 
 TFLM reads these ops' flexbuffer options by position in the (key-sorted) map, so the map must
 hold exactly the keys the converter writes: anything else would make TFLM read other values.
@@ -13,8 +13,9 @@ hold exactly the keys the converter writes: anything else would make TFLM read o
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ...native.core import prepares_native
 from ..base import Kernel, register
-from .common import sorted_options
+from .common import point_native, sorted_options
 
 _INT32_MAX = 2**31 - 1
 
@@ -48,6 +49,12 @@ def _check_valid_flag(kernel, ctx):
         kernel.fail("output_valid must be a bool scalar")
 
 
+@prepares_native
+def native_streaming(ctx, kernel, outputs=("output", "valid"), keep=(), **fields):
+    """The op's C kernel; its persistent buffer is pointed at in bind()."""
+    return ctx.native_node(kernel, keep=keep, outputs=outputs, **fields)
+
+
 @register("SignalDelay")
 class SignalDelay(Kernel):
     """Delays each row of the innermost dimension by ``delay_length`` samples."""
@@ -71,10 +78,13 @@ class SignalDelay(Kernel):
         nbytes = self.outer * (self.delay + self.frame) * 2
         ctx.workspace(nbytes, "the delay line")
         self.state_index = ctx.allocate_persistent(nbytes)
+        self.native = native_streaming(ctx, "signal_delay", outputs=("output",),
+                                       outer=self.outer, delay=self.delay, frame=self.frame)
 
     def bind(self):
         self.line = self.persistent[self.state_index].view(np.int16).reshape(
             self.outer, self.delay + self.frame)
+        point_native(self, line=self.line)
 
     def reset(self):
         self.line[...] = 0
@@ -115,31 +125,36 @@ class SignalStacker(Kernel):
                       f"{self.size}; got {x.shape[0]} and {y.shape[0]}")
         ctx.workspace(self.size * 2, "the stacker buffer")
         self.state_index = ctx.allocate_persistent(self.size * 2)
+        self.counters = np.zeros(2, np.int32)       # pending samples, started
+        self.native = native_streaming(ctx, "signal_stacker", keep=(self.counters,),
+                                       counters=self.counters, channels=self.channels,
+                                       left=self.left, size=self.size, step=self.step)
 
     def bind(self):
         self.buffer = self.persistent[self.state_index].view(np.int16)
+        point_native(self, buffer=self.buffer)
 
     def reset(self):
         self.buffer[...] = 0
-        self.pending = 0
-        self.started = False
+        self.counters[...] = 0
 
     def eval(self, inputs, outputs):
         c = self.channels
-        if self.started:
-            self.buffer[self.pending:self.pending + c] = inputs[0]
-            self.pending += c
+        pending, started = (int(v) for v in self.counters)
+        if started:
+            self.buffer[pending:pending + c] = inputs[0]
+            pending += c
         else:
             n = c * (self.left + 1)
             self.buffer[:n].reshape(self.left + 1, c)[...] = inputs[0]
-            self.pending = n
-            self.started = True
-        valid = self.pending >= self.size
+            pending = n
+        valid = pending >= self.size
         if valid:
             outputs[0][...] = self.buffer
             keep = self.size - self.step
             self.buffer[:keep] = self.buffer[self.step:]
-            self.pending = keep
+            pending = keep
+        self.counters[...] = pending, 1
         outputs[1][...] = valid
 
 
@@ -177,18 +192,24 @@ class SignalFramer(Kernel):
         nbytes = self.outer * self.width * 2
         ctx.workspace(nbytes, "the framer buffer")
         self.state_index = ctx.allocate_persistent(nbytes)
+        self.counters = np.zeros(1, np.int32)       # pending samples (every row alike)
+        self.native = native_streaming(ctx, "signal_framer", keep=(self.counters,),
+                                       counters=self.counters, outer=self.outer,
+                                       frames=self.frames, width=self.width, size=self.size,
+                                       step=self.step)
 
     def bind(self):
         self.buffer = self.persistent[self.state_index].view(np.int16).reshape(
             self.outer, self.width)
+        point_native(self, buffer=self.buffer)
 
     def reset(self):
         self.buffer[...] = 0
-        self.pending = self.size - self.step if self.prefill else 0
+        self.counters[0] = self.size - self.step if self.prefill else 0
 
     def eval(self, inputs, outputs):
         size, step, n = self.size, self.step, self.frames
-        have = self.pending
+        have = int(self.counters[0])
         total = have + n * step
         self.buffer[:, have:total] = inputs[0].reshape(self.outer, n * step)
         # Frame j is complete once j + 1 steps have arrived; no frame is taken before the
@@ -198,8 +219,9 @@ class SignalFramer(Kernel):
         if done:
             windows = sliding_window_view(self.buffer[:, :total], size, axis=1)[:, ::step]
             outputs[0].reshape(self.outer, n, size)[:, first:] = windows[:, :done]
-        self.pending = total - done * step
-        self.buffer[:, :self.pending] = self.buffer[:, done * step:total]
+        pending = total - done * step
+        self.buffer[:, :pending] = self.buffer[:, done * step:total]
+        self.counters[0] = pending
         outputs[1][...] = done == n
 
 
@@ -245,10 +267,17 @@ class SignalOverlapAdd(Kernel):
         self.acc = np.zeros((self.outer, self.frames + self.chunks - 1, self.step), acc_type)
         self.tail = self.size - self.step
         self.state_index = ctx.allocate_persistent(self.outer * self.tail * self.dtype.itemsize)
+        row = self.acc[0].reshape(-1)           # C sums one row at a time
+        self.native = native_streaming(ctx, "signal_overlap_add", outputs=("output",),
+                                       keep=(row,), acc=row, acc_len=row.shape[0],
+                                       type=0 if self.dtype == np.float32 else 1,
+                                       outer=self.outer, frames=self.frames, size=self.size,
+                                       step=self.step)
 
     def bind(self):
         self.state = self.persistent[self.state_index].view(self.dtype).reshape(
             self.outer, self.tail)
+        point_native(self, state=self.state)
 
     def reset(self):
         self.state[...] = 0

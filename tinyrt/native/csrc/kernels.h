@@ -19,6 +19,19 @@
 #include "kernels/quantize_f32.h"
 #include "kernels/reduce_f32.h"
 #include "kernels/reduce_s8.h"
+#include "kernels/signal_delay.h"
+#include "kernels/signal_energy.h"
+#include "kernels/signal_fft_auto_scale.h"
+#include "kernels/signal_filter_bank.h"
+#include "kernels/signal_filter_bank_log.h"
+#include "kernels/signal_filter_bank_sqrt.h"
+#include "kernels/signal_framer.h"
+#include "kernels/signal_overlap_add.h"
+#include "kernels/signal_pcan.h"
+#include "kernels/signal_rfft.h"
+#include "kernels/signal_spectral_subtraction.h"
+#include "kernels/signal_stacker.h"
+#include "kernels/signal_window.h"
 #include "kernels/softmax_f32.h"
 #include "kernels/softmax_s8.h"
 #include "kernels/unary_f32.h"
@@ -43,6 +56,19 @@
     K(softmax_f32) \
     K(pool) \
     K(mul_s8) \
+    K(signal_energy) \
+    K(signal_fft_auto_scale) \
+    K(signal_filter_bank) \
+    K(signal_filter_bank_log) \
+    K(signal_filter_bank_sqrt) \
+    K(signal_pcan) \
+    K(signal_rfft) \
+    K(signal_spectral_subtraction) \
+    K(signal_window) \
+    K(signal_delay) \
+    K(signal_framer) \
+    K(signal_overlap_add) \
+    K(signal_stacker) \
     /* end of the list */
 
 #endif
