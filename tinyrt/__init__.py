@@ -1,4 +1,5 @@
 """tinyrt: TensorFlow Lite Micro's interpreter in Python — one planned arena, bit-exact kernels."""
+from . import examples
 from .errors import (ArenaTooSmallError, InputError, ModelError, OpError, StateError, TinyrtError,
                      UnsupportedOpError)
 from .interpreter import Interpreter, MemoryReport

@@ -74,6 +74,20 @@ class UnresolvedKernel(Kernel):
                                  "plan memory only")
 
 
+def _missing_kernel_message(node, subgraph_index):
+    """Why a node has no kernel, with the fix that works: resolver.add(name) only helps when
+    tinyrt has the kernel; otherwise the user must supply one."""
+    from .kernels import REGISTRY
+    name = node.op_name or "<unnamed custom op>"
+    where = f"node {node.index}" + (f", subgraph {subgraph_index}" if subgraph_index else "")
+    if node.op_name in REGISTRY:
+        return (f"{name} ({where}) is not in the op resolver; add it with "
+                f"resolver.add({node.op_name!r})")
+    return (f"tinyrt has no kernel for {name} ({where}); register your own with "
+            f"resolver.add({node.op_name!r}, YourKernel) (a tinyrt.Kernel subclass), or size "
+            "the arena without it using plan_unresolved=True (`tinyrt plan`)")
+
+
 class Graph:
     """One subgraph at run time: its kernels, its tensors' arrays and its flat list of calls."""
 
@@ -264,10 +278,7 @@ class Interpreter:
                     self.unresolved_ops.append((g.index, node.index, node.op_name))
                     cls = UnresolvedKernel
                 if cls is None:
-                    where = f"node {node.index}" + (f", subgraph {g.index}" if g.index else "")
-                    raise UnsupportedOpError(
-                        f"{node.op_name or '<unnamed custom op>'} ({where}) is not in the "
-                        f"op resolver; add it with resolver.add({node.op_name!r})")
+                    raise UnsupportedOpError(_missing_kernel_message(node, g.index))
                 g.kernels.append(cls(node, g.index))
         work = Workspace()    # eval-time temporaries the kernels share (host memory, not arena)
         native_lib = native_kernels.resolve(self.native)
