@@ -1,7 +1,7 @@
 """tinyrt: TensorFlow Lite Micro's interpreter in Python — one planned arena, bit-exact kernels."""
 from . import examples
-from .errors import (ArenaTooSmallError, ArgumentError, ArgumentTypeError, InputError, ModelError,
-                     OpError, StateError, TinyrtError, UnallocatedError, UnsupportedOpError)
+from .errors import (ArenaTooSmallError, ArgumentError, ArgumentTypeError, IndexOutOfRangeError,
+                     InputError, ModelError, OpError, StateError, TinyrtError, UnallocatedError, UnsupportedOpError)
 from .interpreter import Interpreter, MemoryReport, OpResolverType
 from .kernels.base import Kernel, PrepareContext, register
 from .memory.arena import SharedArena
@@ -16,4 +16,4 @@ __all__ = ["Interpreter", "MemoryReport", "OpResolverType", "OpResolver", "AllOp
            "PrepareContext", "register", "GreedyMemoryPlanner", "LinearMemoryPlanner",
            "MemoryPlanner", "SharedArena", "load_model", "Profiler", "TinyrtError", "ModelError", "UnsupportedOpError",
            "OpError", "ArenaTooSmallError", "InputError", "StateError", "UnallocatedError",
-           "ArgumentError", "ArgumentTypeError", "__version__"]
+           "ArgumentError", "ArgumentTypeError", "IndexOutOfRangeError", "__version__"]

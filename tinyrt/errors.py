@@ -61,3 +61,8 @@ class ArgumentError(TinyrtError, ValueError):
 
 class ArgumentTypeError(TinyrtError, TypeError):
     """An argument has the wrong type (a tensor index that is not an int, ...)."""
+
+
+class IndexOutOfRangeError(InputError, IndexError):
+    """An input, output, tensor or subgraph index beyond the model's: an IndexError, as
+    tflite_micro raises, and a ValueError, as LiteRT raises."""

@@ -9,7 +9,8 @@ import numpy as np
 
 import enum
 
-from .errors import (ArgumentError, ArgumentTypeError, InputError, ModelError, OpError,
+from .errors import (ArgumentError, ArgumentTypeError, IndexOutOfRangeError, InputError,
+                     ModelError, OpError,
                      StateError, TinyrtError, UnallocatedError, UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
@@ -514,7 +515,10 @@ class Interpreter:
             else:
                 a[...] = 0
 
-    reset = reset_all_variables  # tflite_micro's name
+    def reset(self):
+        """tflite_micro's name for reset_all_variables(); returns 0 as tflite_micro does."""
+        self.reset_all_variables()
+        return 0
 
     # ---------------------------------------------------------------------------------------
     # tensor access (LiteRT style)
@@ -524,7 +528,7 @@ class Interpreter:
             raise ArgumentTypeError(f"subgraph index must be an int, not {subgraph_index!r}")
         n = len(self.model.subgraphs)
         if not 0 <= subgraph_index < n:
-            raise ArgumentError(f"subgraph index {subgraph_index} is out of range: the model "
+            raise IndexOutOfRangeError(f"subgraph index {subgraph_index} is out of range: the model "
                                 f"has {n} subgraphs")
         return self.model.subgraphs[int(subgraph_index)]
 
@@ -533,7 +537,7 @@ class Interpreter:
         if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
             raise ArgumentTypeError(f"tensor index must be an int, not {index!r}")
         if not 0 <= index < len(tensors):
-            raise InputError(f"tensor index {index} is out of range: "
+            raise IndexOutOfRangeError(f"tensor index {index} is out of range: "
                              + (f"subgraph {subgraph_index}" if subgraph_index else "the model")
                              + f" has {len(tensors)} tensors")
         return tensors[int(index)]
@@ -653,9 +657,11 @@ class Interpreter:
     # ---------------------------------------------------------------------------------------
     @staticmethod
     def _io_index(i, ios, kind):
-        if not isinstance(i, (int, np.integer)) or not 0 <= i < len(ios):
-            raise InputError(f"{kind} index {i!r} is out of range: the model has {len(ios)} "
-                             f"{kind}s")
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or i < 0:
+            raise ArgumentError(f"{kind} index must be a non-negative integer, not {i!r}")
+        if i >= len(ios):
+            raise IndexOutOfRangeError(f"{kind} index {i} is out of range: the model has "
+                                       f"{len(ios)} {kind}s")
         return int(i)
 
     def set_input(self, data, index):
@@ -705,7 +711,11 @@ class Interpreter:
         return self.memory_report().used
 
     def print_allocations(self):
-        print("\n".join(self.memory_report().lines()))
+        """The arena's use in the lines TFLM's RecordingMicroAllocator prints, to stderr as
+        tflite_micro prints them (memory_report().lines() has tinyrt's fuller table)."""
+        import sys
+        from .micro import allocation_lines
+        print("\n".join(allocation_lines(self.memory_report())), file=sys.stderr)
 
 
 class SignatureRunner:

@@ -57,8 +57,9 @@ class Mean(Kernel):
         x = inputs[0].transpose(self.perm).reshape(self.kept + (self.count,))
         out = outputs[0].reshape(self.kept)
         if self.float:
-            total = np.add.accumulate(x, axis=-1, dtype=np.float32)[..., -1] if self.count \
-                else np.zeros(self.kept, np.float32)
+            # + 0.0: TFLM's sum starts from +0.0, so an all-(-0.0) input sums to +0.0
+            total = np.add.accumulate(x, axis=-1, dtype=np.float32)[..., -1] + np.float32(0) \
+                if self.count else np.zeros(self.kept, np.float32)
             out[...] = total / np.float32(self.count) if self.mean else total
             return
         total = x.sum(axis=-1, dtype=np.int64)
