@@ -79,18 +79,6 @@ def _invoke(it):
         raise RunFailure(str(e)) from e
 
 
-def _random_input(d, rng):
-    """Full-range integers, or standard normal floats."""
-    dt = np.dtype(d["dtype"])
-    shape = tuple(d["shape"])
-    if dt.kind in "iu":
-        info = np.iinfo(dt)
-        return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt)
-    if dt.kind == "b":
-        return rng.integers(0, 2, size=shape).astype(bool)
-    return rng.standard_normal(shape).astype(dt)
-
-
 def _image_range(text):
     try:
         lo, hi = (float(v) for v in text.split(","))
@@ -101,7 +89,7 @@ def _image_range(text):
 
 def _inputs(args, it):
     """The arrays to feed (from --input files, else random) and where each came from."""
-    from .input_files import read_inputs
+    from .input_files import random_input, read_inputs
     details = it.get_input_details()
     if args.input:
         arrays = read_inputs(args.input, details, args.image_range)
@@ -109,7 +97,7 @@ def _inputs(args, it):
                    for i in range(len(details))]
         return arrays, sources
     rng = np.random.default_rng(args.seed)
-    return ([_random_input(d, rng) for d in details],
+    return ([random_input(d, rng) for d in details],
             [f"random (seed {args.seed})"] * len(details))
 
 
@@ -338,6 +326,7 @@ PROFILE_INPUT_SETS = 8
 
 
 def cmd_profile(args):
+    from .input_files import random_input
     from .profiler import Profiler
     it = _load(args)
     details = it.get_input_details()
@@ -348,7 +337,7 @@ def cmd_profile(args):
     else:
         # a few different input sets in turn, as real use sees (no value cache flatters an op)
         rng = np.random.default_rng(args.seed)
-        input_sets = [[_random_input(d, rng) for d in details] for _ in range(PROFILE_INPUT_SETS)]
+        input_sets = [[random_input(d, rng) for d in details] for _ in range(PROFILE_INPUT_SETS)]
         source = f"{PROFILE_INPUT_SETS} random input sets in turn (seed {args.seed})"
     prof = Profiler()
     total = args.warmup + args.repeat
@@ -382,6 +371,35 @@ def text_profile(r):
     print()
     for line in r["_memory_lines"]:
         print(line)
+
+
+# ---------------------------------------------------------------------------------------------
+# compare
+# ---------------------------------------------------------------------------------------------
+def cmd_compare(args):
+    from .compare import ReferenceUnavailable, compare, plot
+    inputs = None
+    if args.input:
+        from .input_files import read_inputs
+        it = _load(args, allocate=False)
+        inputs = read_inputs(args.input, it.get_input_details(), args.image_range)
+    try:
+        report = compare(args.model, args.reference, inputs=inputs, seed=args.seed,
+                         native=False if args.no_native else None)
+    except ReferenceUnavailable as e:
+        raise RunFailure(str(e)) from e
+    if args.plot:
+        plot(report, args.plot)
+    out = report.as_dict()
+    out["plot"] = args.plot
+    out["_lines"] = report.lines()
+    return out
+
+
+def text_compare(r):
+    print("\n".join(r["_lines"]))
+    if r["plot"]:
+        print(f"plot written to {r['plot']}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,6 +483,18 @@ def build_parser():
     _add_input_options(s, "every invoke")
     _add_json(s)
     s.set_defaults(fn=cmd_profile, text=text_profile)
+
+    s = sub.add_parser("compare", help="per-layer differences from a reference runtime or a "
+                                       "float model: where the device and TFLite part")
+    s.add_argument("model", help="path of a .tflite file")
+    s.add_argument("--reference", required=True, metavar="REF",
+                   help="tflite-micro, litert, litert-ref (LiteRT's reference kernels), or "
+                        "float:FLOAT_MODEL (per-layer quantization error against the float model)")
+    _add_input_options(s, "both runs")
+    s.add_argument("--plot", metavar="ERRORS.png",
+                   help="bar chart of per-layer error (needs matplotlib)")
+    _add_json(s)
+    s.set_defaults(fn=cmd_compare, text=text_compare)
 
     s = sub.add_parser("demo", help="plan and run the small example model shipped with tinyrt")
     s.set_defaults(fn=cmd_demo, text=None)

@@ -155,6 +155,18 @@ def fit(arr, detail, source):
     return arr.astype(want)
 
 
+def random_input(detail, rng):
+    """Random values for an input: full-range integers, or standard normal floats."""
+    dt = np.dtype(detail["dtype"])
+    shape = tuple(int(d) for d in detail["shape"])
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt)
+    if dt.kind == "b":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    return rng.standard_normal(shape).astype(dt)
+
+
 def read_inputs(paths, details, image_range=(0.0, 1.0)):
     """One array per model input from ``paths``: a single .npz (arrays matched by input name,
     else by order), or one file per input in order."""
@@ -212,4 +224,4 @@ def read_input(path, detail, image_range=(0.0, 1.0)):
     return fit(arr, detail, path)
 
 
-__all__ = ["read_inputs", "read_input", "fit", "FORMATS"]
+__all__ = ["read_inputs", "read_input", "random_input", "fit", "FORMATS"]
