@@ -90,3 +90,22 @@ def test_float_reference_reports_per_layer_quantization_error():
     assert report.rows[0].rmse_scale < 0.5 and report.rows[0].snr_db > 40
     assert report.rows[-1].snr_db > 10
     assert report.first_divergence is not None
+
+
+def test_a_failing_run_is_exit_1_with_a_hint(tmp_path, capsys):
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    t = b.add_constant("table", np.arange(6, dtype=np.float32))
+    i = b.add_input("i", (2,), np.int32)
+    y = b.add_tensor("y", (2,), np.float32)
+    b.add_operator("GATHER", [t, i], [y], axis=0)
+    b.mark_output(y)
+    p = tmp_path / "gather.tflite"
+    p.write_bytes(b.build())
+    assert main(["compare", str(p), "--reference", "tflite-micro"]) == 1   # random ids
+    assert "give --input" in capsys.readouterr().err
+    ids = tmp_path / "ids.npy"
+    np.save(ids, np.array([1, 4], np.int32))
+    tflm()
+    assert main(["compare", str(p), "--reference", "tflite-micro", "--input", str(ids)]) == 0
+    assert "every compared layer is identical" in capsys.readouterr().out

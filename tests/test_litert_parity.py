@@ -14,10 +14,15 @@ from tinyrt.builder import ModelBuilder
 
 lr = pytest.importorskip("ai_edge_litert.interpreter", reason="ai-edge-litert not installed")
 
-# shared models LiteRT runs (person_detect it refuses; the audio front ends are TFLM custom ops)
 LITERT_LSB = 2
-INT_MODELS = ["hello_world_int8", "micro_speech_quantized", "mlperf_tiny_kws_int8",
-              "mlperf_tiny_vww_int8", "simple_add_model"]
+# shared models LiteRT runs (person_detect it refuses; the audio front ends are TFLM custom ops;
+# keyword_scrambled_8bit crashes it). tiny_llm and vit_tiny (GELU: no tflite-micro to check
+# against) differ from LiteRT by more: `tinyrt compare vit_tiny_int8.tflite --reference
+# litert-ref` shows the first difference at an int8 FULLY_CONNECTED, 1 LSB in 115 of 113472
+# values, where tinyrt's FULLY_CONNECTED is TFLM's (docs/api.md).
+MODELS = ["hello_world_int8", "hello_world_float", "micro_speech_quantized",
+          "mlperf_tiny_kws_int8", "mlperf_tiny_vww_int8", "simple_add_model",
+          "mobile/mobilenet_v3_small_int8"]
 
 
 def litert(**kw):
@@ -75,17 +80,19 @@ def assert_close_to_litert(ours, theirs):
         assert diff.max(initial=0) <= (LITERT_LSB if a.dtype.kind in "iu" else 1e-5)
 
 
-def _without_internal_tensors(details, ours):
-    """LiteRT lists only the tensors its runtime keeps; match ours to them by index."""
-    keep = {d["index"] for d in details}
-    return [d for d in ours if d["index"] in keep]
+def _shared_tensors(theirs, ours):
+    """The tensors both list, by index: LiteRT may drop some and adds its own temporaries
+    after the model's."""
+    common = {d["index"] for d in theirs} & {d["index"] for d in ours}
+    return [d for d in theirs if d["index"] in common], [d for d in ours if d["index"] in common]
 
 
-@pytest.mark.parametrize("name", INT_MODELS)
+@pytest.mark.parametrize("name", MODELS)
 def test_same_script_same_results(name):
     path = shared_model(f"{name}.tflite")
-    theirs = user_script(litert, path)
-    ours = user_script(tinyrt.Interpreter, path)
+    n = 1 if "mobilenet" in name else 3
+    theirs = user_script(litert, path, n=n)
+    ours = user_script(tinyrt.Interpreter, path, n=n)
     for key in ("inputs", "outputs", "ops", "subgraphs", "signatures"):
         assert_same(ours[key], theirs[key], key)
     assert_close_to_litert(ours["results"], theirs["results"])
@@ -94,8 +101,9 @@ def test_same_script_same_results(name):
     batches = [random_inputs(ours["inputs"], rng) for _ in range(len(ours["results"]))]
     for got, (_, tflm_out) in zip(ours["results"], run_both(path, batches)):
         assert_same(got, tflm_out, "results vs tflite-micro")
-    assert_same(_without_internal_tensors(theirs["tensors"], ours["tensors"]), theirs["tensors"],
-                "tensors")
+    theirs_t, ours_t = _shared_tensors(theirs["tensors"], ours["tensors"])
+    assert len(ours_t) >= len(ours["tensors"]) - 1 and len(ours_t) > 0
+    assert_same(ours_t, theirs_t, "tensors")
 
 
 def test_unnamed_tensor_is_called_empty_string(tmp_path):

@@ -377,7 +377,7 @@ def text_profile(r):
 # compare
 # ---------------------------------------------------------------------------------------------
 def cmd_compare(args):
-    from .compare import ReferenceUnavailable, compare, plot
+    from .compare import ReferenceUnavailable, RunFailed, compare, plot
     inputs = None
     if args.input:
         from .input_files import read_inputs
@@ -386,7 +386,7 @@ def cmd_compare(args):
     try:
         report = compare(args.model, args.reference, inputs=inputs, seed=args.seed,
                          native=False if args.no_native else None)
-    except ReferenceUnavailable as e:
+    except (ReferenceUnavailable, RunFailed) as e:
         raise RunFailure(str(e)) from e
     if args.plot:
         plot(report, args.plot)

@@ -30,6 +30,11 @@ class ReferenceUnavailable(TinyrtError):
     """The reference runtime is not installed, or refuses the model."""
 
 
+class RunFailed(TinyrtError, RuntimeError):
+    """tinyrt's run of a model failed during invoke (for example token ids outside an
+    embedding table: give real inputs with --input)."""
+
+
 @dataclass
 class Row:
     node: int
@@ -100,7 +105,10 @@ def _run_tinyrt(model, inputs, **kw):
     it.allocate_tensors()
     for d, x in zip(it.get_input_details(), inputs):
         it.set_tensor(d["index"], x)
-    it.invoke()
+    try:
+        it.invoke()
+    except TinyrtError as e:
+        raise RunFailed(f"{e} (random inputs may not suit the model: give --input)") from e
     return it
 
 
@@ -306,4 +314,4 @@ def plot(report, path):
         plt.close(fig)
 
 
-__all__ = ["compare", "plot", "Report", "Row", "REFERENCES", "ReferenceUnavailable"]
+__all__ = ["compare", "plot", "Report", "Row", "REFERENCES", "ReferenceUnavailable", "RunFailed"]
