@@ -317,3 +317,30 @@ def test_license_and_packaged_example():
 def test_output_npy_path_takes_one_output_and_refuses_several(two, tmp_path, capsys):
     assert main(["run", two, "--output", str(tmp_path / "y.npy")]) == 2
     assert "a .npy file holds one" in capsys.readouterr().err
+
+
+def test_run_a_batch_of_samples_in_one_invoke(tmp_path, capsys):
+    path = tinyrt.examples.KWS_TINY
+    rng = np.random.default_rng(5)
+    samples = rng.integers(-128, 128, (5, 1, 49, 10, 1)).astype(np.int8)
+    batch = tmp_path / "batch.npy"
+    np.save(batch, samples.reshape(5, 49, 10, 1))
+    r = run_json(["run", path, "--input", str(batch), "--output", str(tmp_path / "y.npz")],
+                 capsys)
+    assert r["inputs"][0]["shape"] == [5, 49, 10, 1]
+    got = np.array(r["outputs"][0]["values"], np.int8)
+    assert got.shape == (5, 12)
+    it = tinyrt.Interpreter(model_path=path)
+    it.allocate_tensors()
+    for k in range(5):
+        it.set_input(samples[k], 0)
+        it.invoke()
+        np.testing.assert_array_equal(got[k:k + 1], it.get_output(0))
+    with np.load(tmp_path / "y.npz") as z:
+        np.testing.assert_array_equal(z["probabilities"], got)
+    raw = tmp_path / "batch.bin"                       # raw bytes of whole samples work too
+    raw.write_bytes(samples.tobytes())
+    assert run_json(["run", path, "--input", str(raw)], capsys)["inputs"][0]["shape"][0] == 5
+    raw.write_bytes(samples.tobytes()[:-3])            # not whole samples: refused
+    assert main(["run", path, "--input", str(raw)]) == 2
+    assert "or a batch of such samples" in capsys.readouterr().err

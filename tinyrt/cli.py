@@ -87,12 +87,12 @@ def _image_range(text):
     return lo, hi
 
 
-def _inputs(args, it):
+def _inputs(args, it, batch=False):
     """The arrays to feed (from --input files, else random) and where each came from."""
     from .input_files import random_input, read_inputs
     details = it.get_input_details()
     if args.input:
-        arrays = read_inputs(args.input, details, args.image_range)
+        arrays = read_inputs(args.input, details, args.image_range, batch)
         sources = [f"{args.input[0] if len(args.input) == 1 else args.input[i]}"
                    for i in range(len(details))]
         return arrays, sources
@@ -279,10 +279,22 @@ def _save_outputs(path, keys, outputs):
         raise TinyrtError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+def _resize_to(it, arrays):
+    """A batch of samples in the input files: resize the inputs to it (one invoke runs them
+    all, each exactly as alone)."""
+    details = it.get_input_details()
+    if all(x.shape == tuple(d["shape"]) for d, x in zip(details, arrays)):
+        return details
+    for d, x in zip(details, arrays):
+        it.resize_tensor_input(d["index"], x.shape)
+    it.allocate_tensors()
+    return it.get_input_details()
+
+
 def cmd_run(args):
     it = _load(args)
-    details = it.get_input_details()
-    arrays, sources = _inputs(args, it)
+    arrays, sources = _inputs(args, it, batch=True)
+    details = _resize_to(it, arrays)
     for d, x in zip(details, arrays):
         it.set_tensor(d["index"], x)
     _invoke(it)
@@ -465,7 +477,10 @@ def build_parser():
     _add_json(s)
     s.set_defaults(fn=cmd_plan, text=text_plan)
 
-    s = sub.add_parser("run", help="run a model once and print its outputs")
+    s = sub.add_parser("run", help="run a model once and print its outputs",
+                       description="Run a model once and print its outputs. An --input holding "
+                                   "N samples along the first dimension resizes the inputs to a "
+                                   "batch of N: one invoke runs them all, each exactly as alone.")
     s.add_argument("model", help="path of a .tflite file")
     _add_input_options(s, "the run")
     s.add_argument("--output", metavar="OUT.npz",

@@ -105,19 +105,37 @@ def _first_outside(arr, lo, hi):
     return tuple(int(i) for i in bad), arr[tuple(bad)]
 
 
-def fit(arr, detail, source):
+def _batch_shape(arr, shape):
+    """The shape of ``arr`` read as a batch of samples of ``shape`` (its first dimension the
+    batch), or None: the same trailing dimensions, or flat data of whole samples."""
+    if not shape:
+        return None
+    sample = int(np.prod(shape[1:], dtype=np.int64))
+    if arr.ndim == len(shape) and tuple(arr.shape[1:]) == tuple(shape[1:]) and arr.shape[0]:
+        return tuple(arr.shape)
+    if arr.ndim == 1 and sample and arr.size % sample == 0 and arr.size:
+        return (arr.size // sample,) + tuple(shape[1:])
+    return None
+
+
+def fit(arr, detail, source, batch=False):
     """``arr`` as the input described by ``detail`` (a get_input_details() dict), or an
-    InputError saying why it does not fit."""
+    InputError saying why it does not fit. With ``batch``, ``arr`` may also hold several
+    samples along the first dimension (the caller resizes the input)."""
     want = np.dtype(detail["dtype"])
     name = detail["name"]
     shape = tuple(int(d) for d in detail["shape"])
     arr = np.asarray(arr)
     if arr.dtype.kind not in "biuf":
         raise InputError(f"{source}: {arr.dtype} data cannot feed input {name!r}")
-    if arr.size != int(np.prod(shape, dtype=np.int64)):
+    if arr.size == int(np.prod(shape, dtype=np.int64)):
+        arr = arr.reshape(shape)
+    elif batch and _batch_shape(arr, shape) is not None:
+        arr = arr.reshape(_batch_shape(arr, shape))
+    else:
         raise InputError(f"{source} has shape {list(arr.shape)} ({arr.size} values); input "
-                         f"{name!r} needs shape {list(shape)}")
-    arr = arr.reshape(shape)
+                         f"{name!r} needs shape {list(shape)}"
+                         + (" or a batch of such samples" if batch else ""))
     if arr.dtype == want:
         return arr
     if want.kind == "b":
@@ -167,9 +185,10 @@ def random_input(detail, rng):
     return rng.standard_normal(shape).astype(dt)
 
 
-def read_inputs(paths, details, image_range=(0.0, 1.0)):
+def read_inputs(paths, details, image_range=(0.0, 1.0), batch=False):
     """One array per model input from ``paths``: a single .npz (arrays matched by input name,
-    else by order), or one file per input in order."""
+    else by order), or one file per input in order. ``batch`` lets each hold several samples
+    along the first dimension."""
     n = len(details)
     if len(paths) == 1 and n >= 1:
         data = _read_bytes(paths[0])
@@ -177,20 +196,21 @@ def read_inputs(paths, details, image_range=(0.0, 1.0)):
             arrays = _load_npz(data, paths[0])
             names = [d["name"] for d in details]
             if names and all(nm in arrays for nm in names):
-                return [fit(arrays[nm], d, f"{paths[0]}[{nm!r}]") for nm, d in zip(names, details)]
+                return [fit(arrays[nm], d, f"{paths[0]}[{nm!r}]", batch)
+                        for nm, d in zip(names, details)]
             if len(arrays) != n:
                 raise InputError(f"{paths[0]} holds {len(arrays)} arrays {sorted(arrays)}; the "
                                  f"model has {n} inputs {names}: name the arrays after the "
                                  "inputs, or give one array per input in order")
             keys = _npz_order(list(arrays))
-            return [fit(arrays[k], d, f"{paths[0]}[{k!r}]") for k, d in zip(keys, details)]
+            return [fit(arrays[k], d, f"{paths[0]}[{k!r}]", batch) for k, d in zip(keys, details)]
     if len(paths) != n:
         raise InputError(f"the model has {n} inputs; got {len(paths)} --input files (give one "
                          "file per input in order, or one .npz holding them all)")
-    return [read_input(p, d, image_range) for p, d in zip(paths, details)]
+    return [read_input(p, d, image_range, batch) for p, d in zip(paths, details)]
 
 
-def read_input(path, detail, image_range=(0.0, 1.0)):
+def read_input(path, detail, image_range=(0.0, 1.0), batch=False):
     """One input's array from one file."""
     data = _read_bytes(path)
     kind = _sniff(data[:16])
@@ -221,7 +241,7 @@ def read_input(path, detail, image_range=(0.0, 1.0)):
         raise InputError(f"{path} is a Python pickle; tinyrt reads {FORMATS}")
     else:
         raise InputError(f"cannot tell what {path} holds; tinyrt reads {FORMATS}")
-    return fit(arr, detail, path)
+    return fit(arr, detail, path, batch)
 
 
 __all__ = ["read_inputs", "read_input", "random_input", "fit", "FORMATS"]
