@@ -134,7 +134,7 @@ def _run_litert(model, inputs, reference_kernels):
     try:
         from ai_edge_litert import interpreter as lr
     except ImportError:
-        raise ReferenceUnavailable(f"--reference litert needs the ai-edge-litert package "
+        raise ReferenceUnavailable("--reference litert needs the ai-edge-litert package "
                                    "(pip install ai-edge-litert)") from None
     kind = lr.OpResolverType.BUILTIN_REF if reference_kernels else lr.OpResolverType.AUTO
     try:

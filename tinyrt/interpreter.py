@@ -3,15 +3,15 @@
 The public API follows ``ai_edge_litert.interpreter.Interpreter`` (so switching is a change of
 import) and also offers the ``tflite_micro`` runtime's ``set_input`` / ``get_output``.
 """
+import enum
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-import enum
-
 from .errors import (ArgumentError, ArgumentTypeError, IndexOutOfRangeError, InputError,
-                     ModelError, OpError,
-                     StateError, TinyrtError, UnallocatedError, UnsupportedOpError)
+                     ModelError, OpError, StateError, TinyrtError, UnallocatedError,
+                     UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
@@ -528,8 +528,8 @@ class Interpreter:
             raise ArgumentTypeError(f"subgraph index must be an int, not {subgraph_index!r}")
         n = len(self.model.subgraphs)
         if not 0 <= subgraph_index < n:
-            raise IndexOutOfRangeError(f"subgraph index {subgraph_index} is out of range: the model "
-                                f"has {n} subgraphs")
+            raise IndexOutOfRangeError(f"subgraph index {subgraph_index} is out of range: "
+                                       f"the model has {n} subgraphs")
         return self.model.subgraphs[int(subgraph_index)]
 
     def _tensor_def(self, index, subgraph_index=0):
@@ -537,9 +537,9 @@ class Interpreter:
         if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
             raise ArgumentTypeError(f"tensor index must be an int, not {index!r}")
         if not 0 <= index < len(tensors):
-            raise IndexOutOfRangeError(f"tensor index {index} is out of range: "
-                             + (f"subgraph {subgraph_index}" if subgraph_index else "the model")
-                             + f" has {len(tensors)} tensors")
+            where = f"subgraph {subgraph_index}" if subgraph_index else "the model"
+            raise IndexOutOfRangeError(f"tensor index {index} is out of range: {where} has "
+                                       f"{len(tensors)} tensors")
         return tensors[int(index)]
 
     def num_subgraphs(self):
@@ -686,17 +686,17 @@ class Interpreter:
         if signature_key is None:
             if len(sigs) > 1:
                 raise ArgumentError("the model has several signatures; name one of "
-                                  f"{[s.key for s in sigs]}")
+                                    f"{[s.key for s in sigs]}")
             sig = sigs[0]
         else:
             match = [s for s in sigs if s.key == signature_key]
             if not match:
                 raise ArgumentError(f"no signature {signature_key!r}; the model has "
-                                  f"{[s.key for s in sigs]}")
+                                    f"{[s.key for s in sigs]}")
             sig = match[0]
         if sig.subgraph_index != 0:
             raise ArgumentError(f"signature {sig.key!r} runs subgraph {sig.subgraph_index}; "
-                              "only signatures of the main subgraph can be run")
+                                "only signatures of the main subgraph can be run")
         return SignatureRunner(self, sig)
 
     # ---------------------------------------------------------------------------------------
@@ -713,7 +713,6 @@ class Interpreter:
     def print_allocations(self):
         """The arena's use in the lines TFLM's RecordingMicroAllocator prints, to stderr as
         tflite_micro prints them (memory_report().lines() has tinyrt's fuller table)."""
-        import sys
         from .micro import allocation_lines
         print("\n".join(allocation_lines(self.memory_report())), file=sys.stderr)
 
