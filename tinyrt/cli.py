@@ -93,7 +93,8 @@ def _inputs(args, it, batch=False):
     details = it.get_input_details()
     if args.input:
         arrays = read_inputs(args.input, details, args.image_range, batch)
-        sources = [f"{args.input[0] if len(args.input) == 1 else args.input[i]}"
+        # one .npz feeds every input; otherwise file i feeds input i
+        sources = [args.input[0] if len(args.input) == 1 else args.input[i]
                    for i in range(len(details))]
         return arrays, sources
     rng = np.random.default_rng(args.seed)
