@@ -40,7 +40,7 @@ def test_a_planted_one_lsb_difference_is_found_at_its_layer():
     assert abs(first.max_abs - first.max_lsb * tinyrt.Interpreter(model_path=str(path))
                .model.main.tensors[first.tensor].quantization.scale[0]) < 1e-12
     text = "\n".join(report.lines())
-    assert f"first layer that differs : node {PLANTED_NODE} {op}" in text
+    assert f"first layer that differs: node {PLANTED_NODE} {op}" in text
     # unplanted, the same comparison finds nothing
     assert compare(path, "tflite-micro").first_divergence is None
 

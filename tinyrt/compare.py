@@ -88,8 +88,8 @@ class Report:
                      + f"{r.differing:>6}/{r.elements:<5}")
             out.append(cells + (f"  {r.note}" if r.note else ""))
         first = self.first_divergence
-        what = "by more than 1 LSB " if float_ref else ""
-        out.append(f"first layer that differs {what}: node {first.node} {first.op} "
+        what = " by more than 1 LSB" if float_ref else ""
+        out.append(f"first layer that differs{what}: node {first.node} {first.op} "
                    f"(tensor {first.tensor} {first.name!r})" if first else
                    "every compared layer is identical" if not float_ref else
                    "no layer is off by more than 1 LSB")
