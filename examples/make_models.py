@@ -1,4 +1,4 @@
-"""Build the example models shipped in examples/ (seeded, so the files are reproducible).
+"""Build the example models shipped in the package (tinyrt/examples/) (seeded, so the files are reproducible).
 
     python examples/make_models.py
 
@@ -63,7 +63,7 @@ def kws_tiny_int8(seed=0):
 
 
 def main():
-    out = Path(__file__).resolve().parent / "kws_tiny_int8.tflite"
+    out = Path(__file__).resolve().parent.parent / "tinyrt" / "examples" / "kws_tiny_int8.tflite"
     out.write_bytes(kws_tiny_int8())
     print(f"wrote {out} ({out.stat().st_size} bytes)")
 

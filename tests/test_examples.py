@@ -19,12 +19,12 @@ def _make_models():
 
 
 def test_shipped_example_is_what_the_script_builds():
-    assert (EXAMPLES / "kws_tiny_int8.tflite").read_bytes() == _make_models().kws_tiny_int8()
+    assert (Path(tinyrt.examples.KWS_TINY)).read_bytes() == _make_models().kws_tiny_int8()
 
 
 def test_example_matches_tflite_micro():
     tflm()
-    path = EXAMPLES / "kws_tiny_int8.tflite"
+    path = Path(tinyrt.examples.KWS_TINY)
     it = tinyrt.Interpreter(model_path=str(path))
     it.allocate_tensors()
     rng = np.random.default_rng(0)

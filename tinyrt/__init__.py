@@ -1,7 +1,8 @@
 """tinyrt: TensorFlow Lite Micro's interpreter in Python — one planned arena, bit-exact kernels."""
-from .errors import (ArenaTooSmallError, InputError, ModelError, OpError, StateError, TinyrtError,
-                     UnsupportedOpError)
-from .interpreter import Interpreter, MemoryReport
+from . import examples
+from .errors import (ArenaTooSmallError, ArgumentError, ArgumentTypeError, IndexOutOfRangeError,
+                     InputError, ModelError, OpError, StateError, TinyrtError, UnallocatedError, UnsupportedOpError)
+from .interpreter import Interpreter, MemoryReport, OpResolverType
 from .kernels.base import Kernel, PrepareContext, register
 from .memory.arena import SharedArena
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
@@ -11,7 +12,8 @@ from .resolver import AllOpsResolver, OpResolver
 
 __version__ = "0.1.0"
 
-__all__ = ["Interpreter", "MemoryReport", "OpResolver", "AllOpsResolver", "Kernel",
+__all__ = ["Interpreter", "MemoryReport", "OpResolverType", "OpResolver", "AllOpsResolver", "Kernel",
            "PrepareContext", "register", "GreedyMemoryPlanner", "LinearMemoryPlanner",
            "MemoryPlanner", "SharedArena", "load_model", "Profiler", "TinyrtError", "ModelError", "UnsupportedOpError",
-           "OpError", "ArenaTooSmallError", "InputError", "StateError", "__version__"]
+           "OpError", "ArenaTooSmallError", "InputError", "StateError", "UnallocatedError",
+           "ArgumentError", "ArgumentTypeError", "IndexOutOfRangeError", "__version__"]

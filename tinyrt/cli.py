@@ -1,27 +1,63 @@
-"""The ``tinyrt`` command: inspect, plan and run .tflite models the way TFLM would."""
+"""The ``tinyrt`` command: inspect, plan and run .tflite models the way TFLM would.
+
+Every command builds one dict (its report) and then prints it as text, or as JSON with
+``--json``: scripts read the same figures a person reads.
+
+Exit codes: 0 success; 1 a runtime failure (a kernel failed during invoke, an internal error);
+2 bad usage or a bad model (unreadable file, op without a kernel, input that does not fit).
+"""
 import argparse
 import collections
+import json
 import sys
+import time
 
 import numpy as np
 
 from . import __version__, native
 from .errors import TinyrtError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
+class RunFailure(Exception):
+    """A failure while running a model that loaded and allocated (exit code 1)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# shared pieces
+# ---------------------------------------------------------------------------------------------
 def _shape(s):
     return "x".join(str(d) for d in s) or "scalar"
 
 
+def _dtype_name(d):
+    return np.dtype(d["dtype"]).name if d["dtype"] is not None else "?"
+
+
+def _quant_text(q):
+    if q is None:
+        return ""
+    if "scale" in q:
+        return f"scale={q['scale']:.6g} zero_point={q['zero_point']}"
+    return f"per-channel ({len(q['scales'])} scales, dim {q['quantized_dimension']})"
+
+
 def _quant(d):
+    """A tensor's quantization as plain data: None, per-tensor or per-channel."""
     q = d["quantization_parameters"]
     if len(q["scales"]) == 0:
-        return ""
+        return None
     if len(q["scales"]) == 1:
-        return f"scale={q['scales'][0]:.6g} zero_point={q['zero_points'][0]}"
-    return f"per-channel ({len(q['scales'])} scales, dim {q['quantized_dimension']})"
+        return {"scale": float(q["scales"][0]), "zero_point": int(q["zero_points"][0])}
+    return {"scales": [float(s) for s in q["scales"]],
+            "zero_points": [int(z) for z in q["zero_points"]],
+            "quantized_dimension": int(q["quantized_dimension"])}
+
+
+def _tensor_entry(d):
+    return {"index": int(d["index"]), "name": d["name"], "shape": [int(s) for s in d["shape"]],
+            "dtype": _dtype_name(d), "quantization": _quant(d)}
 
 
 def _load(args, allocate=True, plan_unresolved=False):
@@ -35,149 +71,404 @@ def _load(args, allocate=True, plan_unresolved=False):
     return it
 
 
+def _invoke(it):
+    """invoke, with a failure there reported as a runtime failure (exit 1)."""
+    try:
+        it.invoke()
+    except TinyrtError as e:
+        raise RunFailure(str(e)) from e
+
+
+def _image_range(text):
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. 0,1 or -1,1), not {text!r}")
+    return lo, hi
+
+
+def _inputs(args, it, batch=False):
+    """The arrays to feed (from --input files, else random) and where each came from."""
+    from .input_files import random_input, read_inputs
+    details = it.get_input_details()
+    if args.input:
+        arrays = read_inputs(args.input, details, args.image_range, batch)
+        # one .npz feeds every input; otherwise file i feeds input i
+        sources = [args.input[0] if len(args.input) == 1 else args.input[i]
+                   for i in range(len(details))]
+        return arrays, sources
+    rng = np.random.default_rng(args.seed)
+    return ([random_input(d, rng) for d in details],
+            [f"random (seed {args.seed})"] * len(details))
+
+
+class Progress:
+    """One self-overwriting status line on stderr for runs that take a while: shown only on a
+    terminal, and only once a run has taken ``after`` seconds."""
+
+    after = 1.0
+
+    def __init__(self, label, total, stream=None):
+        self.label, self.total = label, total
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.perf_counter()
+        self.shown = False
+        self.last = 0.0
+
+    def update(self, done):
+        now = time.perf_counter()
+        if now - self.start < self.after or now - self.last < 0.2 or not self._tty():
+            return
+        self.last = now
+        rate = done / (now - self.start)
+        left = (self.total - done) / rate if rate else 0
+        self.stream.write(f"\r{self.label} {done}/{self.total}  ({left:.0f} s left) ")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self):
+        if self.shown:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+
+    def _tty(self):
+        return hasattr(self.stream, "isatty") and self.stream.isatty()
+
+
+# ---------------------------------------------------------------------------------------------
+# info
+# ---------------------------------------------------------------------------------------------
 def cmd_info(args):
     from .stats import model_stats
+    from .tflm_support import tflm_refusal
     it = _load(args, allocate=False)
     m = it.model
     sg = m.main
     st = model_stats(sg)
-    print(f"model      {args.model}")
-    if m.description:
-        print(f"about      {m.description}")
-    print(f"subgraphs  {len(m.subgraphs)}   tensors {len(sg.tensors)}   nodes {len(sg.operators)}")
-    print(f"parameters {st['parameters']:,} ({st['parameter_bytes']:,} bytes)")
-    print(f"MACs       {st['macs']:,} per invoke")
-    for kind, details in (("input", it.get_input_details()), ("output", it.get_output_details())):
-        for i, d in enumerate(details):
-            print(f"{kind:<6} {i}   {d['name']!r} {_shape(d['shape'])} "
-                  f"{np.dtype(d['dtype']).name if d['dtype'] else '?'} {_quant(d)}".rstrip())
-    counts = collections.Counter(op.op_name for op in sg.operators)
-    print("ops        " + ", ".join(f"{name} x{n}" for name, n in sorted(counts.items())))
-    if m.signatures:
-        print("signatures " + ", ".join(s.key for s in m.signatures))
-    if m.offline_plan is not None:
+    refusals = [(op, tflm_refusal(op, sg.tensors)) for op in sg.operators]
+    report = {
+        "model": args.model, "description": m.description or "",
+        "subgraphs": len(m.subgraphs), "tensors": len(sg.tensors), "nodes": len(sg.operators),
+        "parameters": int(st["parameters"]), "parameter_bytes": int(st["parameter_bytes"]),
+        "macs": int(st["macs"]),
+        "inputs": [_tensor_entry(d) for d in it.get_input_details()],
+        "outputs": [_tensor_entry(d) for d in it.get_output_details()],
+        "ops": dict(sorted(collections.Counter(op.op_name for op in sg.operators).items())),
+        "signatures": [s.key for s in m.signatures],
+        "offline_plan": m.offline_plan is not None,
+        "tflm_refuses": [{"node": op.index, "op": op.op_name, "reason": why}
+                         for op, why in refusals if why],
+    }
+    if args.ops:
+        details = {d["index"]: d for d in it.get_tensor_details()}
+
+        def tensor(i):
+            if i < 0:
+                return None
+            d = details[i]
+            t = sg.tensors[i]
+            return dict(_tensor_entry(d), constant=t.is_constant and not t.is_variable)
+        report["node_list"] = [
+            {"node": op.index, "op": op.op_name, "macs": int(st["per_node"][op.index]),
+             "inputs": [tensor(i) for i in op.inputs], "outputs": [tensor(i) for i in op.outputs],
+             "tflm_refuses": why}
+            for op, why in refusals]
+    return report
+
+
+def text_info(r):
+    print(f"model      {r['model']}")
+    if r["description"]:
+        print(f"about      {r['description']}")
+    print(f"subgraphs  {r['subgraphs']}   tensors {r['tensors']}   nodes {r['nodes']}")
+    print(f"parameters {r['parameters']:,} ({r['parameter_bytes']:,} bytes)")
+    print(f"MACs       {r['macs']:,} per invoke")
+    for kind in ("input", "output"):
+        for i, d in enumerate(r[kind + "s"]):
+            print(f"{kind:<6} {i}   {d['name']!r} {_shape(d['shape'])} {d['dtype']} "
+                  f"{_quant_text(d['quantization'])}".rstrip())
+    print("ops        " + ", ".join(f"{name} x{n}" for name, n in r["ops"].items()))
+    if r["signatures"]:
+        print("signatures " + ", ".join(r["signatures"]))
+    if r["offline_plan"]:
         print("memory     offline plan present (OfflineMemoryAllocation)")
-    return EXIT_OK
+    if r["tflm_refuses"]:
+        nodes = collections.defaultdict(list)
+        for f in r["tflm_refuses"]:
+            nodes[(f["op"], f["reason"])].append(str(f["node"]))
+        for (op, why), ns in nodes.items():
+            print(f"not TFLM   {op} (node{'s' if len(ns) > 1 else ''} {', '.join(ns)}): {why}")
+    if "node_list" in r:
+        def t(e):
+            if e is None:
+                return "-"
+            const = " const" if e["constant"] else ""
+            return f"T#{e['index']} {e['name']!r} {_shape(e['shape'])} {e['dtype']}{const}"
+        print()
+        for n in r["node_list"]:
+            flag = f"   [TFLM: {n['tflm_refuses']}]" if n["tflm_refuses"] else ""
+            print(f"node {n['node']:>3}  {n['op']}{flag}")
+            for e in n["inputs"]:
+                print(f"      in   {t(e)}")
+            for e in n["outputs"]:
+                print(f"      out  {t(e)}")
 
 
+# ---------------------------------------------------------------------------------------------
+# plan
+# ---------------------------------------------------------------------------------------------
 def cmd_plan(args):
     it = _load(args, plan_unresolved=True)
     rep = it.memory_report()
-    if it.unresolved_ops:
-        names = sorted({name for _, _, name in it.unresolved_ops})
-        print(f"note: no kernel for {', '.join(names)}; planned assuming they need no scratch "
-              "memory")
-    for line in rep.lines():
+    return {
+        "model": args.model, "planner": args.planner,
+        "arena_bytes": rep.arena_size, "used_bytes": rep.used,
+        "head_bytes": rep.head, "tail_bytes": rep.tail,
+        "variable_tensor_bytes": rep.variable_tensors,
+        "kernel_buffer_bytes": rep.persistent_buffers,
+        "planned_tensor_bytes": rep.planned_tensors, "scratch_bytes": rep.scratch,
+        "unresolved_ops": sorted({name for _, _, name in it.unresolved_ops}),
+        "lines": rep.lines(),
+        "buffers": [{"kind": p.kind, "index": p.index, "name": p.name, "subgraph": p.subgraph,
+                     "offset": p.offset, "size": p.size, "first_use": p.first_use,
+                     "last_use": p.last_use}
+                    for p in sorted(rep.buffers, key=lambda p: (p.offset, p.first_use))],
+    }
+
+
+def text_plan(r):
+    if r["unresolved_ops"]:
+        print(f"note: no kernel for {', '.join(r['unresolved_ops'])}; planned assuming they "
+              "need no scratch memory")
+    for line in r["lines"]:
         print(line)
     print()
     print(f"{'offset':>8} {'size':>8} {'first':>5} {'last':>5}  tensor")
-    for p in sorted(rep.buffers, key=lambda p: (p.offset, p.first_use)):
-        label = p.name if p.kind == "scratch" else f"{p.index}: {p.name}"
-        print(f"{p.offset:>8} {p.size:>8} {p.first_use:>5} {p.last_use:>5}  {label}")
-    return EXIT_OK
+    for p in r["buffers"]:
+        label = p["name"] if p["kind"] == "scratch" else f"{p['index']}: {p['name']}"
+        print(f"{p['offset']:>8} {p['size']:>8} {p['first_use']:>5} {p['last_use']:>5}  {label}")
 
 
-def _read_input(path, detail, i):
+# ---------------------------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------------------------
+def _output_keys(details):
+    """Keys of the saved .npz: tensor names, made unique and non-empty."""
+    keys = []
+    for i, d in enumerate(details):
+        k = d["name"] or f"output_{i}"
+        while k in keys:
+            k = f"{k}_{i}"
+        keys.append(k)
+    return keys
+
+
+def _save_outputs(path, keys, outputs):
+    """.npz keyed by tensor name, written to exactly ``path`` (np.savez alone would add
+    '.npz' to a name without it); a path ending in .npy takes a model's single output as .npy."""
+    as_npy = path.lower().endswith(".npy")
+    if as_npy and len(outputs) != 1:
+        raise TinyrtError(f"the model has {len(outputs)} outputs; a .npy file holds one: "
+                          "save them to a .npz (keyed by tensor name)")
     try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise TinyrtError(f"cannot read input {i} from {path!r}: {e}") from None
-    want = np.dtype(detail["dtype"])
-    if arr.dtype != want:
-        if arr.dtype.kind == "f" and want.kind in "iu" and len(detail["quantization_parameters"]
-                                                                 ["scales"]) == 1:
-            # Real values for a quantized input: quantize them as the converter would.
-            scale, zp = detail["quantization"]
-            info = np.iinfo(want)
-            arr = np.clip(np.round(arr / scale) + zp, info.min, info.max)
-        arr = arr.astype(want)
-    return arr.reshape(tuple(detail["shape"])) if arr.size == np.prod(detail["shape"]) else arr
+        with open(path, "wb") as f:
+            if as_npy:
+                np.save(f, outputs[0])
+            else:
+                np.savez(f, **dict(zip(keys, outputs)))
+    except OSError as e:
+        raise TinyrtError(f"cannot write {path}: {e.strerror or e}") from None
 
 
-def _random_input(d, rng):
-    """Full-range integers, or standard normal floats."""
-    dt = np.dtype(d["dtype"])
-    shape = tuple(d["shape"])
-    if dt.kind in "iu":
-        info = np.iinfo(dt)
-        return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt)
-    if dt.kind == "b":
-        return rng.integers(0, 2, size=shape).astype(bool)
-    return rng.standard_normal(shape).astype(dt)
+def _resize_to(it, arrays):
+    """A batch of samples in the input files: resize the inputs to it (one invoke runs them
+    all, each exactly as alone)."""
+    details = it.get_input_details()
+    if all(x.shape == tuple(d["shape"]) for d, x in zip(details, arrays)):
+        return details
+    for d, x in zip(details, arrays):
+        it.resize_tensor_input(d["index"], x.shape)
+    it.allocate_tensors()
+    return it.get_input_details()
 
 
 def cmd_run(args):
     it = _load(args)
-    details = it.get_input_details()
-    if args.input and len(args.input) != len(details):
-        raise TinyrtError(f"the model has {len(details)} inputs; got {len(args.input)} --input files")
-    rng = np.random.default_rng(args.seed)
-    for i, d in enumerate(details):
-        if args.input:
-            x = _read_input(args.input[i], d, i)
-        else:
-            x = _random_input(d, rng)
-            print(f"input  {i} {d['name']!r}: random {_shape(x.shape)} {x.dtype.name} "
-                  f"(seed {args.seed})")
+    arrays, sources = _inputs(args, it, batch=True)
+    details = _resize_to(it, arrays)
+    for d, x in zip(details, arrays):
         it.set_tensor(d["index"], x)
-    it.invoke()
-    outputs = [it.get_tensor(d["index"]) for d in it.get_output_details()]
+    _invoke(it)
+    out_details = it.get_output_details()
+    outputs = [it.get_tensor(d["index"]) for d in out_details]
+    if args.output:
+        _save_outputs(args.output, _output_keys(out_details), outputs)
+    report = {"model": args.model,
+              "inputs": [dict(_tensor_entry(d), source=s) for d, s in zip(details, sources)],
+              "outputs": [], "saved_to": args.output}
+    for d, y in zip(out_details, outputs):
+        entry = dict(_tensor_entry(d), values=y.tolist())
+        q = entry["quantization"]
+        if q is not None and "scale" in q and y.dtype.kind in "iu":
+            entry["dequantized"] = ((y.astype(np.float64) - q["zero_point"]) * q["scale"]).tolist()
+        report["outputs"].append(entry)
+    report["_arrays"] = outputs  # for the text view: numpy's printing of the raw arrays
+    return report
+
+
+def text_run(r):
+    for i, d in enumerate(r["inputs"]):
+        print(f"input  {i} {d['name']!r}: {d['source']} {_shape(d['shape'])} {d['dtype']}")
     np.set_printoptions(threshold=64, edgeitems=8, linewidth=100)
-    for i, (d, y) in enumerate(zip(it.get_output_details(), outputs)):
+    for i, (d, y) in enumerate(zip(r["outputs"], r["_arrays"])):
         print(f"output {i} {d['name']!r} {_shape(y.shape)} {y.dtype.name}:")
         print(y)
-        if len(d["quantization_parameters"]["scales"]) == 1 and y.dtype.kind in "iu":
-            scale, zp = d["quantization"]
+        if "dequantized" in d:
             print("dequantized:")
-            print((y.astype(np.float64) - zp) * scale)
-    if args.output:
-        if len(outputs) == 1:
-            np.save(args.output, outputs[0])
-        else:
-            np.savez(args.output, *outputs)
-        print(f"saved to {args.output}")
-    return EXIT_OK
+            print(np.array(d["dequantized"]))
+    if r["saved_to"]:
+        kind = ".npy" if r["saved_to"].lower().endswith(".npy") else ".npz keyed by tensor name"
+        print(f"saved {len(r['outputs'])} output{'s' if len(r['outputs']) > 1 else ''} to "
+              f"{r['saved_to']} ({kind})")
 
 
+# ---------------------------------------------------------------------------------------------
+# profile
+# ---------------------------------------------------------------------------------------------
 PROFILE_INPUT_SETS = 8
 
 
 def cmd_profile(args):
+    from .input_files import random_input
     from .profiler import Profiler
     it = _load(args)
-    rng = np.random.default_rng(args.seed)
     details = it.get_input_details()
-    # a few different input sets in turn, as real use sees (no value cache flatters an op)
-    input_sets = [[_random_input(d, rng) for d in details] for _ in range(PROFILE_INPUT_SETS)]
+    if args.input:
+        arrays, sources = _inputs(args, it)
+        input_sets = [arrays]
+        source = f"inputs from {', '.join(args.input)}"
+    else:
+        # a few different input sets in turn, as real use sees (no value cache flatters an op)
+        rng = np.random.default_rng(args.seed)
+        input_sets = [[random_input(d, rng) for d in details] for _ in range(PROFILE_INPUT_SETS)]
+        source = f"{PROFILE_INPUT_SETS} random input sets in turn (seed {args.seed})"
     prof = Profiler()
-    for n in range(args.warmup + args.repeat):
+    total = args.warmup + args.repeat
+    progress = Progress("profile: invoke", total)
+    for n in range(total):
         if n == args.warmup:
             it.profiler = prof
-        for d, x in zip(details, input_sets[n % PROFILE_INPUT_SETS]):
+        for d, x in zip(details, input_sets[n % len(input_sets)]):
             it.set_tensor(d["index"], x)
-        it.invoke()
+        _invoke(it)
+        progress.update(n + 1)
+    progress.close()
     it.profiler = None
-    print(f"median of {args.repeat} invokes, {PROFILE_INPUT_SETS} random input sets in turn "
-          f"(seed {args.seed}); " + (native.info() if it.native is not False else
-                                     "compiled core: off (--no-native)"))
-    print(prof.table(it))
+    rows = prof.rows(it)
+    rep = it.memory_report()
+    return {"model": args.model, "repeat": args.repeat, "warmup": args.warmup,
+            "inputs": source,
+            "native": native.info() if it.native is not False else
+            "compiled core: off (--no-native)",
+            "nodes": [dict(r, output_shape=list(r["output_shape"])) for r in rows],
+            "total_seconds": sum(r["seconds"] for r in rows),
+            "macs": sum(r["macs"] for r in rows),
+            "arena_bytes": rep.arena_size, "used_bytes": rep.used,
+            "head_bytes": rep.head, "tail_bytes": rep.tail,
+            "interpreter_overhead": prof.overhead(),
+            "_table": prof.table(it), "_memory_lines": rep.lines()[:4]}
+
+
+def text_profile(r):
+    print(f"median of {r['repeat']} invokes, {r['inputs']}; {r['native']}")
+    print(r["_table"])
     print()
-    for line in it.memory_report().lines()[:4]:
+    for line in r["_memory_lines"]:
         print(line)
-    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# compare
+# ---------------------------------------------------------------------------------------------
+def cmd_compare(args):
+    from .compare import ReferenceUnavailable, RunFailed, compare, plot
+    inputs = None
+    if args.input:
+        from .input_files import read_inputs
+        it = _load(args, allocate=False)
+        inputs = read_inputs(args.input, it.get_input_details(), args.image_range)
+    try:
+        report = compare(args.model, args.reference, inputs=inputs, seed=args.seed,
+                         native=False if args.no_native else None)
+    except (ReferenceUnavailable, RunFailed) as e:
+        raise RunFailure(str(e)) from e
+    if args.plot:
+        plot(report, args.plot)
+    out = report.as_dict()
+    out["plot"] = args.plot
+    out["_lines"] = report.lines()
+    return out
+
+
+def text_compare(r):
+    print("\n".join(r["_lines"]))
+    if r["plot"]:
+        print(f"plot written to {r['plot']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------------------------
+def cmd_demo(args):
+    from .examples import KWS_TINY
+    print(f"tinyrt demo: the example model shipped with tinyrt, {KWS_TINY}")
+    print(f"\n$ tinyrt plan {KWS_TINY}")
+    args.model, args.planner, args.arena_size = KWS_TINY, "greedy", None
+    text_plan(cmd_plan(args))
+    print(f"\n$ tinyrt run {KWS_TINY}")
+    args.input, args.output, args.seed, args.image_range = None, None, 0, (0.0, 1.0)
+    text_run(cmd_run(args))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# parser and main
+# ---------------------------------------------------------------------------------------------
+def _add_input_options(s, what):
+    s.add_argument("--input", action="append", metavar="FILE",
+                   help=f"input values for {what}: one .npz holding every input (arrays named "
+                        "after the inputs, or in order), or one file per input in order: .npy, "
+                        "raw .bin/.raw (the input's dtype), .png/.jpg for image inputs (needs "
+                        "Pillow). Real (float) values for a quantized input are quantized "
+                        "through its scale; values that do not fit are an error. "
+                        "Default: random inputs")
+    s.add_argument("--image-range", type=_image_range, default=(0.0, 1.0), metavar="LOW,HIGH",
+                   help="real values that image pixels 0..255 map to (default 0,1)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    s.add_argument("--no-native", action="store_true",
+                   help="numpy kernels only (default: tinyrt's C kernels where a C compiler is "
+                        "available; the results are the same)")
+
+
+def _add_json(s):
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def build_parser():
     p = argparse.ArgumentParser(
         prog="tinyrt",
         description="Run .tflite models as TensorFlow Lite Micro would: one planned arena, "
-                    "bit-exact kernels.")
+                    "bit-exact kernels.",
+        epilog="Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad model.")
     p.add_argument("--version", action="version", version=f"tinyrt {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("info", help="inputs, outputs, ops, parameters and MACs of a model")
     s.add_argument("model", help="path of a .tflite file")
-    s.set_defaults(fn=cmd_info)
+    s.add_argument("--ops", action="store_true",
+                   help="list every node with its input and output tensors")
+    _add_json(s)
+    s.set_defaults(fn=cmd_info, text=text_info)
 
     s = sub.add_parser("plan", help="arena plan: head/tail bytes and per-tensor offsets")
     s.add_argument("model", help="path of a .tflite file")
@@ -185,32 +476,56 @@ def build_parser():
                    help="memory planner (default: greedy, as TFLM)")
     s.add_argument("--arena-size", type=int, default=None, metavar="BYTES",
                    help="check the plan fits an arena of this size")
-    s.set_defaults(fn=cmd_plan)
+    _add_json(s)
+    s.set_defaults(fn=cmd_plan, text=text_plan)
 
-    s = sub.add_parser("run", help="run a model once and print its outputs")
+    s = sub.add_parser("run", help="run a model once and print its outputs",
+                       description="Run a model once and print its outputs. An --input holding "
+                                   "N samples along the first dimension resizes the inputs to a "
+                                   "batch of N: one invoke runs them all, each exactly as alone.")
     s.add_argument("model", help="path of a .tflite file")
-    s.add_argument("--input", action="append", metavar="X.npy",
-                   help="input values (.npy), once per model input in order; float values for a "
-                        "quantized input are quantized. Default: random inputs")
-    s.add_argument("--output", metavar="OUT.npy", help="save the outputs (.npy, or .npz if several)")
-    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    _add_input_options(s, "the run")
+    s.add_argument("--output", metavar="OUT.npz",
+                   help="save the outputs to exactly this path, as .npz keyed by tensor name "
+                        "(a path ending in .npy takes a single output as .npy)")
     s.add_argument("--arena-size", type=int, default=None, metavar="BYTES",
                    help="arena bytes (default: exactly what the plan needs)")
-    s.add_argument("--no-native", action="store_true",
-                   help="numpy kernels only (default: tinyrt's C kernels where a C compiler is "
-                        "available; the results are the same)")
-    s.set_defaults(fn=cmd_run)
+    _add_json(s)
+    s.set_defaults(fn=cmd_run, text=text_run)
 
     s = sub.add_parser("profile", help="time every op: per-op table, total, arena figures")
     s.add_argument("model", help="path of a .tflite file")
     s.add_argument("--repeat", type=int, default=20, help="timed invokes (median, default 20)")
     s.add_argument("--warmup", type=int, default=3, help="untimed invokes first (default 3)")
-    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
-    s.add_argument("--no-native", action="store_true",
-                   help="numpy kernels only (default: tinyrt's C kernels where a C compiler is "
-                        "available; the results are the same)")
-    s.set_defaults(fn=cmd_profile)
+    _add_input_options(s, "every invoke")
+    _add_json(s)
+    s.set_defaults(fn=cmd_profile, text=text_profile)
+
+    s = sub.add_parser("compare", help="per-layer differences from a reference runtime or a "
+                                       "float model: where the device and TFLite part")
+    s.add_argument("model", help="path of a .tflite file")
+    s.add_argument("--reference", required=True, metavar="REF",
+                   help="tflite-micro, litert, litert-ref (LiteRT's reference kernels), or "
+                        "float:FLOAT_MODEL (per-layer quantization error against the float model)")
+    _add_input_options(s, "both runs")
+    s.add_argument("--plot", metavar="ERRORS.png",
+                   help="bar chart of per-layer error (needs matplotlib)")
+    _add_json(s)
+    s.set_defaults(fn=cmd_compare, text=text_compare)
+
+    s = sub.add_parser("demo", help="plan and run the small example model shipped with tinyrt")
+    s.set_defaults(fn=cmd_demo, text=None)
     return p
+
+
+def _jsonable(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"{type(o).__name__} is not JSON serializable")
 
 
 def main(argv=None):
@@ -220,12 +535,28 @@ def main(argv=None):
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.fn(args)
-    except TinyrtError as e:
+        report = args.fn(args)
+        if report is not None:
+            if getattr(args, "json", False):
+                public = {k: v for k, v in report.items() if not k.startswith("_")}
+                print(json.dumps(public, default=_jsonable))
+            else:
+                args.text(report)
+        return EXIT_OK
+    except TinyrtError as e:          # unreadable file, missing kernel, input that doesn't fit
         print(f"tinyrt {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except RunFailure as e:
+        print(f"tinyrt {args.command}: failed: {e}", file=sys.stderr)
+        return EXIT_FAILURE
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:
+        print(f"tinyrt {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug in tinyrt: one line, not a traceback, and exit 1
+        print(f"tinyrt {args.command}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

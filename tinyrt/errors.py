@@ -13,12 +13,13 @@ class ModelError(TinyrtError, ValueError):
     """The .tflite file is malformed, inconsistent, or asks for more than allowed."""
 
 
-class UnsupportedOpError(TinyrtError):
-    """A node's op has no kernel in the op resolver."""
+class UnsupportedOpError(TinyrtError, RuntimeError):
+    """A node's op has no kernel in the op resolver (a RuntimeError at allocation, as LiteRT)."""
 
 
-class OpError(TinyrtError):
-    """A kernel rejected its node during prepare (unsupported dtype, bad shapes, ...)."""
+class OpError(TinyrtError, RuntimeError):
+    """A kernel rejected its node during prepare (unsupported dtype, bad shapes, ...) or failed
+    during invoke; LiteRT raises RuntimeError for both."""
 
     def __init__(self, op_name, node_index, message, subgraph_index=0):
         self.op_name = op_name
@@ -46,3 +47,22 @@ class InputError(TinyrtError, ValueError):
 
 class StateError(TinyrtError, RuntimeError):
     """An interpreter method was called at the wrong time (e.g. invoke before allocate_tensors)."""
+
+
+class UnallocatedError(StateError, ValueError):
+    """A tensor was read or written before allocate_tensors(): LiteRT raises ValueError for
+    this (and RuntimeError for an invoke), so this is both."""
+
+
+class ArgumentError(TinyrtError, ValueError):
+    """An argument has a value the interpreter cannot take (num_threads=0, an unknown
+    op resolver type, an index out of range, ...)."""
+
+
+class ArgumentTypeError(TinyrtError, TypeError):
+    """An argument has the wrong type (a tensor index that is not an int, ...)."""
+
+
+class IndexOutOfRangeError(InputError, IndexError):
+    """An input, output, tensor or subgraph index beyond the model's: an IndexError, as
+    tflite_micro raises, and a ValueError, as LiteRT raises."""

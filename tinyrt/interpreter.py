@@ -3,11 +3,14 @@
 The public API follows ``ai_edge_litert.interpreter.Interpreter`` (so switching is a change of
 import) and also offers the ``tflite_micro`` runtime's ``set_input`` / ``get_output``.
 """
+import enum
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
+from .errors import (ArgumentError, ArgumentTypeError, IndexOutOfRangeError, InputError,
+                     ModelError, OpError, StateError, TinyrtError, UnallocatedError,
                      UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
@@ -19,6 +22,15 @@ from .resource_variables import ResourceVariables
 from .workspace import Workspace
 
 _PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner}
+
+
+class OpResolverType(enum.Enum):
+    """LiteRT's choice of kernel set. tinyrt has one set (TFLM's reference arithmetic), so
+    every value runs the same kernels; the enum exists so LiteRT code runs unchanged."""
+    AUTO = 0
+    BUILTIN = 1
+    BUILTIN_REF = 2
+    BUILTIN_WITHOUT_DEFAULT_DELEGATES = 3
 
 
 @dataclass
@@ -72,6 +84,36 @@ class UnresolvedKernel(Kernel):
         raise UnsupportedOpError(f"{self.node.op_name} (node {self.node_index}) has no kernel; "
                                  "this interpreter was built with plan_unresolved=True to "
                                  "plan memory only")
+
+
+def _check_litert_options(num_threads, op_resolver_type, delegates):
+    """LiteRT's checks of its options, with its exception types."""
+    if num_threads is not None:
+        if not isinstance(num_threads, (int, np.integer)) or isinstance(num_threads, bool):
+            raise ArgumentError("type of num_threads should be int")
+        if num_threads < 1:
+            raise ArgumentError("num_threads should >= 1")
+    if not isinstance(op_resolver_type, OpResolverType):
+        raise ArgumentError(f"Unrecognized passed in op resolver type: {op_resolver_type!r}")
+    if delegates:
+        # LiteRT hands delegates the graph; tinyrt runs every node itself and has none to
+        # hand it to, so accepting one would silently drop what it was meant to do.
+        raise ArgumentError(f"tinyrt runs no delegates; got experimental_delegates="
+                            f"{delegates!r} (pass None or [])")
+
+
+def _missing_kernel_message(node, subgraph_index):
+    """Why a node has no kernel, with the fix that works: resolver.add(name) only helps when
+    tinyrt has the kernel; otherwise the user must supply one."""
+    from .kernels import REGISTRY
+    name = node.op_name or "<unnamed custom op>"
+    where = f"node {node.index}" + (f", subgraph {subgraph_index}" if subgraph_index else "")
+    if node.op_name in REGISTRY:
+        return (f"{name} ({where}) is not in the op resolver; add it with "
+                f"resolver.add({node.op_name!r})")
+    return (f"tinyrt has no kernel for {name} ({where}); register your own with "
+            f"resolver.add({node.op_name!r}, YourKernel) (a tinyrt.Kernel subclass), or size "
+            "the arena without it using plan_unresolved=True (`tinyrt plan`)")
 
 
 class Graph:
@@ -245,17 +287,35 @@ class Interpreter:
         ``None`` when the core is built, ``False`` never (numpy only), ``True`` required, or a
         SIMD level ("avx512", "avx2", "neon", "portable"). The results are the same bits
         either way.
+    experimental_preserve_all_tensors : plan every tensor for the whole invoke (no memory
+        reuse), so every intermediate can be read after invoke, as LiteRT's option and
+        tflite-micro's kPreserveAllTensors do.
+    num_threads, experimental_op_resolver_type, experimental_delegates, and LiteRT's other
+        ``experimental_*`` options are checked as LiteRT checks them and otherwise change
+        nothing: tinyrt runs one thread, one kernel set, no delegates.
     """
 
     def __init__(self, model_path=None, model_content=None, arena_size=None, op_resolver=None,
                  arena=None, planner="greedy", max_model_bytes=DEFAULT_MAX_BYTES,
                  plan_unresolved=False, native=None, num_threads=None,
-                 experimental_op_resolver_type=None, experimental_delegates=None, **_ignored):
-        # num_threads / experimental_* are accepted so LiteRT code runs unchanged.
-        if (model_path is None) == (model_content is None):
-            raise TinyrtError("give exactly one of model_path and model_content")
+                 experimental_op_resolver_type=OpResolverType.AUTO,
+                 experimental_delegates=None, experimental_preserve_all_tensors=False,
+                 experimental_disable_delegate_clustering=False,
+                 experimental_default_delegate_latest_features=False,
+                 experimental_compress_quantization_zero_points=False,
+                 experimental_disable_delegate_node_fusion=False,
+                 experimental_force_delegate_node_profiling=False):
+        if model_path is not None and model_content is not None:
+            raise ArgumentError("give exactly one of model_path and model_content, not both")
+        if model_path is None and model_content is None:
+            raise ArgumentError("give exactly one of model_path and model_content")
+        _check_litert_options(num_threads, experimental_op_resolver_type,
+                              experimental_delegates)
+        self.preserve_all_tensors = bool(experimental_preserve_all_tensors)
         self.model = load_model(model_path if model_path is not None else model_content,
                                 max_bytes=max_model_bytes)
+        self._loaded_model = self.model      # before any resize_tensor_input
+        self._input_sizes = {}
         self.max_model_bytes = max_model_bytes
         if op_resolver is None:
             from .resolver import AllOpsResolver
@@ -263,20 +323,20 @@ class Interpreter:
         self.op_resolver = op_resolver
         if arena_size is not None and (not isinstance(arena_size, (int, np.integer))
                                        or arena_size < 0):
-            raise TinyrtError(f"arena_size must be a non-negative int or None, not {arena_size!r}")
+            raise ArgumentError(f"arena_size must be a non-negative int or None, not {arena_size!r}")
         self.arena_size = arena_size
         self._arena_buffer = arena
         if isinstance(planner, str):
             if planner not in _PLANNERS:
-                raise TinyrtError(f"unknown planner {planner!r}; use one of {sorted(_PLANNERS)}")
+                raise ArgumentError(f"unknown planner {planner!r}; use one of {sorted(_PLANNERS)}")
             planner = _PLANNERS[planner]
         if not (isinstance(planner, type) and issubclass(planner, MemoryPlanner)):
-            raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
+            raise ArgumentError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
         self._planner_cls = planner
         self.plan_unresolved = plan_unresolved
         if native is not None and not isinstance(native, (bool, np.bool_)) and \
                 native not in native_kernels.LEVELS:
-            raise TinyrtError(f"native must be None, True, False or one of "
+            raise ArgumentError(f"native must be None, True, False or one of "
                               f"{', '.join(native_kernels.LEVELS)}, not {native!r}")
         self.native = native
         self.unresolved_ops = []
@@ -301,10 +361,7 @@ class Interpreter:
                     self.unresolved_ops.append((g.index, node.index, node.op_name))
                     cls = UnresolvedKernel
                 if cls is None:
-                    where = f"node {node.index}" + (f", subgraph {g.index}" if g.index else "")
-                    raise UnsupportedOpError(
-                        f"{node.op_name or '<unnamed custom op>'} ({where}) is not in the "
-                        f"op resolver; add it with resolver.add({node.op_name!r})")
+                    raise UnsupportedOpError(_missing_kernel_message(node, g.index))
                 g.kernels.append(cls(node, g.index))
         work = Workspace()    # eval-time temporaries the kernels share (host memory, not arena)
         native_lib = native_kernels.resolve(self.native)
@@ -329,6 +386,13 @@ class Interpreter:
 
         # 3. lifetimes on one timeline through all subgraphs, then the plan
         plans = _Lifetimes(graphs).plans()
+        if self.preserve_all_tensors:
+            # every tensor alive from the first step to the last: nothing shares memory, so
+            # every intermediate still holds its value after invoke
+            end = max([p.last_use for p in plans] + [0])
+            for p in plans:
+                if p.kind == "tensor":
+                    p.first_use, p.last_use = 0, end
         planner = self._planner_cls()
         offline = model.offline_plan or {}
         for p in plans:
@@ -434,9 +498,9 @@ class Interpreter:
             raise OpError(kernel.node.op_name, kernel.node_index,
                           f"{stage} failed: {type(e).__name__}: {e}", kernel.subgraph_index) from e
 
-    def _require_allocated(self, what):
+    def _require_allocated(self, what, error=StateError):
         if not self._allocated:
-            raise StateError(f"{what} needs allocate_tensors() first")
+            raise error(f"{what} needs allocate_tensors() first")
 
     # ---------------------------------------------------------------------------------------
     # running
@@ -526,29 +590,48 @@ class Interpreter:
             else:
                 a[...] = 0
 
-    reset = reset_all_variables  # tflite_micro's name
+    def reset(self):
+        """tflite_micro's name for reset_all_variables(); returns 0 as tflite_micro does."""
+        self.reset_all_variables()
+        return 0
 
     # ---------------------------------------------------------------------------------------
     # tensor access (LiteRT style)
     # ---------------------------------------------------------------------------------------
-    def _tensor_def(self, index):
-        tensors = self.model.main.tensors
-        if not isinstance(index, (int, np.integer)) or not 0 <= index < len(tensors):
-            raise InputError(f"tensor index {index!r} is out of range: the model has "
-                             f"{len(tensors)} tensors")
+    def _subgraph(self, subgraph_index):
+        if not isinstance(subgraph_index, (int, np.integer)) or isinstance(subgraph_index, bool):
+            raise ArgumentTypeError(f"subgraph index must be an int, not {subgraph_index!r}")
+        n = len(self.model.subgraphs)
+        if not 0 <= subgraph_index < n:
+            raise IndexOutOfRangeError(f"subgraph index {subgraph_index} is out of range: "
+                                       f"the model has {n} subgraphs")
+        return self.model.subgraphs[int(subgraph_index)]
+
+    def _tensor_def(self, index, subgraph_index=0):
+        tensors = self._subgraph(subgraph_index).tensors
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise ArgumentTypeError(f"tensor index must be an int, not {index!r}")
+        if not 0 <= index < len(tensors):
+            where = f"subgraph {subgraph_index}" if subgraph_index else "the model"
+            raise IndexOutOfRangeError(f"tensor index {index} is out of range: {where} has "
+                                       f"{len(tensors)} tensors")
         return tensors[int(index)]
+
+    def num_subgraphs(self):
+        return len(self.model.subgraphs)
 
     def _details(self, t):
         q = t.quantization
         if q is None:
             quant = (0.0, 0)
             qp = {"scales": np.zeros(0, np.float32), "zero_points": np.zeros(0, np.int32),
-                  "quantized_dimension": 0}
+                  "quantized_dimension": 0, "block_size": 0}
         else:
             quant = (float(q.scale[0]), int(q.zero_point[0])) if len(q.scale) == 1 else (0.0, 0)
             qp = {"scales": np.array(q.scale, np.float32),
                   "zero_points": np.array(q.zero_point, np.int32),
-                  "quantized_dimension": q.quantized_dimension}
+                  "quantized_dimension": q.quantized_dimension,
+                  "block_size": 0}  # blockwise quantization: no TFLM kernel takes it
         sig = t.shape_signature if t.shape_signature is not None else t.shape
         return {"name": t.name, "index": t.index, "shape": np.array(t.shape, np.int32),
                 "shape_signature": np.array(sig, np.int32),
@@ -569,12 +652,52 @@ class Interpreter:
             return self._details(sg.tensors[sg.outputs[self._io_index(index, sg.outputs, "output")]])
         return [self._details(sg.tensors[i]) for i in sg.outputs]
 
-    def get_tensor_details(self):
-        return [self._details(t) for t in self.model.main.tensors]
+    def get_tensor_details(self, subgraph_index=0):
+        return [self._details(t) for t in self._subgraph(subgraph_index).tensors]
+
+    def _get_op_details(self, op_index):
+        """LiteRT's (private, widely used) description of one node of the main subgraph."""
+        ops = self.model.main.operators
+        if not isinstance(op_index, (int, np.integer)) or not 0 <= op_index < len(ops):
+            raise ArgumentError(f"op index {op_index!r} is out of range: the model has "
+                                f"{len(ops)} nodes")
+        op = ops[int(op_index)]
+        tensors = self.model.main.tensors
+
+        def types(indices):
+            return [tensors[i].element_dtype.type for i in indices
+                    if i >= 0 and tensors[i].element_dtype is not None]
+        return {"index": op.index, "op_name": op.op_name,
+                "inputs": np.array(op.inputs, np.int32), "outputs": np.array(op.outputs, np.int32),
+                "operand_types": types(op.inputs), "result_types": types(op.outputs)}
+
+    def _get_ops_details(self):
+        return [self._get_op_details(i) for i in range(len(self.model.main.operators))]
+
+    def resize_tensor_input(self, input_index, tensor_size, strict=False):
+        """Give an input a new batch size (the first dimension); call allocate_tensors() next.
+
+        A batch of N runs the N samples through every kernel in one invoke, each sample's
+        outputs bit-exactly those of invoking it alone. Only the batch dimension resizes
+        (TFLM's kernels take fixed shapes; see docs/api.md); with ``strict=True`` only an
+        input whose shape signature marks the batch -1.
+        """
+        from .resize import requested_shape, resize_inputs
+        t = self._tensor_def(input_index)
+        if t.index not in self.model.main.inputs:
+            raise ArgumentError(f"tensor {t.index} ({t.name!r}) is not an input of the model")
+        shape = requested_shape(tensor_size, f"cannot resize input {t.index} to {tensor_size!r}")
+        sizes = {**self._input_sizes, t.index: shape}
+        model = resize_inputs(self._loaded_model, sizes, strict)
+        self._input_sizes = sizes
+        if model is not self.model:
+            self.model = model
+            self._allocated = False
+            self.unresolved_ops = []
 
     def set_tensor(self, tensor_index, value):
         """Copy ``value`` into a tensor; shape and dtype must match exactly."""
-        self._require_allocated("set_tensor()")
+        self._require_allocated("set_tensor()", UnallocatedError)
         t = self._tensor_def(tensor_index)
         arr = self._arrays[t.index]
         if t.data is not None and not t.is_variable:
@@ -589,17 +712,17 @@ class Interpreter:
                              f"{list(value.shape)}, expected {list(t.shape)}")
         arr[...] = value
 
-    def get_tensor(self, tensor_index):
+    def get_tensor(self, tensor_index, subgraph_index=0):
         """A copy of a tensor's current value."""
-        self._require_allocated("get_tensor()")
-        t = self._tensor_def(tensor_index)
+        self._require_allocated("get_tensor()", UnallocatedError)
+        t = self._tensor_def(tensor_index, subgraph_index)
         if t.packed_bits:      # packed weights have no array; give their values, as LiteRT
             return t.unpacked()
-        return np.array(self._arrays[t.index])
+        return np.array(self._graphs[int(subgraph_index)].arrays[t.index])
 
     def tensor(self, tensor_index):
         """LiteRT style: a function returning a live view of the tensor's arena memory."""
-        self._require_allocated("tensor()")
+        self._require_allocated("tensor()", UnallocatedError)
         t = self._tensor_def(tensor_index)
         arr = self._arrays[t.index]
         return lambda: arr
@@ -609,9 +732,11 @@ class Interpreter:
     # ---------------------------------------------------------------------------------------
     @staticmethod
     def _io_index(i, ios, kind):
-        if not isinstance(i, (int, np.integer)) or not 0 <= i < len(ios):
-            raise InputError(f"{kind} index {i!r} is out of range: the model has {len(ios)} "
-                             f"{kind}s")
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or i < 0:
+            raise ArgumentError(f"{kind} index must be a non-negative integer, not {i!r}")
+        if i >= len(ios):
+            raise IndexOutOfRangeError(f"{kind} index {i} is out of range: the model has "
+                                       f"{len(ios)} {kind}s")
         return int(i)
 
     def set_input(self, data, index):
@@ -638,21 +763,21 @@ class Interpreter:
     def get_signature_runner(self, signature_key=None):
         sigs = self.model.signatures
         if not sigs:
-            raise TinyrtError("the model has no signature defs")
+            raise ArgumentError("the model has no signature defs")
         if signature_key is None:
             if len(sigs) > 1:
-                raise TinyrtError("the model has several signatures; name one of "
-                                  f"{[s.key for s in sigs]}")
+                raise ArgumentError("the model has several signatures; name one of "
+                                    f"{[s.key for s in sigs]}")
             sig = sigs[0]
         else:
             match = [s for s in sigs if s.key == signature_key]
             if not match:
-                raise TinyrtError(f"no signature {signature_key!r}; the model has "
-                                  f"{[s.key for s in sigs]}")
+                raise ArgumentError(f"no signature {signature_key!r}; the model has "
+                                    f"{[s.key for s in sigs]}")
             sig = match[0]
         if sig.subgraph_index != 0:
-            raise TinyrtError(f"signature {sig.key!r} runs subgraph {sig.subgraph_index}; "
-                              "only signatures of the main subgraph can be run")
+            raise ArgumentError(f"signature {sig.key!r} runs subgraph {sig.subgraph_index}; "
+                                "only signatures of the main subgraph can be run")
         return SignatureRunner(self, sig)
 
     # ---------------------------------------------------------------------------------------
@@ -667,7 +792,10 @@ class Interpreter:
         return self.memory_report().used
 
     def print_allocations(self):
-        print("\n".join(self.memory_report().lines()))
+        """The arena's use in the lines TFLM's RecordingMicroAllocator prints, to stderr as
+        tflite_micro prints them (memory_report().lines() has tinyrt's fuller table)."""
+        from .micro import allocation_lines
+        print("\n".join(allocation_lines(self.memory_report())), file=sys.stderr)
 
 
 class SignatureRunner:
@@ -687,17 +815,23 @@ class SignatureRunner:
 
     def __call__(self, **inputs):
         it = self._it
-        if not it._allocated:
-            it.allocate_tensors()
         missing = set(self._sig.inputs) - set(inputs)
         extra = set(inputs) - set(self._sig.inputs)
         if missing or extra:
             raise InputError(f"signature {self._sig.key!r} takes inputs "
                              f"{sorted(self._sig.inputs)}; got {sorted(inputs)}")
+        inputs = {name: np.asarray(value) for name, value in inputs.items()}
+        for name, value in inputs.items():   # as LiteRT: each input takes the given shape
+            index = self._sig.inputs[name]
+            if value.shape != tuple(it.model.main.tensors[index].shape):
+                it.resize_tensor_input(index, value.shape)
+        if not it._allocated:
+            it.allocate_tensors()
         for name, value in inputs.items():
             it.set_tensor(self._sig.inputs[name], value)
         it.invoke()
         return {n: it.get_tensor(i) for n, i in self._sig.outputs.items()}
 
 
-__all__ = ["Interpreter", "MemoryReport", "SignatureRunner", "TensorPlan", "ALIGNMENT"]
+__all__ = ["Interpreter", "MemoryReport", "OpResolverType", "SignatureRunner", "TensorPlan",
+           "ALIGNMENT"]

@@ -186,3 +186,78 @@ def test_hybrid_fully_connected_activation_on_special_values(act):
     one_zero_row[1] = 0
     assert_matches_litert(b.build(), [rng.standard_normal((2, 6)).astype(np.float32) * 3,
                                       np.zeros((2, 6), np.float32), one_zero_row])
+
+
+def _per_tensor_conv(rng, shape, out_c, k, stride, padding, act, scales):
+    n, h, w_, c = shape
+    b = ModelBuilder()
+    x = b.add_input("x", shape, np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (out_c, k, k, c)).astype(np.int8),
+                       scale=scales, zero_point=[0] * len(scales))
+    bias = b.add_constant("b", rng.standard_normal(out_c).astype(np.float32))
+    if padding == "SAME":
+        oh, ow = -(-h // stride), -(-w_ // stride)
+    else:
+        oh, ow = (h - k) // stride + 1, (w_ - k) // stride + 1
+    y = b.add_tensor("y", (n, oh, ow, out_c), np.float32)
+    b.add_operator("CONV_2D", [x, w, bias], [y], padding=padding, stride_w=stride,
+                   stride_h=stride, fused_activation_function=act)
+    b.mark_output(y)
+    return b.build()
+
+
+@pytest.mark.parametrize("equal_per_channel", [False, True])
+@pytest.mark.parametrize("shape,out_c,k,stride,padding,act", [
+    ((2, 7, 6, 3), 4, 3, 1, "SAME", "NONE"),
+    ((1, 9, 8, 5), 6, 3, 2, "VALID", "RELU"),
+    ((3, 5, 5, 8), 8, 1, 1, "VALID", "RELU6"),        # pointwise: no im2col in LiteRT
+    ((1, 6, 7, 2), 3, 5, 2, "SAME", "RELU_N1_TO_1"),
+])
+def test_hybrid_conv2d_per_tensor_weights_matches_litert(shape, out_c, k, stride, padding, act,
+                                                         equal_per_channel):
+    """Dynamic-range quantization's most common CONV_2D: one weight scale (or per-channel
+    scales all equal, which LiteRT runs the same way): each batch image quantized
+    symmetrically, padding 0, float32 (sum x (input scale x weight scale)) + bias."""
+    rng = np.random.default_rng(k * 10 + stride)
+    scales = [0.017] * out_c if equal_per_channel else [0.017]
+    data = _per_tensor_conv(rng, shape, out_c, k, stride, padding, act, scales)
+    depth = int(np.prod(shape[1:]))
+    inputs = [boundary_rows(shape[0], depth, rng).reshape(shape),
+              (rng.standard_normal(shape) * 4).astype(np.float32),
+              np.zeros(shape, np.float32)]
+    inputs[1][0] = 0                     # an all-zero image beside a non-zero one
+    assert_matches_litert(data, inputs)
+
+
+def test_hybrid_conv2d_per_tensor_with_dilation_is_refused():
+    rng = np.random.default_rng(0)
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 7, 7, 2), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (3, 3, 3, 2)).astype(np.int8), scale=0.02,
+                       zero_point=0)
+    bias = b.add_constant("b", np.zeros(3, np.float32))
+    y = b.add_tensor("y", (1, 7, 7, 3), np.float32)
+    b.add_operator("CONV_2D", [x, w, bias], [y], padding="SAME", stride_w=1, stride_h=1,
+                   dilation_wfactor=2, dilation_hfactor=2)
+    b.mark_output(y)
+    it = tinyrt.Interpreter(model_content=b.build())
+    with pytest.raises(tinyrt.OpError, match="without the dilation"):
+        it.allocate_tensors()
+
+
+def test_hybrid_depthwise_per_tensor_is_refused_as_litert_refuses_it():
+    rng = np.random.default_rng(0)
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 5, 5, 3), np.float32)
+    w = b.add_constant("w", rng.integers(-127, 128, (1, 3, 3, 3)).astype(np.int8), scale=0.02,
+                       zero_point=0, quantized_dimension=3)
+    bias = b.add_constant("b", np.zeros(3, np.float32))
+    y = b.add_tensor("y", (1, 5, 5, 3), np.float32)
+    b.add_operator("DEPTHWISE_CONV_2D", [x, w, bias], [y], padding="SAME", stride_w=1,
+                   stride_h=1, depth_multiplier=1)
+    b.mark_output(y)
+    data = b.build()
+    with pytest.raises(RuntimeError):
+        litert_ref(data)
+    with pytest.raises(tinyrt.OpError, match="per-channel"):
+        tinyrt.Interpreter(model_content=data).allocate_tensors()

@@ -225,7 +225,20 @@ class Int8PairTable:
         self.table = np.asarray(fn(values[:, None], values[None, :]),
                                 np.int64).astype(np.int8).reshape(-1)
 
+    # elements per pass over same-shaped inputs: the intp index temporaries of a large batch
+    # would otherwise leave the cache (a batch of 16 ran 10x slower per sample than one)
+    chunk = 1 << 14
+
     def __call__(self, a, b, out):
+        if a.shape == b.shape == out.shape and a.size > self.chunk and out.flags.c_contiguous:
+            a, b, flat = a.reshape(-1), b.reshape(-1), out.reshape(-1)
+            for i in range(0, flat.size, self.chunk):
+                j = i + self.chunk
+                self._lookup(a[i:j], b[i:j], flat[i:j])
+            return
+        self._lookup(a, b, out)
+
+    def _lookup(self, a, b, out):
         # row a + 128, column b + 128 of the table
         index = a.astype(np.intp)
         index <<= 8

@@ -192,13 +192,20 @@ class Conv2D(Kernel):
         self.out2d = (n * win.out_h * win.out_w, out_c)
         act = activation(o)
         if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:
-            if w.quantization is None or np.any(w.quantization.zero_point) or \
-                    len(w.quantization.scale) != out_c:
-                self.fail("hybrid CONV_2D needs symmetric per-channel weight quantization")
-            self.kind = "hybrid"
+            q = w.quantization
+            if q is None or np.any(q.zero_point) or len(q.scale) not in (1, out_c):
+                self.fail("hybrid CONV_2D needs symmetric weight quantization, per tensor or "
+                          "per output channel")
+            # LiteRT takes its per-tensor path (symmetric input quantization) for one scale
+            # and for per-channel scales that are all equal; per-channel otherwise
+            self.kind = "hybrid" if len(set(np.asarray(q.scale).tolist())) > 1 else \
+                "hybrid per-tensor"
+            if self.kind == "hybrid per-tensor" and (win.dil_h, win.dil_w) != (1, 1):
+                self.fail("hybrid CONV_2D with per-tensor weights and dilation: LiteRT "
+                          "computes it without the dilation, so there is no result to match")
             w2d = wdata.astype(np.int64).reshape(out_c, -1)
             self.gemm = IntegerGemm(w2d, 256)
-            self.w_scales = np.broadcast_to(np.asarray(w.quantization.scale, np.float32),
+            self.w_scales = np.broadcast_to(np.asarray(q.scale, np.float32),
                                             (out_c,)).copy()
             self.bias = np.zeros(out_c, np.float32) if b is None else \
                 np.asarray(b.data, np.float32).reshape(out_c)
@@ -277,10 +284,26 @@ class Conv2D(Kernel):
             acc = self.gemm(cols[b] - zp).astype(np.float32)   # [pixels, out_c]
             clip(acc * self.w_scales * scale + self.bias, self.lo, self.hi, out=outs[b])
 
+    def _eval_hybrid_per_tensor(self, x, out):
+        """LiteRT's EvalHybrid: per batch, quantize symmetrically (zero point 0, so padding
+        adds nothing), GEMM exactly, then 0 + sum x (input scale x weight scale), + bias."""
+        q, scales = hybrid.quantize_rows_symmetric(x.reshape(self.batch, -1))
+        scales = scales * self.w_scales[0]            # float32, as LiteRT folds them
+        self.buf[...] = 0
+        self.interior[...] = q.reshape(self.interior.shape)
+        cols = self.win.windows(self.buf).reshape(self.batch, -1, self.shape2d[1])
+        outs = out.reshape(self.batch, -1, self.out2d[1])
+        for b in range(self.batch):
+            acc = self.gemm(cols[b]).astype(np.float32) * scales[b] + np.float32(0)
+            clip(acc + self.bias, self.lo, self.hi, out=outs[b])
+
     def eval(self, inputs, outputs):
         x = inputs[0]
         if self.kind == "hybrid":
             self._eval_hybrid(x, outputs[0])
+            return
+        if self.kind == "hybrid per-tensor":
+            self._eval_hybrid_per_tensor(x, outputs[0])
             return
         if self.padded:
             self.interior[...] = x

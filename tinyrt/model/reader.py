@@ -275,7 +275,7 @@ class _Reader:
         return default_options(expected), expected
 
     def _tensor(self, si, ti, t):
-        name = t["name"] or f"tensor_{ti}"
+        name = t["name"] or ""   # LiteRT reports an unnamed tensor as ''
         where = f"tensor {ti} ({name!r}) of subgraph {si}"
         code = t["type"]
         if code not in schema.TENSOR_TYPES:
