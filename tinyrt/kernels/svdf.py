@@ -19,11 +19,56 @@ undefined in C.
 import numpy as np
 
 from .. import hybrid, libm, quant
+from ..model.schema import ACTIVATIONS
+from ..native.core import prepares_native, requantization
 from .base import Kernel, register
 from .common import activation, clip
 from .gemm import IntegerGemm, ScaledDot, ordered_dot
 
 f32 = np.float32
+# the C kernel's activation codes are the schema's (SIGMOID, read as NONE, passes through)
+ACTIVATION_CODES = {name: code for code, name in ACTIVATIONS.items()}
+
+
+@prepares_native
+def native_svdf_int(ctx, svdf):
+    """The integer SVDF in C: TFLM's sums with the zero points folded into per-row offsets
+    (modulo 2^32, as C's int32 sums wrap)."""
+    batch, n_filter, n_memory, n_unit, rank = svdf.dims
+    m1, l1, r1 = (int(a[0]) for a in requantization(svdf.q1.multiplier, svdf.q1.shift, 1))
+    m2, l2, r2 = (int(a[0]) for a in requantization(svdf.q2.multiplier, svdf.q2.shift, 1))
+    wf = np.ascontiguousarray(svdf.wf_int8)
+    wt = np.ascontiguousarray(svdf.wt.astype(svdf.state_dtype))
+    feature_offset = quant.wrap_int32(svdf.feature_offset).astype(np.int32)
+    unit_offset = quant.wrap_int32(
+        svdf.bias - svdf.zs * svdf.wt.reshape(n_unit, rank * n_memory).sum(axis=1)
+    ).astype(np.int32)
+    lo, hi = svdf.state_range
+    return ctx.native_node(
+        "svdf_int", keep=(wf, wt, feature_offset, unit_offset),
+        inputs=("input", None, None, None, "state"),
+        weights_feature=wf, feature_offset=feature_offset, weights_time=wt,
+        unit_offset=unit_offset, batch=batch, n_input=wf.shape[1], n_filter=n_filter,
+        n_memory=n_memory, n_unit=n_unit, rank=rank,
+        state_bytes=np.dtype(svdf.state_dtype).itemsize, mult1=m1, left1=l1, right1=r1,
+        state_zp=svdf.zs, state_min=lo, state_max=hi, mult2=m2, left2=l2, right2=r2,
+        output_zp=svdf.zy)
+
+
+@prepares_native
+def native_svdf_f32(ctx, svdf):
+    """The float32 SVDF in C: TFLM's summation order, the feature step several filters at a
+    time from transposed weights."""
+    batch, n_filter, n_memory, n_unit, rank = svdf.dims
+    wf_t = np.ascontiguousarray(svdf.wf.T)
+    wt = np.ascontiguousarray(svdf.wt)
+    bias = None if svdf.bias is None else np.ascontiguousarray(svdf.bias)
+    acc = np.zeros(n_filter, np.float32)
+    return ctx.native_node(
+        "svdf_f32", keep=(wf_t, wt, bias, acc), inputs=("input", None, None, None, "state"),
+        weights_feature_t=wf_t, weights_time=wt, bias=bias, acc=acc, batch=batch,
+        n_input=wf_t.shape[0], n_filter=n_filter, n_memory=n_memory, n_unit=n_unit,
+        rank=rank, activation=ACTIVATION_CODES[svdf.act])
 
 
 @register("SVDF")
@@ -81,6 +126,10 @@ class SVDF(Kernel):
             ctx.request_scratch(batch * n_unit * 4)
         else:
             ctx.request_scratch(batch * n_filter * 4)
+        if self.kind == "int":
+            self.native = native_svdf_int(ctx, self)
+        elif self.kind == "float":
+            self.native = native_svdf_f32(ctx, self)
 
     def _prepare_int(self, x, wf, wt, b, state, y):
         batch, n_filter, n_memory, n_unit, rank = self.dims
@@ -111,6 +160,8 @@ class SVDF(Kernel):
         self.zy = int(y.quantization.zero_point[0])
         self.q1 = quant.Requantizer(*quant.quantize_multiplier(scale_1))
         self.q2 = quant.Requantizer(*quant.quantize_multiplier(scale_2), offset=self.zy)
+        self.state_dtype = state.dtype
+        self.wf_int8 = np.asarray(wf.data, np.int8)
         wf_int = wf.data.astype(np.int64)
         self.gemm = IntegerGemm(wf_int, 256)
         self.feature_offset = -self.zx * wf_int.sum(axis=1)

@@ -7,11 +7,14 @@
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
 #include "kernels/softmax_s8.h"
+#include "kernels/svdf.h"
 
 #define TINYRT_KERNELS(K) \
     K(conv_s8) \
     K(depthwise_s8) \
     K(softmax_s8) \
-    K(avgpool_s8)
+    K(avgpool_s8) \
+    K(svdf_int) \
+    K(svdf_f32)
 
 #endif
