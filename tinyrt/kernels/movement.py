@@ -3,11 +3,14 @@ EMBEDDING_LOOKUP, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BROADCAST_TO, BROA
 SHAPE, ARG_MAX, ARG_MIN.
 
 Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
-checked against the model's (tinyrt, like TFLM, runs static shapes)."""
+checked against the model's (tinyrt, like TFLM, runs static shapes). In the compiled core,
+PACK, UNPACK, SPLIT, SPLIT_V, SLICE and GATHER are byte copies (shape_ops.py has the shared
+copy kernels' builders), for every type."""
 import numpy as np
 
+from ..native.core import prepares_native
 from .base import Kernel, register
-from .shape_ops import ANY, _const_ints
+from .shape_ops import ANY, _const_ints, byte_strides, native_concat, native_strided_copy
 
 
 def _axis(kernel, axis, rank):
@@ -35,6 +38,7 @@ class Pack(Kernel):
         shape = list(first.shape)
         shape.insert(self.axis, len(ins))
         _expect(self, y, shape)
+        self.native = native_concat(ctx, ins, y, self.axis)
 
     def eval(self, inputs, outputs):
         outputs[0][...] = np.stack(inputs, axis=self.axis)
@@ -53,6 +57,7 @@ class Unpack(Kernel):
         shape = x.shape[:self.axis] + x.shape[self.axis + 1:]
         for y in ctx.outputs:
             _expect(self, y, shape)
+        self.native = native_concat(ctx, ctx.outputs, x, self.axis, split_input=0)
 
     def eval(self, inputs, outputs):
         for i, out in enumerate(outputs):
@@ -62,7 +67,7 @@ class Unpack(Kernel):
 class _Split(Kernel):
     dtypes = ANY
 
-    def _setup(self, x, axis, sizes, outputs):
+    def _setup(self, ctx, x, axis, sizes, outputs):
         self.axis = _axis(self, axis, len(x.shape))
         if sum(sizes) != x.shape[self.axis] or any(s < 0 for s in sizes):
             self.fail(f"sizes {sizes} do not split {x.shape[self.axis]} values")
@@ -71,6 +76,8 @@ class _Split(Kernel):
             shape = list(x.shape)
             shape[self.axis] = s
             _expect(self, y, shape)
+        self.native = native_concat(ctx, outputs, x, self.axis,
+                                    split_input=self.data_input)
 
     def eval(self, inputs, outputs):
         parts = np.split(inputs[self.data_input], self.bounds, axis=self.axis)
@@ -89,7 +96,7 @@ class Split(_Split):
         a = _axis(self, axis, len(x.shape))
         if x.shape[a] % n:
             self.fail(f"{x.shape[a]} values do not split into {n} equal parts")
-        self._setup(x, axis, [x.shape[a] // n] * n, ctx.outputs)
+        self._setup(ctx, x, axis, [x.shape[a] // n] * n, ctx.outputs)
 
 
 @register("SPLIT_V")
@@ -103,7 +110,7 @@ class SplitV(_Split):
         if sizes.count(-1) == 1:
             a = _axis(self, axis, len(x.shape))
             sizes[sizes.index(-1)] = x.shape[a] - (sum(sizes) + 1)
-        self._setup(x, axis, sizes, ctx.outputs)
+        self._setup(ctx, x, axis, sizes, ctx.outputs)
 
 
 @register("SLICE")
@@ -121,9 +128,23 @@ class Slice(Kernel):
             self.fail(f"slice begin {begin} size {size} leaves the input {list(x.shape)}")
         _expect(self, y, size)
         self.index = tuple(slice(b, b + s) for b, s in zip(begin, size))
+        xs = byte_strides(x.shape, x.dtype.itemsize)
+        self.native = native_strided_copy(ctx, x, y, size, xs, byte_strides(size, y.dtype.itemsize),
+                                          in_offset=sum(b * s for b, s in zip(begin, xs)))
 
     def eval(self, inputs, outputs):
         outputs[0][...] = inputs[0][self.index]
+
+
+@prepares_native
+def native_gather(ctx, gather, x, idx, y):
+    """GATHER in the compiled core: TFLM's row copies; an index outside the axis fails the
+    node."""
+    batch, outer, axis_size, inner = gather.x4
+    return ctx.native_node("gather", inputs=("input", "indices"), batch=batch, outer=outer,
+                           coords=gather.idx2[1], axis_size=axis_size,
+                           inner_bytes=inner * np.dtype(y.dtype).itemsize,
+                           index_bytes=np.dtype(idx.dtype).itemsize)
 
 
 @register("GATHER")
@@ -151,6 +172,7 @@ class Gather(Kernel):
                    prod(x.shape[self.axis + 1:]))
         self.idx2 = (self.x4[0], prod(idx.shape[bd:]))
         self.batch_dims = bd
+        self.native = native_gather(ctx, self, x, idx, y)
 
     def eval(self, inputs, outputs):
         idx = inputs[1]

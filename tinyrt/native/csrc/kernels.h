@@ -6,6 +6,7 @@
 #include "kernels/avgpool_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
+#include "kernels/movement.h"
 #include "kernels/softmax_s8.h"
 #include "kernels/svdf.h"
 
@@ -15,6 +16,11 @@
     K(softmax_s8) \
     K(avgpool_s8) \
     K(svdf_int) \
-    K(svdf_f32)
+    K(svdf_f32) \
+    K(copy_nd) \
+    K(concat) \
+    K(split) \
+    K(gather) \
+    K(copy)
 
 #endif
