@@ -66,6 +66,7 @@ import numpy as np
 from .. import hybrid, libm, quant
 from ..int16_activations import checked_log2, int16_logistic, int16_table, int16_tanh
 from .activations import Logistic
+from ..native.core import OutOfRange, prepares_native, requantization
 from .base import Kernel, register
 from .common import activation, clip
 from .gemm import IntegerGemm, ordered_dot
@@ -77,6 +78,37 @@ _INT16_MIN, _INT16_MAX = -32768, 32767
 _FLT_MAX = np.float32(quant.FLOAT32_MAX)
 _GATE_INPUT_SCALE = 2.0 ** -12       # Q3.12: what the gates' fully connected layers produce
 _GATE_OUTPUT_SCALE = 2.0 ** -15      # Q0.15: what the int16 logistic and tanh produce
+
+@prepares_native
+def native_lstm_s8(ctx, lstm, n_time, n_batch, n_input):
+    """The int8 LSTM in C from the integer variant's prepared data: the layers' weights (minus
+    zero points, as int16), offsets wrapped as TFLM's int32 sums wrap, the multipliers, and the
+    int16 activation tables."""
+    n = lstm.n_cell
+    (w_in, off_in, p_in), (w_rec, off_rec, p_rec) = lstm.layers
+    if any(np.abs(w).max(initial=0) > 32767 for w in (w_in, w_rec)):
+        raise OutOfRange("weights minus their zero points leave int16")
+    gate = [requantization(m, s, 1) for m, s in p_in + p_rec]
+    mult, left, right = (np.array([g[k][0] for g in gate], np.int32) for k in range(3))
+    forget, added, hidden = (requantization(r.multiplier, r.shift, 1) for r in (
+        lstm.forget_requant, lstm.input_requant, lstm.hidden_requant))
+    arrays = dict(
+        w_in=np.ascontiguousarray(w_in, np.int16), w_rec=np.ascontiguousarray(w_rec, np.int16),
+        offset_in=quant.wrap_int32(off_in).astype(np.int32),
+        offset_rec=quant.wrap_int32(off_rec).astype(np.int32), gate_mult=mult, gate_left=left,
+        gate_right=right, sigmoid_table=lstm.sigmoid_table, cell_table=lstm.cell_table,
+        cell_tanh_table=lstm.cell_tanh_table, gates=np.zeros(4 * n, np.int32))
+    lo, hi = lstm.hidden_range
+    return ctx.native_node(
+        "lstm_s8", keep=tuple(arrays.values()),
+        inputs=("input",) + (None,) * 17 + ("h_state", "c_state"), **arrays,
+        n_time=n_time, n_batch=n_batch, n_input=n_input, n_cell=n,
+        time_major=int(lstm.time_major), forget_mult=forget[0][0], forget_left=forget[1][0],
+        forget_right=forget[2][0], input_mult=added[0][0], input_left=added[1][0],
+        input_right=added[2][0], hidden_mult=hidden[0][0], hidden_left=hidden[1][0],
+        hidden_right=hidden[2][0], hidden_zp=lstm.hidden_zero_point, hidden_min=lo,
+        hidden_max=hi, use_clip=int(lstm.cell_clip > 0), clip=lstm.quantized_clip)
+
 
 def _mul_params(scale1, scale2, scale_out):
     """TFLM's LSTM element-wise product requantization: (multiplier, shift), in double."""
@@ -218,6 +250,8 @@ class UnidirectionalSequenceLSTM(Kernel):
             self._prepare_float(w_in, w_rec, bias, c_state)
         elif x.dtype in (np.int8, np.int16):
             self._prepare_integer(x, h_state, c_state, w_in, w_rec, bias)
+            if x.dtype == np.int8:
+                self.native = native_lstm_s8(ctx, self, n_time, n_batch, n_input)
             # the input's gate sums for every step at once, with their requantization temporaries
             ctx.workspace(3 * 8 * n_time * n_batch * 4 * n_cell, "the gate sums")
         else:
@@ -341,6 +375,7 @@ class UnidirectionalSequenceLSTM(Kernel):
                 offset = offset + np.concatenate([b.data.astype(np.int64) for b in biases])
             params = [_fc_multiplier(input_scale, float(w.quantization.scale[0]))
                       for w in weights]
+            self.layers.append((w_all, offset, params))
             mult = np.repeat([p[0] for p in params], self.n_cell)
             shift = np.repeat([p[1] for p in params], self.n_cell)
             gemm = IntegerGemm(w_all, 1 << 15 if wide else 1 << 7)
@@ -351,8 +386,10 @@ class UnidirectionalSequenceLSTM(Kernel):
             # TFLM accumulates in int32
             return gemm, offset, lambda acc: requant(quant.wrap_int32(acc))
 
+        self.layers = []        # (weights minus zero points, offsets, per-gate multipliers)
         self.gemm_in, self.offset_in, self.requant_in = layer(w_in, sx, zx, bias)
         self.gemm_rec, self.offset_rec, self.requant_rec = layer(w_rec, sh, zh, None)
+        self.hidden_zero_point = zh
         self.sigmoid_table = int16_table(int16_logistic)
         self.cell_table = int16_table(int16_tanh if self.cell_tanh else lambda v: v)
         # tanh of the cell state: its input scale is read as 2^power

@@ -6,6 +6,7 @@
 #include "kernels/avgpool_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
+#include "kernels/lstm_s8.h"
 #include "kernels/movement.h"
 #include "kernels/softmax_s8.h"
 #include "kernels/svdf.h"
@@ -21,6 +22,7 @@
     K(concat) \
     K(split) \
     K(gather) \
-    K(copy)
+    K(copy) \
+    K(lstm_s8)
 
 #endif
