@@ -285,3 +285,40 @@ def test_chain_runs_in_one_executor_call():
     it = tinyrt.Interpreter(model_content=data, native=tinyrt.native.available()[0])
     it.allocate_tensors()
     assert len(it._graphs[0].steps) == 1
+
+
+@pytest.mark.parametrize("dtype", [F32, I8, I16, I32, I64, BOOL])
+def test_reverse(dtype):
+    rng = np.random.default_rng(15)
+    for case in range(4):
+        rank = int(rng.integers(1, 5))
+        x = shape(rng, rank)
+        first = int(rng.integers(0, rank))
+        axes = list(range(first, int(rng.integers(first + 1, rank + 1))))
+        data, fed = model("REVERSE_V2", [x, ints(axes[::-1] if case % 2 else axes)], [x], rng,
+                          dtype)
+        run(data, fed, rng, dtype)
+
+
+@pytest.mark.parametrize("dtype", [F32, I8])
+def test_depth_to_space_and_back(dtype):
+    rng = np.random.default_rng(16)
+    for bs in (1, 2, 3):
+        n, h, w, c = int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(1, 4)), \
+            int(rng.integers(1, 4))
+        data, fed = model("DEPTH_TO_SPACE", [(n, h, w, c * bs * bs)], [(n, h * bs, w * bs, c)],
+                          rng, dtype, block_size=bs)
+        run(data, fed, rng, dtype)
+        data, fed = model("SPACE_TO_DEPTH", [(n, h * bs, w * bs, c)], [(n, h, w, c * bs * bs)],
+                          rng, dtype, block_size=bs)
+        run(data, fed, rng, dtype)
+
+
+@pytest.mark.parametrize("dtype", [F32, I8, I32])
+def test_broadcast_to(dtype):
+    rng = np.random.default_rng(17)
+    for case in range(5):
+        out = shape(rng, int(rng.integers(1, 5)))
+        x = tuple(1 if rng.random() < 0.5 else d for d in out)[int(rng.integers(0, len(out))):]
+        data, fed = model("BROADCAST_TO", [x or (1,), ints(out)], [out], rng, dtype)
+        run(data, fed, rng, dtype)

@@ -4,8 +4,9 @@ SHAPE, ARG_MAX, ARG_MIN.
 
 Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
 checked against the model's (tinyrt, like TFLM, runs static shapes). In the compiled core,
-PACK, UNPACK, SPLIT, SPLIT_V, SLICE and GATHER are byte copies (shape_ops.py has the shared
-copy kernels' builders), for every type."""
+PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and
+BROADCAST_TO are byte copies (shape_ops.py has the shared copy kernels' builders), for every
+type."""
 import numpy as np
 
 from ..native.core import prepares_native
@@ -200,9 +201,25 @@ class ReverseV2(Kernel):
         if not self.axes or any(b != a + 1 for a, b in zip(self.axes, self.axes[1:])):
             self.fail(f"axes {list(self.axes)} are not one run of adjacent axes (as TFLM)")
         _expect(self, ctx.outputs[0], x.shape)
+        # read backwards along the reversed axes, from their last element
+        xs = byte_strides(x.shape, x.dtype.itemsize)
+        self.native = native_strided_copy(
+            ctx, x, ctx.outputs[0], x.shape,
+            [-s if a in self.axes else s for a, s in enumerate(xs)], xs,
+            in_offset=sum((x.shape[a] - 1) * xs[a] for a in self.axes))
 
     def eval(self, inputs, outputs):
         outputs[0][...] = np.flip(inputs[0], self.axes)
+
+
+def _native_block_transpose(ctx, x, y, shape6):
+    """DEPTH_TO_SPACE and SPACE_TO_DEPTH: the input seen as ``shape6`` with its axes 2 and 3
+    swapped, as one strided copy."""
+    xs = byte_strides(shape6, x.dtype.itemsize)
+    order = (0, 1, 3, 2, 4, 5)
+    counts = [shape6[a] for a in order]
+    return native_strided_copy(ctx, x, y, counts, [xs[a] for a in order],
+                               byte_strides(counts, y.dtype.itemsize))
 
 
 @register("DEPTH_TO_SPACE")
@@ -217,6 +234,7 @@ class DepthToSpace(Kernel):
         n, h, w, c = x.shape
         self.shapes = (n, h, w, bs, bs, c // (bs * bs))
         _expect(self, ctx.outputs[0], (n, h * bs, w * bs, c // (bs * bs)))
+        self.native = _native_block_transpose(ctx, x, ctx.outputs[0], self.shapes)
 
     def eval(self, inputs, outputs):
         n, h, w, b1, b2, c = self.shapes
@@ -236,6 +254,7 @@ class SpaceToDepth(Kernel):
         n, h, w, c = x.shape
         self.shapes = (n, h // bs, bs, w // bs, bs, c)
         _expect(self, ctx.outputs[0], (n, h // bs, w // bs, c * bs * bs))
+        self.native = _native_block_transpose(ctx, x, ctx.outputs[0], self.shapes)
 
     def eval(self, inputs, outputs):
         v = inputs[0].reshape(self.shapes).transpose(0, 1, 3, 2, 4, 5)
@@ -253,6 +272,14 @@ class BroadcastTo(Kernel):
         except ValueError:
             self.fail(f"{list(ctx.inputs[0].shape)} does not broadcast to {shape}")
         _expect(self, ctx.outputs[0], shape)
+        # the input's strides, 0 along the dimensions it is repeated in
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        padded = (1,) * (len(shape) - len(x.shape)) + tuple(x.shape)
+        xs = byte_strides(padded, x.dtype.itemsize)
+        if x.dtype == y.dtype and len(x.shape) <= len(shape):
+            self.native = native_strided_copy(
+                ctx, x, y, shape, [0 if d == 1 else s for d, s in zip(padded, xs)],
+                byte_strides(shape, y.dtype.itemsize))
 
     def eval(self, inputs, outputs):
         outputs[0][...] = inputs[0]
