@@ -1,7 +1,8 @@
 """Data movement in the compiled core against tflite-micro on random layers, at every SIMD level:
-TRANSPOSE, STRIDED_SLICE, SLICE, PAD and PADV2 (one strided byte copy), CONCATENATION, PACK,
-SPLIT, SPLIT_V, UNPACK (row copies), GATHER, and RESHAPE / SQUEEZE / EXPAND_DIMS (a flat
-copy), in the element types tflite-micro moves. Each node must run in C, give the same bytes at
+TRANSPOSE, STRIDED_SLICE, SLICE, PAD, PADV2, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH,
+BROADCAST_TO (one strided byte copy), CONCATENATION, PACK, SPLIT, SPLIT_V, UNPACK (row copies),
+GATHER, EMBEDDING_LOOKUP, and RESHAPE / SQUEEZE / EXPAND_DIMS (a flat copy), in the element
+types tflite-micro moves. Each node must run in C, give the same bytes at
 every level and equal tflite-micro's outputs."""
 import numpy as np
 import pytest
@@ -322,3 +323,21 @@ def test_broadcast_to(dtype):
         x = tuple(1 if rng.random() < 0.5 else d for d in out)[int(rng.integers(0, len(out))):]
         data, fed = model("BROADCAST_TO", [x or (1,), ints(out)], [out], rng, dtype)
         run(data, fed, rng, dtype)
+
+
+@pytest.mark.parametrize("dtype", [F32, I8])
+def test_embedding_lookup(dtype):
+    rng = np.random.default_rng(18)
+    for case in range(3):
+        table = values(rng, (int(rng.integers(1, 9)),) + shape(rng, int(rng.integers(1, 3))),
+                       dtype)
+        n = int(rng.integers(1, 6))
+        qp = quant(dtype, rng)
+        b = ModelBuilder()
+        ids = b.add_input("ids", (n,), I32)
+        t = b.add_constant("table", table, **qp)
+        y = b.add_tensor("y", (n,) + table.shape[1:], dtype, **qp)
+        b.add_operator("EMBEDDING_LOOKUP", [ids, t], [y])
+        b.mark_output(y)
+        check_levels(b.build(), [[rng.integers(0, table.shape[0], n).astype(I32)]
+                                 for _ in range(2)])

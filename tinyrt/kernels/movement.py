@@ -4,7 +4,7 @@ SHAPE, ARG_MAX, ARG_MIN.
 
 Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
 checked against the model's (tinyrt, like TFLM, runs static shapes). In the compiled core,
-PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and
+PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, EMBEDDING_LOOKUP (but hybrid), REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and
 BROADCAST_TO are byte copies (shape_ops.py has the shared copy kernels' builders), for every
 type."""
 import numpy as np
@@ -146,6 +146,13 @@ def native_gather(ctx, gather, x, idx, y):
                            coords=gather.idx2[1], axis_size=axis_size,
                            inner_bytes=inner * np.dtype(y.dtype).itemsize,
                            index_bytes=np.dtype(idx.dtype).itemsize)
+
+
+@prepares_native
+def _native_rows(ctx, count, rows, row_bytes):
+    """EMBEDDING_LOOKUP in the compiled core: GATHER's copy of ``count`` whole rows by id."""
+    return ctx.native_node("gather", inputs=("indices", "input"), batch=1, outer=1, coords=count,
+                           axis_size=rows, inner_bytes=row_bytes, index_bytes=4)
 
 
 @register("GATHER")
@@ -377,6 +384,10 @@ class EmbeddingLookup(Kernel):
                       "int8, and int8 values with a float32 output")
         _expect(self, y, ids.shape + table.shape[1:])
         self.rows = table.shape[0]
+        if self.scale is None:
+            # a GATHER of whole rows (an id outside the table fails the node)
+            row_bytes = int(np.prod(table.shape[1:], dtype=np.int64)) * table.dtype.itemsize
+            self.native = _native_rows(ctx, ids.shape[0], self.rows, row_bytes)
 
     def eval(self, inputs, outputs):
         ids = inputs[0]
