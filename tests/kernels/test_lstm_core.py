@@ -1,4 +1,4 @@
-"""The int8 UNIDIRECTIONAL_SEQUENCE_LSTM in the compiled core against tflite-micro on random
+"""The integer UNIDIRECTIONAL_SEQUENCE_LSTM (int8 and int16 activations) in the compiled core against tflite-micro on random
 layers, at every SIMD level: the node runs in C, the bytes agree across levels and with
 tflite-micro invoke after invoke (both states carry over)."""
 import numpy as np
@@ -14,18 +14,20 @@ OPTIONS = [{}, {"cell_clip": 0.37}, {"activation": "NONE"}, {"activation": "RELU
            {"weight_zero_point": 3}, {"cell_clip": 3.0, "gain": 4}]
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
 @pytest.mark.parametrize("seed", range(len(OPTIONS)))
-def test_random_layers(seed):
-    rng = np.random.default_rng(800 + seed)
+def test_random_layers(seed, dtype):
+    rng = np.random.default_rng([800 + seed, np.dtype(dtype).itemsize])
     for time_major in (False, True):
         shape = (int(rng.integers(1, 4)), int(rng.integers(1, 7)), int(rng.integers(1, 20)),
                  int(rng.integers(1, 24)))
-        data, in_shape = lstm_model(rng, np.int8, *shape, time_major=time_major,
+        data, in_shape = lstm_model(rng, dtype, *shape, time_major=time_major,
                                     **OPTIONS[seed])
-        check_levels(data, [[random_input(rng, np.int8, in_shape)] for _ in range(3)])
+        check_levels(data, [[random_input(rng, dtype, in_shape)] for _ in range(3)])
 
 
-def test_wide_layer():
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_wide_layer(dtype):
     rng = np.random.default_rng(7)
-    data, in_shape = lstm_model(rng, np.int8, 2, 8, 67, 40)
-    check_levels(data, [[random_input(rng, np.int8, in_shape)] for _ in range(2)])
+    data, in_shape = lstm_model(rng, dtype, 2, 8, 67, 40)
+    check_levels(data, [[random_input(rng, dtype, in_shape)] for _ in range(2)])

@@ -6,7 +6,7 @@
 #include "kernels/avgpool_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
-#include "kernels/lstm_s8.h"
+#include "kernels/lstm_int.h"
 #include "kernels/movement.h"
 #include "kernels/softmax_s8.h"
 #include "kernels/svdf.h"
@@ -23,6 +23,6 @@
     K(split) \
     K(gather) \
     K(copy) \
-    K(lstm_s8)
+    K(lstm_int)
 
 #endif
