@@ -116,6 +116,20 @@ def native_lstm(ctx, lstm, n_time, n_batch, n_input, act_dtype):
         use_clip=int(lstm.cell_clip > 0), clip=lstm.quantized_clip)
 
 
+@prepares_native
+def native_lstm_f32(ctx, lstm, n_time, n_batch, n_input):
+    """The float32 LSTM in C: TFLM's reference order from the float variant's weights."""
+    n = lstm.n_cell
+    arrays = dict(w_in=np.ascontiguousarray(lstm.w_in), w_rec=np.ascontiguousarray(lstm.w_rec),
+                  bias=np.ascontiguousarray(lstm.bias), gates=np.zeros(4 * n, np.float32))
+    return ctx.native_node(
+        "lstm_f32", keep=tuple(arrays.values()),
+        inputs=("input",) + (None,) * 17 + ("h_state", "c_state"), **arrays,
+        n_time=n_time, n_batch=n_batch, n_input=n_input, n_cell=n,
+        time_major=int(lstm.time_major), cell_tanh=int(lstm.cell_tanh),
+        cell_clip=lstm.clip_value)
+
+
 @functools.lru_cache(maxsize=None)
 def _table(fn, *args):
     """int16_table, built once per function and arguments (read-only: layers share it)."""
@@ -266,6 +280,7 @@ class UnidirectionalSequenceLSTM(Kernel):
             ctx.workspace(8 * 8 * n_batch * 4 * n_cell, "the gate sums")
         elif x.dtype == np.float32:
             self._prepare_float(w_in, w_rec, bias, c_state)
+            self.native = native_lstm_f32(ctx, self, n_time, n_batch, n_input)
         elif x.dtype in (np.int8, np.int16):
             self._prepare_integer(x, h_state, c_state, w_in, w_rec, bias)
             self.native = native_lstm(ctx, self, n_time, n_batch, n_input, x.dtype)

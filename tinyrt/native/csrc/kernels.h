@@ -6,6 +6,7 @@
 #include "kernels/avgpool_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
+#include "kernels/lstm_f32.h"
 #include "kernels/lstm_int.h"
 #include "kernels/movement.h"
 #include "kernels/softmax_s8.h"
@@ -23,6 +24,7 @@
     K(split) \
     K(gather) \
     K(copy) \
-    K(lstm_int)
+    K(lstm_int) \
+    K(lstm_f32)
 
 #endif
