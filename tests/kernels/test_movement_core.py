@@ -341,3 +341,30 @@ def test_embedding_lookup(dtype):
         b.mark_output(y)
         check_levels(b.build(), [[rng.integers(0, table.shape[0], n).astype(I32)]
                                  for _ in range(2)])
+
+
+def test_layers_past_the_c_kernels_stay_on_numpy():
+    """CONCATENATION of more than TFLM's 10 inputs (tflite-micro refuses it) runs on numpy,
+    and gives the plain result."""
+    rng = np.random.default_rng(19)
+    data, fed = model("CONCATENATION", [(2, 1)] * 11, [(2, 11)], rng, F32, axis=1)
+    xs = [values(rng, s, F32) for s in fed]
+    for level in tinyrt.native.available():
+        it = tinyrt.Interpreter(model_content=data, native=level)
+        it.allocate_tensors()
+        assert it.kernels[0].native is None
+        for i, x in enumerate(xs):
+            it.set_input(x, i)
+        it.invoke()
+        np.testing.assert_array_equal(it.get_output(0), np.concatenate(xs, axis=1))
+
+
+def test_wide_and_one_value_tensors():
+    """4096 channels, and tensors of one value."""
+    rng = np.random.default_rng(20)
+    data, fed = model("TRANSPOSE", [(2, 4096), ints([1, 0])], [(4096, 2)], rng, I8)
+    run(data, fed, rng, I8, invokes=1)
+    data, fed = model("PAD", [(1, 1), ints([[0, 0], [2, 3]])], [(1, 6)], rng, I8)
+    run(data, fed, rng, I8, invokes=1)
+    data, fed = model("CONCATENATION", [(1, 4096), (1, 1)], [(1, 4097)], rng, I16, axis=1)
+    run(data, fed, rng, I16, invokes=1)

@@ -74,3 +74,19 @@ def test_int_without_bias():
     zero = (np.zeros_like(bias), {"scale": bs, "zero_point": 0})
     check_levels(_svdf(*dims, "NONE", weights, None, **quant), [[x] for x in batches],
                  oracle_data=_svdf(*dims, "NONE", weights, zero, **quant))
+
+
+def test_shift_past_31_stays_on_numpy():
+    """A feature scale whose multiplier needs a left shift past 30 (outside TFLM's range for
+    32-bit shifts): the layer runs on numpy, never wrapped into C's fields."""
+    import tinyrt
+    dims, weights, bias, bs, quant, batches = _int_case(3, 1, 1, np.int16)
+    quant["state_q"]["scale"] = 1e-15                 # scale_1 = sx * swf / ss ~ 2^33
+    bs = float(np.float32(1e-15) * np.float32(weights[3]["scale"]))
+    data = _svdf(*dims, "NONE", weights, (bias, {"scale": bs, "zero_point": 0}), **quant)
+    for level in tinyrt.native.available():
+        it = tinyrt.Interpreter(model_content=data, native=level)
+        it.allocate_tensors()
+        assert it.kernels[0].native is None
+        it.set_input(batches[0], 0)
+        it.invoke()
