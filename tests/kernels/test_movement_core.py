@@ -368,3 +368,36 @@ def test_wide_and_one_value_tensors():
     run(data, fed, rng, I8, invokes=1)
     data, fed = model("CONCATENATION", [(1, 4096), (1, 1)], [(1, 4097)], rng, I16, axis=1)
     run(data, fed, rng, I16, invokes=1)
+
+
+@pytest.mark.parametrize("dtype", [F32, I8])
+def test_gather_nd(dtype):
+    rng = np.random.default_rng(21)
+    for case in range(6):
+        x = shape(rng, int(rng.integers(1, 5)))
+        depth = int(rng.integers(1, len(x) + 1))
+        rows = shape(rng, int(rng.integers(1, 3)), hi=3)
+        idx = np.stack([rng.integers(0, d, rows) for d in x[:depth]], axis=-1).astype(I32)
+        data, fed = model("GATHER_ND", [x, idx], [rows + x[depth:]], rng, dtype)
+        run(data, fed, rng, dtype)
+    # indices past their axis whose flat positions are inside the input: TFLM takes them
+    data, fed = model("GATHER_ND", [(3, 4, 2), ints([[0, 5], [2, -1], [1, 3]])], [(3, 2)], rng,
+                      dtype)
+    run(data, fed, rng, dtype)
+
+
+def test_gather_nd_outside_the_input_fails_in_c():
+    b = ModelBuilder()
+    x = b.add_input("x", (3, 4), F32)
+    i = b.add_input("i", (1, 2), I32)
+    y = b.add_tensor("y", (1,), F32)
+    b.add_operator("GATHER_ND", [x, i], [y])
+    b.mark_output(y)
+    for level in tinyrt.native.available():
+        it = tinyrt.Interpreter(model_content=b.build(), native=level)
+        it.allocate_tensors()
+        assert it.kernels[0].native is not None
+        for bad in ([2, 4], [0, -1], [3, 0]):
+            it.set_input(np.array([bad], I32), 1)
+            with pytest.raises(tinyrt.OpError, match="GATHER_ND"):
+                it.invoke()

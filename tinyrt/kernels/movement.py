@@ -4,9 +4,9 @@ SHAPE, ARG_MAX, ARG_MIN.
 
 Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
 checked against the model's (tinyrt, like TFLM, runs static shapes). In the compiled core,
-PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, EMBEDDING_LOOKUP (but hybrid), REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and
-BROADCAST_TO are byte copies (shape_ops.py has the shared copy kernels' builders), for every
-type."""
+PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, GATHER_ND, EMBEDDING_LOOKUP (but hybrid),
+REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and BROADCAST_TO are byte copies (shape_ops.py has
+the shared copy kernels' builders), for every type."""
 import numpy as np
 
 from ..native.core import prepares_native
@@ -342,6 +342,8 @@ register("ARG_MIN")(type("ArgMin", (_ArgMinMax,), {"fn": staticmethod(np.argmin)
 
 @register("GATHER_ND")
 class GatherNd(Kernel):
+    """Slices picked by index rows, as TFLM: each row's flat position sum index[d] x (values per
+    step of axis d) is checked against the whole input only, not index by index."""
     dtypes = ("float32", "int8", "int16", "int32")
 
     def prepare(self, ctx):
@@ -351,13 +353,27 @@ class GatherNd(Kernel):
             self.fail("indices must be int32 with a last dimension no larger than the rank")
         self.depth = idx.shape[-1]
         _expect(self, y, idx.shape[:-1] + x.shape[self.depth:])
-        self.limits = np.array(x.shape[:self.depth])
+        numel = lambda dims: int(np.prod(dims, dtype=np.int64))        # noqa: E731
+        self.counts = np.array([numel(x.shape[d + 1:]) for d in range(self.depth)], np.int64)
+        self.slice = numel(x.shape[self.depth:])
+        self.flat = numel(x.shape)
+        self.native = native_gather_nd(ctx, self, x, idx, y)
 
     def eval(self, inputs, outputs):
-        x, idx = inputs[0], inputs[1].reshape(-1, self.depth)
-        if idx.size and ((idx < 0).any() or (idx >= self.limits).any()):
+        start = inputs[1].reshape(-1, self.depth).astype(np.int64) @ self.counts
+        if start.size and ((start < 0).any() or (start > self.flat - self.slice).any()):
             self.fail("an index is out of range")
-        outputs[0][...] = x[tuple(idx.T)].reshape(outputs[0].shape)
+        rows = inputs[0].reshape(-1)[start[:, None] + np.arange(self.slice)]
+        outputs[0].reshape(rows.shape)[...] = rows
+
+
+@prepares_native
+def native_gather_nd(ctx, gather, x, idx, y):
+    """GATHER_ND in the compiled core: TFLM's slice copies and flat bounds check."""
+    return ctx.native_node("gather_nd", keep=(gather.counts,), inputs=("input", "indices"),
+                           counts=gather.counts, n_slices=int(np.prod(idx.shape[:-1])),
+                           slice_elems=gather.slice, flat_elems=gather.flat,
+                           depth=gather.depth, elem_bytes=np.dtype(y.dtype).itemsize)
 
 
 @register("EMBEDDING_LOOKUP")

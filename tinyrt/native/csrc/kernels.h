@@ -23,6 +23,7 @@
     K(concat) \
     K(split) \
     K(gather) \
+    K(gather_nd) \
     K(copy) \
     K(lstm_int) \
     K(lstm_f32)

@@ -139,6 +139,22 @@ int tinyrt_gather(const tinyrt_gather_opdata *p)
     return TINYRT_OK;
 }
 
+int tinyrt_gather_nd(const tinyrt_gather_nd_opdata *p)
+{
+    const size_t slice = (size_t)p->slice_elems * (size_t)p->elem_bytes;
+    for (int64_t i = 0; i < p->n_slices; i++) {
+        const int32_t *idx = p->indices + (size_t)i * (size_t)p->depth;
+        int64_t from = 0;       /* |index| < 2^31 and counts < 2^31: no overflow */
+        for (int d = 0; d < p->depth; d++)
+            from += (int64_t)idx[d] * p->counts[d];
+        if (from < 0 || from > p->flat_elems - p->slice_elems)
+            return TINYRT_ERROR;
+        memcpy((char *)p->output + (size_t)i * slice,
+               (const char *)p->input + (size_t)from * (size_t)p->elem_bytes, slice);
+    }
+    return TINYRT_OK;
+}
+
 int tinyrt_copy(const tinyrt_copy_opdata *p)
 {
     if (p->input != p->output)

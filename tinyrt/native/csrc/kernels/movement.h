@@ -1,6 +1,6 @@
 /* Data movement as byte copies, for every element type: one N-D strided copy (TRANSPOSE,
  * STRIDED_SLICE, SLICE, PAD, PADV2), concatenation and split along an axis (CONCATENATION,
- * SPLIT, SPLIT_V), GATHER, and a flat copy (RESHAPE, SQUEEZE, EXPAND_DIMS). See movement.c. */
+ * SPLIT, SPLIT_V), GATHER, GATHER_ND, and a flat copy (RESHAPE, SQUEEZE, EXPAND_DIMS). See movement.c. */
 #ifndef TINYRT_MOVEMENT_H
 #define TINYRT_MOVEMENT_H
 #include "../tinyrt.h"
@@ -49,6 +49,15 @@ TINYRT_DECLARE_OPDATA(split)
     F(I64, int64_t, batch) F(I64, int64_t, outer) F(I64, int64_t, coords) \
     F(I64, int64_t, axis_size) F(I64, int64_t, inner_bytes) F(I32, int32_t, index_bytes)
 TINYRT_DECLARE_OPDATA(gather)
+
+/* TFLM's GATHER_ND: for each of n_slices index rows (int32, depth values), the slice of
+ * slice_elems elements at sum index[d] * counts[d]; a slice outside the input's flat_elems
+ * elements fails the node (TFLM checks the flat position only, not each index). */
+#define TINYRT_FIELDS_gather_nd(F) \
+    F(PTR, const void *, input) F(PTR, const int32_t *, indices) F(PTR, void *, output) \
+    F(PTR, const int64_t *, counts) F(I64, int64_t, n_slices) F(I64, int64_t, slice_elems) \
+    F(I64, int64_t, flat_elems) F(I32, int32_t, depth) F(I32, int32_t, elem_bytes)
+TINYRT_DECLARE_OPDATA(gather_nd)
 
 #define TINYRT_FIELDS_copy(F) \
     F(PTR, const void *, input) F(PTR, void *, output) F(I64, int64_t, nbytes)
