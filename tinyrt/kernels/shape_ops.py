@@ -55,6 +55,16 @@ def native_strided_copy(ctx, x, y, counts, in_strides, out_strides, in_offset=0,
             else:
                 dims.append((c, i, o))
         dims = dims or [(1, eb, eb)]
+    # The copy's order is free. When the last dimension reads with a stride and another reads
+    # contiguously (a transposition), that one goes second-last and the two are copied in tiles
+    # (measured faster for 4- and 8-byte elements only).
+    tile = 0
+    if eb >= 4 and len(dims) >= 2 and dims[-1][1] != eb and dims[-1][0] > 1:
+        k = next((k for k, d in enumerate(dims[:-1]) if d[1] == eb and d[0] > 1), None)
+        if k is not None:
+            dims.append(dims.pop(k))
+            dims[-2:] = dims[-1:] + dims[-2:-1]
+            tile = 1
     if len(dims) > MAX_COPY_RANK:
         raise OutOfRange(f"{len(dims)} dimensions to copy")
     for base, k, tensor in ((in_offset, 1, x), (out_offset, 2, y)):
@@ -68,7 +78,7 @@ def native_strided_copy(ctx, x, y, counts, in_strides, out_strides, in_offset=0,
         fields["fill"] = fill
     return ctx.native_node("copy_nd", keep=(table, fill), inputs=inputs, counts=table[0],
                            in_strides=table[1], out_strides=table[2], in_offset=in_offset,
-                           out_offset=out_offset, elem_bytes=eb, rank=len(dims),
+                           out_offset=out_offset, elem_bytes=eb, rank=len(dims), tile=tile,
                            fill_count=_numel(y.shape) if fill is not None else 0, **fields)
 
 

@@ -30,10 +30,16 @@ static void copy_row(char *out, const char *in, int64_t count, int64_t os, int64
     }
     switch (eb) {
 #define TINYRT_STRIDED(T) \
-    for (int64_t i = 0; i < count; i++) { \
-        T v; \
-        memcpy(&v, in + i * is, sizeof v); \
-        memcpy(out + i * os, &v, sizeof v); \
+    if (os == (int64_t)sizeof(T)) { /* a gather into a contiguous row */ \
+        T *o = (T *)(void *)out; \
+        for (int64_t i = 0; i < count; i++) \
+            memcpy(&o[i], in + i * is, sizeof(T)); \
+    } else { \
+        for (int64_t i = 0; i < count; i++) { \
+            T v; \
+            memcpy(&v, in + i * is, sizeof v); \
+            memcpy(out + i * os, &v, sizeof v); \
+        } \
     } \
     break;
     case 1: TINYRT_STRIDED(uint8_t)
@@ -47,6 +53,37 @@ static void copy_row(char *out, const char *in, int64_t count, int64_t os, int64
     }
 }
 
+/* rows x cols elements, in square tiles of a cache line's elements, so that both the strided
+ * reads and the strided writes of a transposition stay in the first-level cache */
+#define TINYRT_TILED(T) \
+    for (int64_t r0 = 0; r0 < rows; r0 += 64 / sizeof(T)) \
+        for (int64_t c0 = 0; c0 < cols; c0 += 64 / sizeof(T)) { \
+            int64_t r1 = r0 + (int64_t)(64 / sizeof(T)) < rows ? r0 + 64 / sizeof(T) : rows; \
+            int64_t c1 = c0 + (int64_t)(64 / sizeof(T)) < cols ? c0 + 64 / sizeof(T) : cols; \
+            for (int64_t r = r0; r < r1; r++) \
+                for (int64_t c = c0; c < c1; c++) { \
+                    T v; \
+                    memcpy(&v, in + r * irs + c * ics, sizeof v); \
+                    memcpy(out + r * ors + c * ocs, &v, sizeof v); \
+                } \
+        } \
+    return;
+
+static void copy_tiled(char *out, const char *in, int64_t rows, int64_t cols, int64_t ors,
+                       int64_t irs, int64_t ocs, int64_t ics, int eb)
+{
+    switch (eb) {
+    case 1: TINYRT_TILED(uint8_t)
+    case 2: TINYRT_TILED(uint16_t)
+    case 4: TINYRT_TILED(uint32_t)
+    case 8: TINYRT_TILED(uint64_t)
+    default:
+        for (int64_t r = 0; r < rows; r++)
+            copy_row(out + r * ors, in + r * irs, cols, ocs, ics, eb);
+    }
+}
+#undef TINYRT_TILED
+
 int tinyrt_copy_nd(const tinyrt_copy_nd_opdata *p)
 {
     const int eb = p->elem_bytes, rank = p->rank;
@@ -54,19 +91,24 @@ int tinyrt_copy_nd(const tinyrt_copy_nd_opdata *p)
     const char *in = (const char *)p->input;
     if (p->fill)
         fill_elements(out, (const char *)p->fill, p->fill_count, eb);
-    if (rank < 1 || rank > TINYRT_COPY_MAX_RANK)
+    if (rank < 1 || rank > TINYRT_COPY_MAX_RANK || (p->tile && rank < 2))
         return rank == 0 ? TINYRT_OK : TINYRT_ERROR;
     for (int d = 0; d < rank; d++)
         if (p->counts[d] <= 0)
             return TINYRT_OK;
-    const int last = rank - 1;
+    const int last = rank - 1, outer = p->tile ? rank - 2 : rank - 1;
     int64_t index[TINYRT_COPY_MAX_RANK] = {0};
     int64_t ip = p->in_offset, op = p->out_offset;
     for (;;) {
-        copy_row(out + op, in + ip, p->counts[last], p->out_strides[last], p->in_strides[last],
-                 eb);
-        /* the next row: an odometer over the outer dimensions */
-        int d = last - 1;
+        if (p->tile)
+            copy_tiled(out + op, in + ip, p->counts[last - 1], p->counts[last],
+                       p->out_strides[last - 1], p->in_strides[last - 1], p->out_strides[last],
+                       p->in_strides[last], eb);
+        else
+            copy_row(out + op, in + ip, p->counts[last], p->out_strides[last],
+                     p->in_strides[last], eb);
+        /* the next row (or tile block): an odometer over the outer dimensions */
+        int d = outer - 1;
         for (; d >= 0; d--) {
             if (++index[d] < p->counts[d]) {
                 ip += p->in_strides[d];

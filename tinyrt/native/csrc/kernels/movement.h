@@ -11,7 +11,8 @@
 /* output[out_offset + sum i_d * out_strides[d]] = input[in_offset + sum i_d * in_strides[d]]
  * over 0 <= i_d < counts[d] (byte offsets and strides, any sign), after filling the output's
  * first fill_count elements with the element at ``fill`` when it is not NULL. rank 0: no
- * copy. */
+ * copy. With ``tile``, the last two dimensions are copied in square tiles (a transposition
+ * whose reads are contiguous along the second-last). */
 #define TINYRT_FIELDS_copy_nd(F) \
     F(PTR, const void *, input) F(PTR, void *, output) \
     F(PTR, const void *, fill)                 /* one element, or NULL */ \
@@ -19,7 +20,7 @@
     F(PTR, const int64_t *, in_strides)        /* [rank] bytes */ \
     F(PTR, const int64_t *, out_strides)       /* [rank] bytes */ \
     F(I64, int64_t, in_offset) F(I64, int64_t, out_offset) F(I64, int64_t, fill_count) \
-    F(I32, int32_t, elem_bytes) F(I32, int32_t, rank)
+    F(I32, int32_t, elem_bytes) F(I32, int32_t, rank) F(I32, int32_t, tile)
 TINYRT_DECLARE_OPDATA(copy_nd)
 
 /* For each of ``outer`` rows, the parts' rows one after another: part i's row is sizes[i]
