@@ -61,10 +61,13 @@ kernel as its x86-64 pip build (ai-edge-litert) computes it, bit for bit:
   non-float biases or cell state. NaN values in the input or state are not reproduced bit for
   bit (LiteRT's min/max search treats them by position).
 """
+import functools
+
 import numpy as np
 
 from .. import hybrid, libm, quant
 from ..int16_activations import checked_log2, int16_logistic, int16_table, int16_tanh
+from ..native.core import OutOfRange, prepares_native, requantization
 from .activations import Logistic
 from .base import Kernel, register
 from .common import activation, clip
@@ -77,6 +80,67 @@ _INT16_MIN, _INT16_MAX = -32768, 32767
 _FLT_MAX = np.float32(quant.FLOAT32_MAX)
 _GATE_INPUT_SCALE = 2.0 ** -12       # Q3.12: what the gates' fully connected layers produce
 _GATE_OUTPUT_SCALE = 2.0 ** -15      # Q0.15: what the int16 logistic and tanh produce
+
+@prepares_native
+def native_lstm(ctx, lstm, n_time, n_batch, n_input, act_dtype):
+    """The integer LSTM in C from the integer variant's prepared data: the layers' weights
+    (minus zero points, as int16), offsets, multipliers and the int16 activation tables. The
+    int8 variant's sums wrap modulo 2^32 in C, so its offsets need no wrapping here."""
+    n = lstm.n_cell
+    wide = np.dtype(act_dtype) == np.int16
+    (w_in, off_in, p_in), (w_rec, off_rec, p_rec) = lstm.layers
+    if any(np.abs(w).max(initial=0) > 32767 for w in (w_in, w_rec)):
+        raise OutOfRange("weights minus their zero points leave int16")
+    if wide and any(not -47 <= s <= 14 for _, s in p_in + p_rec):
+        raise OutOfRange("a gate shift outside the 64-bit requantization's range")
+    gate = [requantization(m, s, 1) for m, s in p_in + p_rec]
+    mult, left, right = (np.array([g[k][0] for g in gate], np.int32) for k in range(3))
+    forget, added, hidden = (requantization(r.multiplier, r.shift, 1) for r in (
+        lstm.forget_requant, lstm.input_requant, lstm.hidden_requant))
+    arrays = dict(
+        w_in=np.ascontiguousarray(w_in, np.int16), w_rec=np.ascontiguousarray(w_rec, np.int16),
+        offset_in=np.ascontiguousarray(off_in, np.int64),
+        offset_rec=np.ascontiguousarray(off_rec, np.int64), gate_mult=mult, gate_left=left,
+        gate_right=right, sigmoid_table=lstm.sigmoid_table, cell_table=lstm.cell_table,
+        cell_tanh_table=lstm.cell_tanh_table, gates=np.zeros(4 * n, np.int32))
+    lo, hi = lstm.hidden_range
+    return ctx.native_node(
+        "lstm_int", keep=tuple(arrays.values()),
+        inputs=("input",) + (None,) * 17 + ("h_state", "c_state"), **arrays,
+        n_time=n_time, n_batch=n_batch, n_input=n_input, n_cell=n,
+        time_major=int(lstm.time_major), act_bytes=2 if wide else 1,
+        forget_mult=forget[0][0], forget_left=forget[1][0], forget_right=forget[2][0],
+        input_mult=added[0][0], input_left=added[1][0], input_right=added[2][0],
+        hidden_mult=hidden[0][0], hidden_left=hidden[1][0], hidden_right=hidden[2][0],
+        hidden_zp=lstm.hidden_zero_point, hidden_min=lo, hidden_max=hi,
+        use_clip=int(lstm.cell_clip > 0), clip=lstm.quantized_clip)
+
+
+@prepares_native
+def native_lstm_f32(ctx, lstm, n_time, n_batch, n_input):
+    """The float32 LSTM in C: TFLM's reference order from the float variant's weights."""
+    n = lstm.n_cell
+    arrays = dict(w_in=np.ascontiguousarray(lstm.w_in), w_rec=np.ascontiguousarray(lstm.w_rec),
+                  bias=np.ascontiguousarray(lstm.bias), gates=np.zeros(4 * n, np.float32))
+    return ctx.native_node(
+        "lstm_f32", keep=tuple(arrays.values()),
+        inputs=("input",) + (None,) * 17 + ("h_state", "c_state"), **arrays,
+        n_time=n_time, n_batch=n_batch, n_input=n_input, n_cell=n,
+        time_major=int(lstm.time_major), cell_tanh=int(lstm.cell_tanh),
+        cell_clip=lstm.clip_value)
+
+
+@functools.lru_cache(maxsize=None)
+def _table(fn, *args):
+    """int16_table, built once per function and arguments (read-only: layers share it)."""
+    table = int16_table(fn, *args)
+    table.flags.writeable = False
+    return table
+
+
+def _identity(v):
+    return v
+
 
 def _mul_params(scale1, scale2, scale_out):
     """TFLM's LSTM element-wise product requantization: (multiplier, shift), in double."""
@@ -216,8 +280,10 @@ class UnidirectionalSequenceLSTM(Kernel):
             ctx.workspace(8 * 8 * n_batch * 4 * n_cell, "the gate sums")
         elif x.dtype == np.float32:
             self._prepare_float(w_in, w_rec, bias, c_state)
+            self.native = native_lstm_f32(ctx, self, n_time, n_batch, n_input)
         elif x.dtype in (np.int8, np.int16):
             self._prepare_integer(x, h_state, c_state, w_in, w_rec, bias)
+            self.native = native_lstm(ctx, self, n_time, n_batch, n_input, x.dtype)
             # the input's gate sums for every step at once, with their requantization temporaries
             ctx.workspace(3 * 8 * n_time * n_batch * 4 * n_cell, "the gate sums")
         else:
@@ -341,6 +407,7 @@ class UnidirectionalSequenceLSTM(Kernel):
                 offset = offset + np.concatenate([b.data.astype(np.int64) for b in biases])
             params = [_fc_multiplier(input_scale, float(w.quantization.scale[0]))
                       for w in weights]
+            self.layers.append((w_all, offset, params))
             mult = np.repeat([p[0] for p in params], self.n_cell)
             shift = np.repeat([p[1] for p in params], self.n_cell)
             gemm = IntegerGemm(w_all, 1 << 15 if wide else 1 << 7)
@@ -351,16 +418,18 @@ class UnidirectionalSequenceLSTM(Kernel):
             # TFLM accumulates in int32
             return gemm, offset, lambda acc: requant(quant.wrap_int32(acc))
 
+        self.layers = []        # (weights minus zero points, offsets, per-gate multipliers)
         self.gemm_in, self.offset_in, self.requant_in = layer(w_in, sx, zx, bias)
         self.gemm_rec, self.offset_rec, self.requant_rec = layer(w_rec, sh, zh, None)
-        self.sigmoid_table = int16_table(int16_logistic)
-        self.cell_table = int16_table(int16_tanh if self.cell_tanh else lambda v: v)
+        self.hidden_zero_point = zh
+        self.sigmoid_table = _table(int16_logistic)
+        self.cell_table = _table(int16_tanh if self.cell_tanh else _identity)
         # tanh of the cell state: its input scale is read as 2^power
         left_shift = 15 + checked_log2(sc) - 3
         if left_shift >= 30:
             self.fail(f"cell state scale {sc} is too large")
-        self.cell_tanh_table = int16_table(int16_tanh, 0, left_shift) if left_shift >= 0 \
-            else int16_table(int16_tanh, 3, -left_shift)
+        self.cell_tanh_table = _table(int16_tanh, 0, left_shift) if left_shift >= 0 \
+            else _table(int16_tanh, 3, -left_shift)
         self.forget_requant = quant.Requantizer(*_mul_params(_GATE_OUTPUT_SCALE, sc, sc))
         self.input_requant = quant.Requantizer(
             *_mul_params(_GATE_OUTPUT_SCALE, _GATE_OUTPUT_SCALE, sc))

@@ -3,11 +3,15 @@ EMBEDDING_LOOKUP, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH, BROADCAST_TO, BROA
 SHAPE, ARG_MAX, ARG_MIN.
 
 Index and shape inputs that TFLM requires constant are read in prepare; every output shape is
-checked against the model's (tinyrt, like TFLM, runs static shapes)."""
+checked against the model's (tinyrt, like TFLM, runs static shapes). In the compiled core,
+PACK, UNPACK, SPLIT, SPLIT_V, SLICE, GATHER, GATHER_ND, EMBEDDING_LOOKUP (but hybrid),
+REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and BROADCAST_TO are byte copies (shape_ops.py has
+the shared copy kernels' builders), for every type."""
 import numpy as np
 
+from ..native.core import prepares_native
 from .base import Kernel, register
-from .shape_ops import ANY, _const_ints
+from .shape_ops import ANY, _const_ints, byte_strides, native_concat, native_strided_copy
 
 
 def _axis(kernel, axis, rank):
@@ -35,6 +39,7 @@ class Pack(Kernel):
         shape = list(first.shape)
         shape.insert(self.axis, len(ins))
         _expect(self, y, shape)
+        self.native = native_concat(ctx, ins, y, self.axis)
 
     def eval(self, inputs, outputs):
         outputs[0][...] = np.stack(inputs, axis=self.axis)
@@ -53,6 +58,7 @@ class Unpack(Kernel):
         shape = x.shape[:self.axis] + x.shape[self.axis + 1:]
         for y in ctx.outputs:
             _expect(self, y, shape)
+        self.native = native_concat(ctx, ctx.outputs, x, self.axis, split_input=0)
 
     def eval(self, inputs, outputs):
         for i, out in enumerate(outputs):
@@ -62,7 +68,7 @@ class Unpack(Kernel):
 class _Split(Kernel):
     dtypes = ANY
 
-    def _setup(self, x, axis, sizes, outputs):
+    def _setup(self, ctx, x, axis, sizes, outputs):
         self.axis = _axis(self, axis, len(x.shape))
         if sum(sizes) != x.shape[self.axis] or any(s < 0 for s in sizes):
             self.fail(f"sizes {sizes} do not split {x.shape[self.axis]} values")
@@ -71,6 +77,8 @@ class _Split(Kernel):
             shape = list(x.shape)
             shape[self.axis] = s
             _expect(self, y, shape)
+        self.native = native_concat(ctx, outputs, x, self.axis,
+                                    split_input=self.data_input)
 
     def eval(self, inputs, outputs):
         parts = np.split(inputs[self.data_input], self.bounds, axis=self.axis)
@@ -89,7 +97,7 @@ class Split(_Split):
         a = _axis(self, axis, len(x.shape))
         if x.shape[a] % n:
             self.fail(f"{x.shape[a]} values do not split into {n} equal parts")
-        self._setup(x, axis, [x.shape[a] // n] * n, ctx.outputs)
+        self._setup(ctx, x, axis, [x.shape[a] // n] * n, ctx.outputs)
 
 
 @register("SPLIT_V")
@@ -103,7 +111,7 @@ class SplitV(_Split):
         if sizes.count(-1) == 1:
             a = _axis(self, axis, len(x.shape))
             sizes[sizes.index(-1)] = x.shape[a] - (sum(sizes) + 1)
-        self._setup(x, axis, sizes, ctx.outputs)
+        self._setup(ctx, x, axis, sizes, ctx.outputs)
 
 
 @register("SLICE")
@@ -121,9 +129,30 @@ class Slice(Kernel):
             self.fail(f"slice begin {begin} size {size} leaves the input {list(x.shape)}")
         _expect(self, y, size)
         self.index = tuple(slice(b, b + s) for b, s in zip(begin, size))
+        xs = byte_strides(x.shape, x.dtype.itemsize)
+        self.native = native_strided_copy(ctx, x, y, size, xs, byte_strides(size, y.dtype.itemsize),
+                                          in_offset=sum(b * s for b, s in zip(begin, xs)))
 
     def eval(self, inputs, outputs):
         outputs[0][...] = inputs[0][self.index]
+
+
+@prepares_native
+def native_gather(ctx, gather, x, idx, y):
+    """GATHER in the compiled core: TFLM's row copies; an index outside the axis fails the
+    node."""
+    batch, outer, axis_size, inner = gather.x4
+    return ctx.native_node("gather", inputs=("input", "indices"), batch=batch, outer=outer,
+                           coords=gather.idx2[1], axis_size=axis_size,
+                           inner_bytes=inner * np.dtype(y.dtype).itemsize,
+                           index_bytes=np.dtype(idx.dtype).itemsize)
+
+
+@prepares_native
+def _native_rows(ctx, count, rows, row_bytes):
+    """EMBEDDING_LOOKUP in the compiled core: GATHER's copy of ``count`` whole rows by id."""
+    return ctx.native_node("gather", inputs=("indices", "input"), batch=1, outer=1, coords=count,
+                           axis_size=rows, inner_bytes=row_bytes, index_bytes=4)
 
 
 @register("GATHER")
@@ -151,6 +180,7 @@ class Gather(Kernel):
                    prod(x.shape[self.axis + 1:]))
         self.idx2 = (self.x4[0], prod(idx.shape[bd:]))
         self.batch_dims = bd
+        self.native = native_gather(ctx, self, x, idx, y)
 
     def eval(self, inputs, outputs):
         idx = inputs[1]
@@ -178,9 +208,25 @@ class ReverseV2(Kernel):
         if not self.axes or any(b != a + 1 for a, b in zip(self.axes, self.axes[1:])):
             self.fail(f"axes {list(self.axes)} are not one run of adjacent axes (as TFLM)")
         _expect(self, ctx.outputs[0], x.shape)
+        # read backwards along the reversed axes, from their last element
+        xs = byte_strides(x.shape, x.dtype.itemsize)
+        self.native = native_strided_copy(
+            ctx, x, ctx.outputs[0], x.shape,
+            [-s if a in self.axes else s for a, s in enumerate(xs)], xs,
+            in_offset=sum((x.shape[a] - 1) * xs[a] for a in self.axes))
 
     def eval(self, inputs, outputs):
         outputs[0][...] = np.flip(inputs[0], self.axes)
+
+
+def _native_block_transpose(ctx, x, y, shape6):
+    """DEPTH_TO_SPACE and SPACE_TO_DEPTH: the input seen as ``shape6`` with its axes 2 and 3
+    swapped, as one strided copy."""
+    xs = byte_strides(shape6, x.dtype.itemsize)
+    order = (0, 1, 3, 2, 4, 5)
+    counts = [shape6[a] for a in order]
+    return native_strided_copy(ctx, x, y, counts, [xs[a] for a in order],
+                               byte_strides(counts, y.dtype.itemsize))
 
 
 @register("DEPTH_TO_SPACE")
@@ -195,6 +241,7 @@ class DepthToSpace(Kernel):
         n, h, w, c = x.shape
         self.shapes = (n, h, w, bs, bs, c // (bs * bs))
         _expect(self, ctx.outputs[0], (n, h * bs, w * bs, c // (bs * bs)))
+        self.native = _native_block_transpose(ctx, x, ctx.outputs[0], self.shapes)
 
     def eval(self, inputs, outputs):
         n, h, w, b1, b2, c = self.shapes
@@ -214,6 +261,7 @@ class SpaceToDepth(Kernel):
         n, h, w, c = x.shape
         self.shapes = (n, h // bs, bs, w // bs, bs, c)
         _expect(self, ctx.outputs[0], (n, h // bs, w // bs, c * bs * bs))
+        self.native = _native_block_transpose(ctx, x, ctx.outputs[0], self.shapes)
 
     def eval(self, inputs, outputs):
         v = inputs[0].reshape(self.shapes).transpose(0, 1, 3, 2, 4, 5)
@@ -231,6 +279,14 @@ class BroadcastTo(Kernel):
         except ValueError:
             self.fail(f"{list(ctx.inputs[0].shape)} does not broadcast to {shape}")
         _expect(self, ctx.outputs[0], shape)
+        # the input's strides, 0 along the dimensions it is repeated in
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        padded = (1,) * (len(shape) - len(x.shape)) + tuple(x.shape)
+        xs = byte_strides(padded, x.dtype.itemsize)
+        if x.dtype == y.dtype and len(x.shape) <= len(shape):
+            self.native = native_strided_copy(
+                ctx, x, y, shape, [0 if d == 1 else s for d, s in zip(padded, xs)],
+                byte_strides(shape, y.dtype.itemsize))
 
     def eval(self, inputs, outputs):
         outputs[0][...] = inputs[0]
@@ -286,6 +342,8 @@ register("ARG_MIN")(type("ArgMin", (_ArgMinMax,), {"fn": staticmethod(np.argmin)
 
 @register("GATHER_ND")
 class GatherNd(Kernel):
+    """Slices picked by index rows, as TFLM: each row's flat position sum index[d] x (values per
+    step of axis d) is checked against the whole input only, not index by index."""
     dtypes = ("float32", "int8", "int16", "int32")
 
     def prepare(self, ctx):
@@ -295,13 +353,27 @@ class GatherNd(Kernel):
             self.fail("indices must be int32 with a last dimension no larger than the rank")
         self.depth = idx.shape[-1]
         _expect(self, y, idx.shape[:-1] + x.shape[self.depth:])
-        self.limits = np.array(x.shape[:self.depth])
+        numel = lambda dims: int(np.prod(dims, dtype=np.int64))        # noqa: E731
+        self.counts = np.array([numel(x.shape[d + 1:]) for d in range(self.depth)], np.int64)
+        self.slice = numel(x.shape[self.depth:])
+        self.flat = numel(x.shape)
+        self.native = native_gather_nd(ctx, self, x, idx, y)
 
     def eval(self, inputs, outputs):
-        x, idx = inputs[0], inputs[1].reshape(-1, self.depth)
-        if idx.size and ((idx < 0).any() or (idx >= self.limits).any()):
+        start = inputs[1].reshape(-1, self.depth).astype(np.int64) @ self.counts
+        if start.size and ((start < 0).any() or (start > self.flat - self.slice).any()):
             self.fail("an index is out of range")
-        outputs[0][...] = x[tuple(idx.T)].reshape(outputs[0].shape)
+        rows = inputs[0].reshape(-1)[start[:, None] + np.arange(self.slice)]
+        outputs[0].reshape(rows.shape)[...] = rows
+
+
+@prepares_native
+def native_gather_nd(ctx, gather, x, idx, y):
+    """GATHER_ND in the compiled core: TFLM's slice copies and flat bounds check."""
+    return ctx.native_node("gather_nd", keep=(gather.counts,), inputs=("input", "indices"),
+                           counts=gather.counts, n_slices=int(np.prod(idx.shape[:-1])),
+                           slice_elems=gather.slice, flat_elems=gather.flat,
+                           depth=gather.depth, elem_bytes=np.dtype(y.dtype).itemsize)
 
 
 @register("EMBEDDING_LOOKUP")
@@ -328,6 +400,10 @@ class EmbeddingLookup(Kernel):
                       "int8, and int8 values with a float32 output")
         _expect(self, y, ids.shape + table.shape[1:])
         self.rows = table.shape[0]
+        if self.scale is None:
+            # a GATHER of whole rows (an id outside the table fails the node)
+            row_bytes = int(np.prod(table.shape[1:], dtype=np.int64)) * table.dtype.itemsize
+            self.native = _native_rows(ctx, ids.shape[0], self.rows, row_bytes)
 
     def eval(self, inputs, outputs):
         ids = inputs[0]

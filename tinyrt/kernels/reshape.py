@@ -1,9 +1,17 @@
 """RESHAPE, SQUEEZE, EXPAND_DIMS: the same bytes under another shape (TFLM copies them when
 input and output are different tensors). SQUEEZE and EXPAND_DIMS also check, as TFLM's prepare
-does, that the output shape is the one their dimensions or axis say."""
+does, that the output shape is the one their dimensions or axis say. In the compiled core they
+are one flat byte copy (none when input and output are the same bytes)."""
 import numpy as np
 
+from ..native.core import prepares_native
 from .base import Kernel, register
+
+
+@prepares_native
+def native_copy(ctx, x):
+    return ctx.native_node("copy", nbytes=int(np.prod(x.shape, dtype=np.int64)) *
+                           np.dtype(x.dtype).itemsize)
 
 
 @register("RESHAPE")
@@ -17,6 +25,7 @@ class Reshape(Kernel):
         if int(np.prod(x.shape)) != int(np.prod(y.shape)):
             self.fail(f"cannot reshape {list(x.shape)} ({int(np.prod(x.shape))} values) to "
                       f"{list(y.shape)}")
+        self.native = native_copy(ctx, x)
 
     def eval(self, inputs, outputs):
         out = outputs[0]

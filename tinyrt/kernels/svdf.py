@@ -19,11 +19,56 @@ undefined in C.
 import numpy as np
 
 from .. import hybrid, libm, quant
+from ..model.schema import ACTIVATIONS
+from ..native.core import prepares_native, requantization
 from .base import Kernel, register
 from .common import activation, clip
-from .gemm import IntegerGemm, ScaledDot, ordered_dot
+from .gemm import IntegerGemm, ordered_dot
 
 f32 = np.float32
+# the C kernel's activation codes are the schema's (SIGMOID, read as NONE, passes through)
+ACTIVATION_CODES = {name: code for code, name in ACTIVATIONS.items()}
+
+
+@prepares_native
+def native_svdf_int(ctx, svdf):
+    """The integer SVDF in C: TFLM's sums with the zero points folded into per-row offsets
+    (modulo 2^32, as C's int32 sums wrap)."""
+    batch, n_filter, n_memory, n_unit, rank = svdf.dims
+    m1, l1, r1 = (int(a[0]) for a in requantization(svdf.q1.multiplier, svdf.q1.shift, 1))
+    m2, l2, r2 = (int(a[0]) for a in requantization(svdf.q2.multiplier, svdf.q2.shift, 1))
+    wf = np.ascontiguousarray(svdf.wf_int8)
+    wt = np.ascontiguousarray(svdf.wt.astype(svdf.state_dtype))
+    feature_offset = quant.wrap_int32(svdf.feature_offset).astype(np.int32)
+    unit_offset = quant.wrap_int32(
+        svdf.bias - svdf.zs * svdf.wt.reshape(n_unit, rank * n_memory).sum(axis=1)
+    ).astype(np.int32)
+    lo, hi = svdf.state_range
+    return ctx.native_node(
+        "svdf_int", keep=(wf, wt, feature_offset, unit_offset),
+        inputs=("input", None, None, None, "state"),
+        weights_feature=wf, feature_offset=feature_offset, weights_time=wt,
+        unit_offset=unit_offset, batch=batch, n_input=wf.shape[1], n_filter=n_filter,
+        n_memory=n_memory, n_unit=n_unit, rank=rank,
+        state_bytes=np.dtype(svdf.state_dtype).itemsize, mult1=m1, left1=l1, right1=r1,
+        state_zp=svdf.zs, state_min=lo, state_max=hi, mult2=m2, left2=l2, right2=r2,
+        output_zp=svdf.zy)
+
+
+@prepares_native
+def native_svdf_f32(ctx, svdf):
+    """The float32 SVDF in C: TFLM's summation order, the feature step several filters at a
+    time from transposed weights."""
+    batch, n_filter, n_memory, n_unit, rank = svdf.dims
+    wf_t = np.ascontiguousarray(svdf.wf.T)
+    wt = np.ascontiguousarray(svdf.wt)
+    bias = None if svdf.bias is None else np.ascontiguousarray(svdf.bias)
+    acc = np.zeros(n_filter, np.float32)
+    return ctx.native_node(
+        "svdf_f32", keep=(wf_t, wt, bias, acc), inputs=("input", None, None, None, "state"),
+        weights_feature_t=wf_t, weights_time=wt, bias=bias, acc=acc, batch=batch,
+        n_input=wf_t.shape[0], n_filter=n_filter, n_memory=n_memory, n_unit=n_unit,
+        rank=rank, activation=ACTIVATION_CODES[svdf.act])
 
 
 @register("SVDF")
@@ -81,6 +126,10 @@ class SVDF(Kernel):
             ctx.request_scratch(batch * n_unit * 4)
         else:
             ctx.request_scratch(batch * n_filter * 4)
+        if self.kind == "int":
+            self.native = native_svdf_int(ctx, self)
+        elif self.kind == "float":
+            self.native = native_svdf_f32(ctx, self)
 
     def _prepare_int(self, x, wf, wt, b, state, y):
         batch, n_filter, n_memory, n_unit, rank = self.dims
@@ -111,6 +160,8 @@ class SVDF(Kernel):
         self.zy = int(y.quantization.zero_point[0])
         self.q1 = quant.Requantizer(*quant.quantize_multiplier(scale_1))
         self.q2 = quant.Requantizer(*quant.quantize_multiplier(scale_2), offset=self.zy)
+        self.state_dtype = state.dtype
+        self.wf_int8 = np.asarray(wf.data, np.int8)
         wf_int = wf.data.astype(np.int64)
         self.gemm = IntegerGemm(wf_int, 256)
         self.feature_offset = -self.zx * wf_int.sum(axis=1)
@@ -126,53 +177,6 @@ class SVDF(Kernel):
             int(np.abs(self.bias).max(initial=0))
         self.wrap_feature = feature_bound >= 1 << 31
         self.wrap_time = time_bound >= 1 << 31
-        self._prepare_exact_float(wf_int, lo, hi, state.dtype)
-
-    def _prepare_exact_float(self, wf_int, lo, hi, state_dtype):
-        """Where quant.FloatRequantizer proves float64 exact, fold each requantization's scale
-        into float64 weights: the feature step is then one product of the raw int8 input, and
-        the time step one product per unit of its state rows (rank x memory values), each
-        followed by a bias add and the requantizer's last stage. Small SVDFs are dominated by
-        per-call costs, which this cuts to a handful of numpy calls."""
-        batch, n_filter, n_memory, n_unit, rank = self.dims
-        # Feature step: sums of raw x (|x| <= 128) times the weights, plus -zx * row sum. The
-        # clamp is to T's range before the zero point is added in T (wrapping): the
-        # requantizer's zero point zs with the clamp range moved up by zs does just that.
-        exact = quant.FloatRequantizer.build(
-            self.q1.multiplier, self.q1.shift, 128 * np.abs(wf_int).sum(axis=1),
-            self.feature_offset, self.zs, lo + self.zs, hi + self.zs, (batch, n_filter),
-            state_dtype)
-        self.feature_scaled = None if exact is None else ScaledDot(wf_int, exact, batch)
-        # Time step: sum over a unit's rank x memory values of s * wt, plus the bias minus
-        # zs * sum wt. build checks that this total stays in int32's range; C's int32 sums
-        # then give it too, whatever wraps on the way (they are right modulo 2^32).
-        wt = self.wt.reshape(n_unit, rank * n_memory)
-        s_bound = max(-lo, hi)
-        exact = quant.FloatRequantizer.build(
-            self.q2.multiplier, self.q2.shift, s_bound * np.abs(wt).sum(axis=1),
-            self.bias - self.zs * wt.sum(axis=1), self.zy, -128, 127, (batch, n_unit), np.int8)
-        self.time_exact = exact
-        self.time_weights = None
-        if exact is not None:
-            self.time_weights = wt * exact.channel_scale[:, None]    # [n_unit, rank x memory]
-            self.time_bias = np.tile(exact.channel_bias, (batch, 1))
-            self.time_work = np.empty((batch, n_unit), np.float64)
-            return
-        # Else the same sums unscaled, exact integers in float64, then wrapped to int32 where
-        # C's sums can wrap, and requantized in int64.
-        offset = self.bias - self.zs * wt.sum(axis=1)
-        bound = int((s_bound * np.abs(wt).sum(axis=1) + np.abs(offset)).max(initial=0))
-        if bound >= 1 << 53:
-            return
-        self.time_weights = wt.astype(np.float64)
-        self.time_bias = np.tile(offset.astype(np.float64), (batch, 1))
-        self.time_work = np.empty((batch, n_unit), np.float64)
-        self.time_acc = np.empty((batch, n_unit), np.int64)
-        self.time_tmp = np.empty((batch, n_unit), np.int64)
-        self.time_wrapped = np.empty((batch, n_unit), np.int32) if self.wrap_time else None
-        self.q2_bounded = quant.Requantizer(
-            self.q2.multiplier, self.q2.shift, offset=self.zy,
-            x_bound=1 << 31 if self.wrap_time else bound)
 
     def _prepare_hybrid(self, wf, wt, b, state, y):
         n_unit = self.dims[3]
@@ -213,33 +217,12 @@ class SVDF(Kernel):
         if self.kind == "hybrid":
             self._eval_hybrid(x, state, out)
             return
-        if self.feature_scaled is not None:
-            self.feature_scaled(x, state[:, :, -1])
-        else:
-            # int32 sums in C: they wrap where a long reduction overflows
-            dot = self.gemm(x) + self.feature_offset            # [batch, n_filter]
-            if self.wrap_feature:
-                dot = quant.wrap_int32(dot)
-            lo, hi = self.state_range
-            new = clip(self.q1(dot), lo, hi) + self.zs
-            state[:, :, -1] = new                               # stored as T: wraps like C
-        if self.time_weights is not None:
-            # a unit's rank x memory state values against its (possibly scaled) time weights
-            rows = state.reshape(batch, n_unit, rank * n_memory)
-            w = np.einsum("buk,uk->bu", rows, self.time_weights, out=self.time_work)
-            np.add(w, self.time_bias, out=w)
-            if self.time_exact is not None:
-                self.time_exact.finish(w, out)
-                return
-            acc = self.time_acc
-            np.copyto(acc, w, casting="unsafe")                 # exact integers
-            if self.time_wrapped is not None:
-                # C's int32 sums wrap: the narrowing cast keeps the low 32 bits
-                np.copyto(self.time_wrapped, acc, casting="unsafe")
-                np.copyto(acc, self.time_wrapped)
-            acc = self.q2_bounded.apply_inplace(acc, self.time_tmp)
-            clip(acc, -128, 127, out=out, casting="unsafe")
-            return
+        # int32 sums in C: they wrap where a long reduction overflows
+        dot = self.gemm(x) + self.feature_offset                # [batch, n_filter]
+        if self.wrap_feature:
+            dot = quant.wrap_int32(dot)
+        lo, hi = self.state_range
+        state[:, :, -1] = clip(self.q1(dot), lo, hi) + self.zs  # stored as T: wraps like C
         acts = ((state.astype(np.int64) - self.zs) * self.wt).sum(axis=2)
         total = acts.reshape(batch, n_unit, rank).sum(axis=2) + self.bias
         if self.wrap_time:

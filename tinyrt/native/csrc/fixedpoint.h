@@ -44,6 +44,18 @@ static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t
     return tinyrt_clamp_i32(tinyrt_requantize(acc, mult, left, right) + zp, lo, hi);
 }
 
+/* TFLM's MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier, int shift) of the 16x8
+ * kernels' int64 accumulators: the multiplier reduced to 16 bits, one rounding shift by
+ * 15 - shift, truncated to int32. Prepare keeps shift in [-47, 14] (a total shift in [1, 62]).
+ * The product and sum are done in uint64_t: they wrap where TFLM's would overflow. */
+static inline int32_t tinyrt_requantize64(int64_t x, int32_t mult, int32_t shift)
+{
+    int64_t reduced = mult < 0x7FFF0000 ? ((int64_t)mult + (1 << 15)) >> 16 : 0x7FFF;
+    int total = 15 - shift;
+    uint64_t v = (uint64_t)x * (uint64_t)reduced + ((uint64_t)1 << (total - 1));
+    return (int32_t)(uint32_t)(uint64_t)((int64_t)v >> total);
+}
+
 /* gemmlowp SaturatingRoundingDoublingHighMul, any operands */
 static inline int32_t tinyrt_high_mul(int32_t a, int32_t b)
 {

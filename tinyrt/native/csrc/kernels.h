@@ -14,6 +14,9 @@
 #include "kernels/depthwise_s8.h"
 #include "kernels/fully_connected_f32.h"
 #include "kernels/lookup.h"
+#include "kernels/lstm_f32.h"
+#include "kernels/lstm_int.h"
+#include "kernels/movement.h"
 #include "kernels/mul_s8.h"
 #include "kernels/pool.h"
 #include "kernels/quantize_f32.h"
@@ -34,6 +37,7 @@
 #include "kernels/signal_window.h"
 #include "kernels/softmax_f32.h"
 #include "kernels/softmax_s8.h"
+#include "kernels/svdf.h"
 #include "kernels/unary_f32.h"
 
 #define TINYRT_KERNELS(K) \
@@ -69,6 +73,16 @@
     K(signal_framer) \
     K(signal_overlap_add) \
     K(signal_stacker) \
+    K(svdf_int) \
+    K(svdf_f32) \
+    K(copy_nd) \
+    K(concat) \
+    K(split) \
+    K(gather) \
+    K(gather_nd) \
+    K(copy) \
+    K(lstm_int) \
+    K(lstm_f32) \
     /* end of the list */
 
 #endif
