@@ -58,8 +58,10 @@ static void copy_row(char *out, const char *in, int64_t count, int64_t os, int64
 #define TINYRT_TILED(T) \
     for (int64_t r0 = 0; r0 < rows; r0 += 64 / sizeof(T)) \
         for (int64_t c0 = 0; c0 < cols; c0 += 64 / sizeof(T)) { \
-            int64_t r1 = r0 + (int64_t)(64 / sizeof(T)) < rows ? r0 + 64 / sizeof(T) : rows; \
-            int64_t c1 = c0 + (int64_t)(64 / sizeof(T)) < cols ? c0 + 64 / sizeof(T) : cols; \
+            int64_t r1 = r0 + (int64_t)(64 / sizeof(T)) < rows ? r0 + (int64_t)(64 / sizeof(T)) \
+                                                               : rows; \
+            int64_t c1 = c0 + (int64_t)(64 / sizeof(T)) < cols ? c0 + (int64_t)(64 / sizeof(T)) \
+                                                               : cols; \
             for (int64_t r = r0; r < r1; r++) \
                 for (int64_t c = c0; c < c1; c++) { \
                     T v; \
