@@ -234,6 +234,7 @@ class Program:
         self.address = ctypes.addressof(self.array)
         self.count = len(nodes)
         self.seconds = np.zeros(len(nodes), np.float64)
+        self.seconds_address = self.seconds.ctypes.data
 
     def run(self):
         """0, or 1 + the position of the node that failed."""
@@ -241,7 +242,7 @@ class Program:
 
     def run_timed(self):
         """As run(), storing each node's seconds in ``self.seconds``."""
-        return self.core.run(self.address, self.count, self.seconds.ctypes.data)
+        return self.core.run(self.address, self.count, self.seconds_address)
 
     def status(self, position):
         return self.array[position].status
