@@ -171,9 +171,12 @@ static void requantize_row(const int32_t *acc, int n, const tinyrt_conv_s8_opdat
             _mm256_loadu_si256((const __m256i *)(c->left + i)),
             _mm256_loadu_si256((const __m256i *)(c->right + i)), zp, lo, hi));
 #endif
+    /* locals: the int8 stores may alias the op data for all the compiler knows */
+    const int32_t *mult = c->mult, *left = c->left, *right = c->right;
+    const int32_t zp1 = c->output_zp, lo1 = c->act_min, hi1 = c->act_max;
     for (; i < n; i++)
-        out[i] = (int8_t)tinyrt_requantize_clamp(acc[i], c->mult[i], c->left[i], c->right[i],
-                                                 c->output_zp, c->act_min, c->act_max);
+        out[i] = (int8_t)tinyrt_requantize_clamp(acc[i], mult[i], left[i], right[i], zp1, lo1,
+                                                 hi1);
 }
 
 /* n input values as unsigned (x + 128) columns */

@@ -30,58 +30,52 @@ typedef int16_t weight_t;
 #endif
 
 #ifdef LANES
-/* Output columns [0, row rounded down to LANES), LANES at a time; returns the first column
- * left for the scalar loop. ``colstep``: pixels a tap's input advances per output pixel. */
+/* columns per band: a band's weights and plane columns stay in the first caches while every
+ * output row of the band is computed (the planes of a large layer do not) */
+#define BAND 256
+
+#if defined(TINYRT_AVX512)
+typedef __m512i vec_t;
+#define VLOAD(p) _mm512_loadu_si512((const void *)(p))
+#define VADD(a, b) _mm512_add_epi32(a, b)
+#define VMADD(a, b) _mm512_madd_epi16(a, b)
+#define VSET1(v) _mm512_set1_epi32(v)
+#define VSTORE_S8(out, r) _mm_storeu_si128((__m128i *)(out), _mm512_cvtepi32_epi8(r))
+#define VREQUANT tinyrt_requantize16
+#else
+typedef __m256i vec_t;
+#define VLOAD(p) _mm256_loadu_si256((const __m256i *)(p))
+#define VADD(a, b) _mm256_add_epi32(a, b)
+#define VMADD(a, b) _mm256_madd_epi16(a, b)
+#define VSET1(v) _mm256_set1_epi32(v)
+#define VSTORE_S8(out, r) tinyrt_store8_s8(out, r)
+#define VREQUANT tinyrt_requantize8
+#endif
+
+/* Output columns [0, row rounded down to LANES), LANES at a time, band by band; returns the
+ * first column left for the scalar loop. ``colstep``: pixels a tap's input advances per
+ * output pixel. */
 static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const plane_t *const *xt,
-                               int taps,
-                               size_t step, int colstep, int8_t *out)
+                               int taps, size_t step, int colstep, int8_t *out)
 {
     int oc = d->out_c, row = d->out_w * oc, end = row / LANES * LANES;
     if (colstep > 1 && oc % LANES)
         return 0;
-#if defined(TINYRT_AVX512)
-    __m512i zp = _mm512_set1_epi32(d->output_zp), lo = _mm512_set1_epi32(d->act_min);
-    __m512i hi = _mm512_set1_epi32(d->act_max);
-    __m512i w[taps];
-    for (int i = 0; i < end; i += 16) {
-        for (int t = 0; t < taps; t++)
-            w[t] = _mm512_loadu_si512((const weight_t *)d->weights + (size_t)t * row + i);
-        __m512i bias = _mm512_loadu_si512(d->bias + i);
-        __m512i m = _mm512_loadu_si512(d->mult + i), l = _mm512_loadu_si512(d->left + i);
-        __m512i r = _mm512_loadu_si512(d->right + i);
-        size_t x0 = (size_t)i + (size_t)(i / oc) * (colstep - 1) * oc;
-        for (int oy = 0; oy < d->out_h; oy++) {
-            __m512i a = bias;
-            for (int t = 0; t < taps; t++)
-                a = _mm512_add_epi32(a, _mm512_madd_epi16(
-                    _mm512_loadu_si512(xt[t] + oy * step + x0), w[t]));
-            _mm_storeu_si128((__m128i *)(out + (size_t)oy * row + i),
-                             _mm512_cvtepi32_epi8(tinyrt_requantize16(a, m, l, r, zp, lo, hi)));
-        }
+    const weight_t *weights = (const weight_t *)d->weights;
+    vec_t zp = VSET1(d->output_zp), lo = VSET1(d->act_min), hi = VSET1(d->act_max);
+    for (int b0 = 0; b0 < end; b0 += BAND) {
+        int b1 = b0 + BAND < end ? b0 + BAND : end;
+        for (int oy = 0; oy < d->out_h; oy++)
+            for (int i = b0; i < b1; i += LANES) {
+                size_t x = (size_t)oy * step + (size_t)i + (size_t)(i / oc) * (colstep - 1) * oc;
+                vec_t a = VLOAD(d->bias + i);
+                for (int t = 0; t < taps; t++)
+                    a = VADD(a, VMADD(VLOAD(xt[t] + x), VLOAD(weights + (size_t)t * row + i)));
+                VSTORE_S8(out + (size_t)oy * row + i,
+                          VREQUANT(a, VLOAD(d->mult + i), VLOAD(d->left + i),
+                                   VLOAD(d->right + i), zp, lo, hi));
+            }
     }
-#else
-    __m256i zp = _mm256_set1_epi32(d->output_zp), lo = _mm256_set1_epi32(d->act_min);
-    __m256i hi = _mm256_set1_epi32(d->act_max);
-    __m256i w[taps];
-    for (int i = 0; i < end; i += 8) {
-        for (int t = 0; t < taps; t++)
-            w[t] = _mm256_loadu_si256((const __m256i *)((const weight_t *)d->weights +
-                                                         (size_t)t * row + i));
-        __m256i bias = _mm256_loadu_si256((const __m256i *)(d->bias + i));
-        __m256i m = _mm256_loadu_si256((const __m256i *)(d->mult + i));
-        __m256i l = _mm256_loadu_si256((const __m256i *)(d->left + i));
-        __m256i r = _mm256_loadu_si256((const __m256i *)(d->right + i));
-        size_t x0 = (size_t)i + (size_t)(i / oc) * (colstep - 1) * oc;
-        for (int oy = 0; oy < d->out_h; oy++) {
-            __m256i a = bias;
-            for (int t = 0; t < taps; t++)
-                a = _mm256_add_epi32(a, _mm256_madd_epi16(
-                    _mm256_loadu_si256((const __m256i *)(xt[t] + oy * step + x0)), w[t]));
-            tinyrt_store8_s8(out + (size_t)oy * row + i,
-                             tinyrt_requantize8(a, m, l, r, zp, lo, hi));
-        }
-    }
-#endif
     return end;
 }
 #endif
@@ -93,24 +87,35 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
     size_t plane_row = (size_t)d->plane_w * oc, plane = (size_t)d->pad_h * plane_row;
     const plane_t **xt = (const plane_t **)d->taps;
     const weight_t *weights = (const weight_t *)d->weights;
+    /* locals, not reads through d: the plane stores could alias the op data for all the
+     * compiler knows, which would stop it vectorising the fills */
+    const int32_t zp = d->input_zp, dm = d->dm, in_c = d->in_c, in_w = d->in_w;
+    const int32_t out_zp = d->output_zp, act_min = d->act_min, act_max = d->act_max;
+    const int32_t *mult = d->mult, *left = d->left, *right = d->right, *bias = d->bias;
     for (int b = 0; b < d->batches; b++) {
         plane_t *planes = (plane_t *)d->planes + (size_t)b * ph * plane;
         for (int y = 0; y < d->in_h; y++) {
             const int8_t *src = d->input + ((size_t)(b * d->in_h + y) * d->in_w) * d->in_c;
             plane_t *rowp = planes + (size_t)(y + d->pad_top) * plane_row;
-            if (ph == 1 && d->dm == 1) {
+            if (ph == 1 && dm == 1) {
                 plane_t *dst = rowp + (size_t)d->pad_left * oc;
-                for (int i = 0; i < d->in_w * oc; i++)
-                    dst[i] = src[i] - d->input_zp;
+                const int n = in_w * oc;
+                for (int i = 0; i < n; i++)
+                    dst[i] = (plane_t)(src[i] - zp);
                 continue;
             }
-            for (int x = 0; x < d->in_w; x++) {
+            for (int x = 0; x < in_w; x++) {
                 int j = x + d->pad_left;
                 plane_t *dst = rowp + (size_t)(j % ph) * plane + (size_t)(j / ph) * oc;
-                const int8_t *px = src + (size_t)x * d->in_c;
-                for (int i = 0; i < d->in_c; i++)
-                    for (int m = 0; m < d->dm; m++)
-                        dst[i * d->dm + m] = px[i] - d->input_zp;
+                const int8_t *px = src + (size_t)x * in_c;
+                if (dm == 1) {
+                    for (int i = 0; i < in_c; i++)
+                        dst[i] = (plane_t)(px[i] - zp);
+                } else {
+                    for (int i = 0; i < in_c; i++)
+                        for (int m = 0; m < dm; m++)
+                            dst[i * dm + m] = (plane_t)(px[i] - zp);
+                }
             }
         }
         /* output column ox of tap (ky, kx) reads padded column j = ox s + kx dil: in plane
@@ -126,7 +131,7 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
         int8_t *out = d->output + (size_t)b * d->out_h * row;
         int i = 0;
 #ifdef LANES
-        /* a constant tap count for the common 3x3 filter keeps its weights in registers */
+        /* a constant tap count for the common 3x3 filter unrolls the tap loop */
         i = taps == 9 ? columns_simd(d, xt, 9, step, colstep, out)
                       : columns_simd(d, xt, taps, step, colstep, out);
 #endif
@@ -136,7 +141,7 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
             continue;
         int32_t *acc = d->acc;
         for (int oy = 0; oy < d->out_h; oy++) {
-            memcpy(acc + i, d->bias + i, (size_t)(row - i) * sizeof *acc);
+            memcpy(acc + i, bias + i, (size_t)(row - i) * sizeof *acc);
             for (int t = 0; t < taps; t++) {
                 const plane_t *src = xt[t] + (size_t)oy * step;
                 const weight_t *wt = weights + (size_t)t * row;
@@ -144,15 +149,19 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
                     for (int c = i; c < row; c++)
                         acc[c] += src[c] * (int16_t)wt[c];
                 } else {
-                    for (int c = i; c < row; c++)
-                        acc[c] += src[c + (size_t)(c / oc) * (colstep - 1) * oc] *
-                                  (int16_t)wt[c];
+                    /* pixel by pixel, each pixel's channels contiguous */
+                    for (int c = i; c < row;) {
+                        int px = c / oc, stop = (px + 1) * oc;
+                        const plane_t *sp = src + (size_t)px * (colstep - 1) * oc;
+                        for (; c < stop; c++)
+                            acc[c] += sp[c] * (int16_t)wt[c];
+                    }
                 }
             }
+            int8_t *o = out + (size_t)oy * row;
             for (int c = i; c < row; c++)
-                out[(size_t)oy * row + c] = (int8_t)tinyrt_requantize_clamp(
-                    acc[c], d->mult[c], d->left[c], d->right[c], d->output_zp, d->act_min,
-                    d->act_max);
+                o[c] = (int8_t)tinyrt_requantize_clamp(acc[c], mult[c], left[c], right[c],
+                                                       out_zp, act_min, act_max);
         }
     }
     return TINYRT_OK;
