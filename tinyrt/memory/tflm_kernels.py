@@ -1,0 +1,287 @@
+"""What each TFLM reference kernel asks of the arena in init and prepare, in order.
+
+Read from the kernels' Init and Prepare functions (tensorflow/lite/micro/kernels/, signal/):
+- ``("op_data", "Struct")``: a persistent buffer of sizeof(Struct) (init's op data);
+- ``("persistent", n)``: a persistent buffer of n bytes (16-byte aligned, from the tail);
+- ``("temp", i)``: a temporary TfLiteTensor for tensor i (plus its quantization copy), from
+  ``AllocateTemp{Input,Output}Tensor``; temporaries are released only after the node's prepare;
+- ``("scratch", n)``: a scratch buffer request of n bytes (planned in the head).
+The sequence matters: a temporary must fit below the tail as it is at that moment.
+"""
+import numpy as np
+
+INT8, INT16 = np.dtype(np.int8), np.dtype(np.int16)
+
+
+class NodeView:
+    """One operator and its subgraph's tensors, as a kernel's prepare sees them."""
+
+    def __init__(self, op, tensors):
+        self.op = op
+        self.tensors = tensors
+
+    def _at(self, seq, k):
+        return seq[k] if k < len(seq) and seq[k] >= 0 else None
+
+    def input(self, k):
+        """Tensor index of input k, or None when absent or optional (-1)."""
+        return self._at(self.op.inputs, k)
+
+    def output(self, k):
+        return self._at(self.op.outputs, k)
+
+    def tensor(self, index):
+        return self.tensors[index] if index is not None else None
+
+    def temp_in(self, *ks):
+        return [("temp", i) for i in (self.input(k) for k in ks) if i is not None]
+
+    def temp_out(self, *ks):
+        return [("temp", i) for i in (self.output(k) for k in ks) if i is not None]
+
+    def channels(self, k, dim):
+        t = self.tensor(self.input(k))
+        return t.shape[dim] if t is not None and len(t.shape) > dim else 1
+
+    def dtype(self, k=0):
+        t = self.tensor(self.input(k))
+        return t.dtype if t is not None else None
+
+
+def _conv_like(n, channel_dim):
+    """CONV_2D / DEPTHWISE_CONV_2D: output, input, filter; two per-channel arrays; then
+    CalculateOpData takes input, filter, bias and output again."""
+    c = n.channels(1, channel_dim)
+    ev = n.temp_out(0) + n.temp_in(0, 1) + [("persistent", 4 * c), ("persistent", 4 * c)]
+    filt = n.tensor(n.input(1))
+    if filt is not None and filt.packed_bits == 4:
+        ev.append(("scratch", int(np.prod(filt.shape))))
+    return ev + n.temp_in(0, 1, 2) + n.temp_out(0)
+
+
+def conv(n):
+    return ["OpDataConv"], _conv_like(n, 0)
+
+
+def depthwise_conv(n):
+    return ["OpDataConv"], _conv_like(n, 3)
+
+
+def fully_connected(n):
+    ev = n.temp_in(0, 1, 2) + n.temp_out(0)
+    filt = n.tensor(n.input(1))
+    if filt is not None and filt.packed_bits == 4:
+        ev.append(("scratch", int(np.prod(filt.shape))))
+    q = filt.quantization if filt is not None else None
+    if n.dtype(0) in (INT8, INT16) and q is not None and len(q.scale) > 1:
+        ev += [("persistent", 4 * len(q.scale))] * 2
+    return ["OpDataFullyConnected"], ev
+
+
+def transpose_conv(n):
+    # inputs: output_shape, filter, input, bias
+    c = n.channels(1, 0)
+    ev = n.temp_out(0) + n.temp_in(2, 1) + [("persistent", 4 * c)] * 2
+    out = n.tensor(n.output(0))
+    count = int(np.prod(out.shape)) if out is not None else 0
+    if n.dtype(2) == INT8:
+        ev.append(("scratch", 4 * count))
+    elif n.dtype(2) == INT16:
+        ev.append(("scratch", 8 * count))
+    ev += n.temp_in(2, 1, 3) + n.temp_out(0)
+    bias = n.tensor(n.input(3))
+    if n.dtype(2) == INT16 and bias is not None and bias.dtype == np.dtype(np.int32):
+        ev.append(("scratch", 8 * int(np.prod(bias.shape))))
+    return ["TransposeConvOpData"], ev
+
+
+def _binary(struct):
+    def recipe(n):
+        return [struct], n.temp_in(0, 1) + n.temp_out(0)
+    return recipe
+
+
+def _unary(struct):
+    def recipe(n):
+        return ([struct] if struct else []), n.temp_in(0) + n.temp_out(0)
+    return recipe
+
+
+def softmax(n):
+    ev = n.temp_in(0) + n.temp_out(0)
+    if n.dtype(0) == INT16:
+        ev += [("persistent", 2 * 513), ("persistent", 2 * 513)]
+    return ["SoftmaxParams"], ev
+
+
+def pad(n):
+    return ["PadOpData"], n.temp_in(0, 1, 2) + n.temp_out(0)
+
+
+def strided_slice(n):
+    return ["StridedSliceParams"], n.temp_in(0, 1, 2, 3) + n.temp_out(0)
+
+
+def reduce_mean(n):
+    ev = n.temp_in(0) + n.temp_out(0) + n.temp_in(1)
+    inp, out, axis = (n.tensor(n.input(0)), n.tensor(n.output(0)), n.tensor(n.input(1)))
+    if n.dtype(0) in (INT8, INT16):
+        ev.append(("scratch", 4 * int(np.prod(out.shape))))
+    ev.append(("scratch", 4 * len(inp.shape)))
+    ev.append(("scratch", 4 * int(np.prod(axis.shape))))
+    return ["OpDataReduce"], ev
+
+
+def reduce_min_max(n):
+    inp, axis = n.tensor(n.input(0)), n.tensor(n.input(1))
+    ev = n.temp_in(0) + n.temp_out(0) + n.temp_in(1)
+    ev += [("scratch", 4 * len(inp.shape)), ("scratch", 4 * int(np.prod(axis.shape)))]
+    return ["OpDataReduce"], ev
+
+
+def concatenation(n):
+    ev = n.temp_in(0) + n.temp_out(0)
+    ev += n.temp_in(*range(len(n.op.inputs)))
+    return ["ConcatenationOpData"], ev
+
+
+def split(n):
+    return [], n.temp_in(0)
+
+
+def svdf(n):
+    # input, weights_feature, weights_time, bias, activation_state; output
+    ev = n.temp_in(0, 1, 2, 3, 4) + n.temp_out(0)
+    inp, wf = n.tensor(n.input(0)), n.tensor(n.input(1))
+    batch = inp.shape[0]
+    filters = wf.shape[0]
+    rank = n.op.options.get("rank", 1) or 1
+    units = filters // rank
+    if n.dtype(0) == INT8:
+        ev += [("scratch", 4 * batch * filters), ("scratch", 4 * batch * units)]
+    else:
+        ev += [("scratch", 4 * batch * filters)]
+    return ["OpDataSvdf"], ev
+
+
+def reshape(n):
+    return [], n.temp_in(0) + n.temp_out(0)
+
+
+def no_prepare(n):
+    return [], []
+
+
+# Signal library kernels (custom ops).
+def signal_window(n):
+    return ["WindowParams"], n.temp_in(0, 1) + n.temp_out(0)
+
+
+def signal_energy(n):
+    return ["EnergyParams"], n.temp_in(0) + n.temp_out(0)
+
+
+def signal_fft_auto_scale(n):
+    return [], n.temp_in(0) + n.temp_out(0, 1)
+
+
+def signal_filter_bank(n):
+    channels = _flex_int(n, "num_channels")
+    return ["FilterBankParams", ("bytes", 8 * (channels + 1))], \
+        n.temp_in(0, 1, 2, 3, 4, 5) + n.temp_out(0)
+
+
+def signal_filter_bank_log(n):
+    return ["LogParams"], n.temp_in(0) + n.temp_out(0)
+
+
+def signal_filter_bank_square_root(n):
+    return [], n.temp_in(0, 1) + n.temp_out(0)
+
+
+def signal_spectral_subtraction(n):
+    channels = _flex_int(n, "num_channels")
+    return ["SpectralSubtractionParams", ("bytes", 4 * channels)], \
+        n.temp_in(0) + n.temp_out(0, 1)
+
+
+def signal_pcan(n):
+    return ["PcanParams"], n.temp_in(0, 1, 2) + n.temp_out(0)
+
+
+def signal_rfft(n):
+    fft_length = _flex_int(n, "fft_length")
+    inp = n.tensor(n.input(0))
+    itemsize = inp.dtype.itemsize if inp is not None else 2
+    return ["RfftParams", ("kiss_fftr", fft_length, itemsize)], \
+        n.temp_in(0) + n.temp_out(0) + [("scratch", fft_length * itemsize)]
+
+
+def _flex_int(n, key):
+    from ..model.flexbuffers import read_map
+    return int(read_map(bytes(n.op.custom_options or b"")).get(key, 0))
+
+
+def kiss_fftr_bytes(fft_length, scalar_bytes, sizeof):
+    """kiss_fftr_alloc's memory for a real FFT of ``fft_length``: its state (three pointers),
+    the complex FFT of half the length (state with one twiddle inline, then the other
+    twiddles) and 3/2 half-length complex buffers."""
+    half = fft_length // 2
+    cpx = 2 * scalar_bytes
+    sub = sizeof("KissFftState16" if scalar_bytes == 2 else "KissFftState32") + cpx * (half - 1)
+    return sizeof("KissFftrState") + sub + cpx * (half * 3 // 2)
+
+
+RECIPES = {
+    "CONV_2D": conv,
+    "DEPTHWISE_CONV_2D": depthwise_conv,
+    "FULLY_CONNECTED": fully_connected,
+    "TRANSPOSE_CONV": transpose_conv,
+    "ADD": _binary("OpDataAdd"),
+    "SUB": _binary("OpDataSub"),
+    "MUL": _binary("OpDataMul"),
+    "DIV": _binary("OpDataDiv"),
+    "SQUARED_DIFFERENCE": _binary("SquaredDifferenceOpData"),
+    "LEAKY_RELU": _unary("LeakyReluOpData"),
+    "QUANTIZE": _unary("OpDataQuantizeReference"),
+    "HARD_SWISH": _unary("HardSwishParams"),
+    "AVERAGE_POOL_2D": _unary("OpDataPooling"),
+    "MAX_POOL_2D": _unary("OpDataPooling"),
+    "RSQRT": _unary("OpDataAbsRsqrt"),
+    "ABS": _unary("OpDataAbsRsqrt"),
+    "CAST": _unary(None),
+    "SOFTMAX": softmax,
+    "PAD": pad,
+    "PADV2": pad,
+    "STRIDED_SLICE": strided_slice,
+    "MEAN": reduce_mean,
+    "SUM": reduce_mean,
+    "REDUCE_MAX": reduce_min_max,
+    "REDUCE_MIN": reduce_min_max,
+    "CONCATENATION": concatenation,
+    "SPLIT": split,
+    "SVDF": svdf,
+    "RESHAPE": reshape,
+    "MAXIMUM": no_prepare,
+    "MINIMUM": no_prepare,
+    "SignalWindow": signal_window,
+    "SignalEnergy": signal_energy,
+    "SignalFftAutoScale": signal_fft_auto_scale,
+    "SignalFilterBank": signal_filter_bank,
+    "SignalFilterBankLog": signal_filter_bank_log,
+    "SignalFilterBankSquareRoot": signal_filter_bank_square_root,
+    "SignalFilterBankSpectralSubtraction": signal_spectral_subtraction,
+    "SignalPCAN": signal_pcan,
+    "SignalRfft": signal_rfft,
+}
+
+
+def generic(n):
+    """Kernels not described above: no op data, a temporary for every input and output."""
+    return [], n.temp_in(*range(len(n.op.inputs))) + n.temp_out(*range(len(n.op.outputs)))
+
+
+def recipe(op, tensors):
+    """(init allocations, prepare events) of one operator."""
+    n = NodeView(op, tensors)
+    return RECIPES.get(op.op_name, generic)(n)
