@@ -17,6 +17,7 @@ import numpy as np
 from .c_layout import CORTEX_M, HOST64, align_to
 from .planner import GreedyMemoryPlanner
 from .tflm_kernels import kiss_fftr_bytes, recipe
+from .tflm_lifetimes import TflmLifetimes
 from .tflm_structs import BUILTIN_PARAMS, alignof, sizeof
 
 ALIGNMENT = 16                 # MicroArenaBufferAlignment()
@@ -37,11 +38,13 @@ class _Allocator:
         self.head = self.temp = base
         self.tail = base + size
         self.end = base + size
+        self.used = {}      # tail bytes (alignment included) by what they hold
 
-    def persistent(self, size, align):
+    def persistent(self, size, align, what="other"):
         at = (self.tail - size) // align * align
         if at < self.head:
             raise _OutOfMemory("tail")
+        self.used[what] = self.used.get(what, 0) + self.tail - at
         self.tail = at
         return at
 
@@ -85,6 +88,9 @@ class _Model:
     n_planned: int = 0                    # buffers given to the planner
     n_scratch: int = 0
     resource_variables: int = 0
+    resource_names: dict = field(default_factory=dict)   # (subgraph, handle tensor) -> name
+    plan: list = field(default_factory=list)      # TflmBuffer per planned buffer
+    offsets: list = field(default_factory=list)   # their offsets in TFLM's greedy plan
 
 
 def _quant_channels(t):
@@ -93,39 +99,25 @@ def _quant_channels(t):
     return None if q is None else len(q.scale)
 
 
-def _subgraph_calls(op):
-    o = op.options or {}
-    if op.op_name == "IF":
-        return [o.get("then_subgraph_index", 0), o.get("else_subgraph_index", 0)]
-    if op.op_name == "WHILE":
-        return [o.get("cond_subgraph_index", 0), o.get("body_subgraph_index", 0)]
-    if op.op_name == "CALL_ONCE":
-        return [o.get("init_subgraph_index", 0)]
-    return []
-
-
 def _describe(model):
-    from ..interpreter import _Lifetimes   # TFLM's lifetimes, shared with the interpreter
-    subgraphs, graphs = [], []
+    subgraphs, requests, bound = [], [], set()
     for sg in model.subgraphs:
-        nodes, kernels, contexts = [], [], []
+        nodes = []
         for op in sg.operators:
             init, prepare = recipe(op, sg.tensors)
             nodes.append(_Node(init, prepare, BUILTIN_PARAMS.get(op.op_name)))
-            kernels.append(_KernelStub(op))
-            contexts.append(_ContextStub([n for kind, n in prepare if kind == "scratch"],
-                                         _subgraph_calls(op)))
+            requests += [(sg.index, op.index, ev[1]) for ev in prepare if ev[0] == "scratch"]
+            bound |= {(sg.index, ev[1]) for ev in prepare if ev[0] == "bound"}
         subgraphs.append((len(sg.tensors), nodes))
-        graphs.append(_GraphStub(sg, kernels, contexts))
-    plans = _Lifetimes(graphs).plans()
+    lifetimes = TflmLifetimes(model, requests, bound)
     planner = GreedyMemoryPlanner()
     offline = model.offline_plan or {}
-    for p in plans:
+    for b in lifetimes.buffers:
         off = None
-        sg_off = offline.get(p.subgraph)
-        if p.kind == "tensor" and sg_off is not None and sg_off[p.index] >= 0:
-            off = int(sg_off[p.index])
-        planner.add_buffer(align_to(p.size, ALIGNMENT), p.first_use, p.last_use, off)
+        sg_off = offline.get(b.subgraph)
+        if b.kind == "tensor" and sg_off is not None and sg_off[b.index] >= 0:
+            off = int(sg_off[b.index])
+        planner.add_buffer(align_to(b.size, ALIGNMENT), b.first, b.last, off)
     planner.plan()
     variables = []
     for sg in model.subgraphs:
@@ -135,33 +127,17 @@ def _describe(model):
                 variables.append(t.nbytes)
     main = model.main
     io = [_quant_channels(main.tensors[i]) for i in list(main.inputs) + list(main.outputs)]
-    shared = {op.options.get("shared_name") for sg in model.subgraphs for op in sg.operators
-              if op.op_name == "VAR_HANDLE"}
+    names = {(sg.index, op.outputs[0]): (op.options.get("container"),
+                                         op.options.get("shared_name"))
+             for sg in model.subgraphs for op in sg.operators
+             if op.op_name == "VAR_HANDLE" and op.outputs}
+    shared = {name for _, name in names.values()}
     return _Model(subgraphs, variables, io, len(main.inputs), len(main.outputs),
                   {(sg.index, t.index): t for sg in model.subgraphs for t in sg.tensors},
-                  head=planner.head_size, n_planned=len(plans),
-                  n_scratch=sum(1 for p in plans if p.kind == "scratch"),
-                  resource_variables=len(shared))
-
-
-class _KernelStub:
-    def __init__(self, op):
-        self.node = op
-        self.node_index = op.index
-
-
-class _ContextStub:
-    def __init__(self, scratch, calls):
-        self.scratch_requests = scratch
-        self.subgraph_calls = calls
-
-
-class _GraphStub:
-    def __init__(self, sg, kernels, contexts):
-        self.subgraph = sg
-        self.index = sg.index
-        self.kernels = kernels
-        self.contexts = contexts
+                  head=planner.head_size, n_planned=len(lifetimes.buffers),
+                  n_scratch=len(requests), resource_variables=len(shared),
+                  resource_names=names, plan=lifetimes.buffers,
+                  offsets=[b.offset for b in planner.buffers])
 
 
 @dataclass(frozen=True)
@@ -188,33 +164,33 @@ def _allocate(m, arena_size, build):
         # RecordingMicroAllocator::Create: the allocator object, the planner, itself
         arena = _Allocator(base, arena_size)
         arena.persistent(S("RecordingSingleArenaBufferAllocator"),
-                         A("RecordingSingleArenaBufferAllocator"))
-        arena.persistent(S("GreedyMemoryPlanner"), A("GreedyMemoryPlanner"))
-        arena.persistent(S("RecordingMicroAllocator"), A("RecordingMicroAllocator"))
+                         A("RecordingSingleArenaBufferAllocator"), "runtime")
+        arena.persistent(S("GreedyMemoryPlanner"), A("GreedyMemoryPlanner"), "runtime")
+        arena.persistent(S("RecordingMicroAllocator"), A("RecordingMicroAllocator"), "runtime")
     else:
         # MicroAllocator::Create(arena, size, kGreedy) on a 16-byte aligned arena
         arena = _Allocator(base, arena_size)
-        arena.persistent(S("SingleArenaBufferAllocator"), A("SingleArenaBufferAllocator"))
-        arena.persistent(S("GreedyMemoryPlanner"), A("GreedyMemoryPlanner"))
-        arena.persistent(S("MicroAllocator"), A("MicroAllocator"))
+        arena.persistent(S("SingleArenaBufferAllocator"), A("SingleArenaBufferAllocator"), "runtime")
+        arena.persistent(S("GreedyMemoryPlanner"), A("GreedyMemoryPlanner"), "runtime")
+        arena.persistent(S("MicroAllocator"), A("MicroAllocator"), "runtime")
     if m.resource_variables:
-        arena.persistent(S("MicroResourceVariables"), ALIGNMENT)
-        arena.persistent(S("MicroResourceVariable") * m.resource_variables, ALIGNMENT)
+        arena.persistent(S("MicroResourceVariables"), ALIGNMENT, "runtime")
+        arena.persistent(S("MicroResourceVariable") * m.resource_variables, ALIGNMENT, "runtime")
 
     # StartModelAllocation
-    arena.persistent(S("MicroBuiltinDataAllocator"), A("MicroBuiltinDataAllocator"))
+    arena.persistent(S("MicroBuiltinDataAllocator"), A("MicroBuiltinDataAllocator"), "runtime")
     request = S("ScratchBufferRequest")
     arena.resize(request * MAX_SCRATCH_PER_OP, A("ScratchBufferRequest"))
-    arena.persistent(S("SubgraphAllocations") * len(m.subgraphs), A("SubgraphAllocations"))
+    arena.persistent(S("SubgraphAllocations") * len(m.subgraphs), A("SubgraphAllocations"), "runtime")
     for n_tensors, _ in m.subgraphs:
-        arena.persistent(S("TfLiteEvalTensor") * n_tensors, A("TfLiteEvalTensor"))
+        arena.persistent(S("TfLiteEvalTensor") * n_tensors, A("TfLiteEvalTensor"), "eval tensors")
     for _, nodes in m.subgraphs:
-        arena.persistent(S("NodeAndRegistration") * len(nodes), A("NodeAndRegistration"))
+        arena.persistent(S("NodeAndRegistration") * len(nodes), A("NodeAndRegistration"), "node structs")
     # builtin options, parsed for every node
     for _, nodes in m.subgraphs:
         for node in nodes:
             if node.params:
-                arena.persistent(S(node.params), A(node.params))
+                arena.persistent(S(node.params), A(node.params), "op options")
     # init: each kernel's op data
     for _, nodes in m.subgraphs:
         for node in nodes:
@@ -225,14 +201,16 @@ def _allocate(m, arena_size, build):
                     n = kiss_fftr_bytes(item[1], item[2], S)
                 else:
                     n = item[1]
-                arena.persistent(n, ALIGNMENT)
+                arena.persistent(n, ALIGNMENT, "op data")
     # prepare: temporaries, persistent buffers and scratch requests, node by node
     requests = 0
+    assigned = set()
     tensor_size, tensor_align = S("TfLiteTensor"), A("TfLiteTensor")
     quant_size, quant_align = S("TfLiteAffineQuantization"), A("TfLiteAffineQuantization")
     for sgi, (_, nodes) in enumerate(m.subgraphs):
         for node in nodes:
-            for kind, value in node.prepare:
+            for kind, *value in node.prepare:
+                value = value[0] if len(value) == 1 else value
                 if kind == "temp":
                     arena.temp_alloc(tensor_size, tensor_align)
                     channels = _quant_channels(m.tensors[(sgi, value)])
@@ -240,19 +218,26 @@ def _allocate(m, arena_size, build):
                         arena.temp_alloc(quant_size, quant_align)
                         arena.temp_alloc(4 + 4 * channels, 4)
                 elif kind == "persistent":
-                    arena.persistent(value, ALIGNMENT)
+                    arena.persistent(value, ALIGNMENT, "kernel buffers")
                 elif kind == "scratch":
                     requests += 1
+                elif kind == "bound":
+                    pass
+                elif kind == "resource":
+                    name = m.resource_names.get((sgi, value[0]))
+                    if name not in assigned:
+                        assigned.add(name)
+                        arena.persistent(value[1], ALIGNMENT, "resource variables")
             arena.reset_temp()
             arena.resize(request * (requests + MAX_SCRATCH_PER_OP), A("ScratchBufferRequest"))
     # FinishModelAllocation: scratch handles, then the plan (CommitStaticMemoryPlan)
     if requests:
-        arena.persistent(S("ScratchBufferHandle") * requests, A("ScratchBufferHandle"))
+        arena.persistent(S("ScratchBufferHandle") * requests, A("ScratchBufferHandle"), "scratch handles")
     n_tensors = sum(n for n, _ in m.subgraphs)
     arena.temp_alloc(S("size_t") * len(m.subgraphs), A("size_t"))
     arena.temp_alloc(S("AllocationInfo") * (n_tensors + requests), A("AllocationInfo"))
     for nbytes in m.variables:
-        arena.persistent(nbytes, ALIGNMENT)
+        arena.persistent(nbytes, ALIGNMENT, "variable tensors")
     planner_bytes = arena.available(ALIGNMENT)
     if planner_bytes < 0 or planner_bytes // PLANNER_BYTES_PER_BUFFER < m.n_planned:
         raise _OutOfMemory("planner")
@@ -261,12 +246,12 @@ def _allocate(m, arena_size, build):
     # the interpreter's input and output TfLiteTensors
     ins, outs = m.io_tensors[:m.n_inputs], m.io_tensors[m.n_inputs:]
     for group in (ins, outs):
-        arena.persistent(S("pointer") * len(group), ALIGNMENT)
+        arena.persistent(S("pointer") * len(group), ALIGNMENT, "io tensors")
         for channels in group:
-            arena.persistent(tensor_size, tensor_align)
+            arena.persistent(tensor_size, tensor_align, "io tensors")
             if channels is not None:
-                arena.persistent(quant_size, quant_align)
-                arena.persistent(4 + 4 * channels, 4)
+                arena.persistent(quant_size, quant_align, "io tensors")
+                arena.persistent(4 + 4 * channels, 4, "io tensors")
     return arena
 
 

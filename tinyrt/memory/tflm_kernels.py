@@ -5,7 +5,10 @@ Read from the kernels' Init and Prepare functions (tensorflow/lite/micro/kernels
 - ``("persistent", n)``: a persistent buffer of n bytes (16-byte aligned, from the tail);
 - ``("temp", i)``: a temporary TfLiteTensor for tensor i (plus its quantization copy), from
   ``AllocateTemp{Input,Output}Tensor``; temporaries are released only after the node's prepare;
-- ``("scratch", n)``: a scratch buffer request of n bytes (planned in the head).
+- ``("scratch", n)``: a scratch buffer request of n bytes (planned in the head);
+- ``("bound", i)``: prepare points tensor i at memory of its own, so TFLM does not plan it;
+- ``("resource", i, n)``: ASSIGN_VARIABLE's buffer of n bytes for the resource variable whose
+  handle is tensor i, allocated (persistent) on the variable's first assignment only.
 The sequence matters: a temporary must fit below the tail as it is at that moment.
 """
 import numpy as np
@@ -164,6 +167,53 @@ def svdf(n):
     return ["OpDataSvdf"], ev
 
 
+def lstm(n):
+    """UNIDIRECTIONAL_SEQUENCE_LSTM: all 24 inputs and the output as temporaries, then four
+    gate buffers of batch x state cells (cell state type)."""
+    ev = n.temp_in(*range(24)) + n.temp_out(0)
+    inp = n.tensor(n.input(0))
+    cell = n.tensor(n.input(19))
+    time_major = n.op.options.get("time_major", False)
+    batch = inp.shape[1] if time_major else inp.shape[0]
+    state = cell.shape[-1] if cell is not None else 0
+    itemsize = cell.dtype.itemsize if cell is not None else 4
+    return ["OpDataLSTM"], ev + [("scratch", batch * state * itemsize)] * 4
+
+
+def comparison(n):
+    return ["ComparisonOpData"], n.temp_in(0, 1)
+
+
+def if_op(n):
+    return ["IfOpData"], n.temp_in(0)
+
+
+def while_op(n):
+    return ["WhileOpData"], []
+
+
+def call_once(n):
+    return ["CallOnceOpData"], []
+
+
+def var_handle(n):
+    # prepare points the output (the resource id) at the op data: TFLM does not plan it
+    return ["VarHandleOpData"], [("bound", n.output(0))]
+
+
+def assign_variable(n):
+    """The first assignment of each resource variable allocates its buffer (value's bytes)."""
+    value = n.tensor(n.input(1))
+    ev = n.temp_in(1)
+    if value is not None:
+        ev.append(("resource", n.input(0), value.nbytes))
+    return ["AssignVariableOpData"], ev
+
+
+def read_variable(n):
+    return [], n.temp_in(0)
+
+
 def reshape(n):
     return [], n.temp_in(0) + n.temp_out(0)
 
@@ -263,6 +313,15 @@ RECIPES = {
     "SVDF": svdf,
     "RESHAPE": reshape,
     "MAXIMUM": no_prepare,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": lstm,
+    "IF": if_op,
+    **{op: comparison for op in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS",
+                                 "LESS_EQUAL")},
+    "WHILE": while_op,
+    "CALL_ONCE": call_once,
+    "VAR_HANDLE": var_handle,
+    "ASSIGN_VARIABLE": assign_variable,
+    "READ_VARIABLE": read_variable,
     "MINIMUM": no_prepare,
     "SignalWindow": signal_window,
     "SignalEnergy": signal_energy,

@@ -23,7 +23,7 @@ STRUCTS = {
     "RecordingMicroAllocator": "@MicroAllocator ptr @RecordedAllocation[7]",
     "MicroBuiltinDataAllocator": "vptr ptr",
     "MicroResourceVariables": "ptr i32 i32",
-    "MicroResourceVariable": "ptr ptr size i32 bool",
+    "MicroResourceVariable": "ptr ptr ptr size i8",
     # --- per model / tensor / node ---
     "SubgraphAllocations": "ptr ptr",
     "TfLiteEvalTensor": "ptr ptr enum",
@@ -41,8 +41,13 @@ STRUCTS = {
     "PaddingValues": "i16 i16 i16 i16",
     "QuantizationParams": "i32 f64",
     "ConvParams": "u8 @PaddingValues i16 i16 i16 i16 i32 i32 i32 i32 i32 i32 i32 f32 f32",
-    "ArithmeticParams": "u8 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 f32 f32 i64 i64 "
-                        "i32 i32[5] i32[5]",
+    # category, 11 offsets/multipliers/shifts, int32 and float bounds, int64 and int16 bounds,
+    # broadcast shape
+    "ArithmeticParams": "u8 i32[11] i32 i32 f32 f32 i64 i64 i16 i16 i32[5]",
+    "FullyConnectedParamsTypes": "i32[5] i32 i32 f32 f32 bool bool u8",
+    "GateParameters": "@FullyConnectedParamsTypes @FullyConnectedParamsTypes",
+    "OpDataLSTM": "bool i32 i32 i32 i32 f32 i16 i32 enum @GateParameters[4] @ArithmeticParams[3] "
+                  "i32[4]",
     # --- kernels' op data (allocated by init) ---
     "OpDataConv": "@TfLitePaddingValues i32 i32 i32 i32 i32 ptr ptr i32 i32 i32",
     "OpDataFullyConnected": "i32 i32 i32 i32 i32 i32 i32 i32 i32 ptr ptr bool",
@@ -64,8 +69,11 @@ STRUCTS = {
     "OpDataAbsRsqrt": "i32 i32 i32 i32 bool enum enum",
     "SquaredDifferenceOpData": "bool @ArithmeticParams",
     "IfOpData": "i32 i32",
-    "WhileOpData": "i32 i32 bool",
+    "ComparisonOpData": "i32 i32 i32 i32 i32 i32 i32 bool",
+    "WhileOpData": "i32 i32",
     "CallOnceOpData": "i32 bool",
+    "VarHandleOpData": "i32",
+    "AssignVariableOpData": "i32 i32",
     # signal library kernels' parameters
     "FilterbankConfig": "i32 ptr ptr ptr ptr ptr i32 i32",
     "FilterBankParams": "@FilterbankConfig ptr",
@@ -162,15 +170,14 @@ COMPRESSION_STRUCTS = {
 
 
 # The tflite-micro wheel the host figures are checked against (0.dev20261023) is newer than the
-# sources read here, and its tails show two option structs larger than those sources declare:
-# FULLY_CONNECTED's options take 16 bytes more per node (its schema grew a quantization spec)
-# and SVDF's 4 bytes more. Measured, not read: the recorded tails of hello_world (3 FC nodes,
-# +48 B), micro_speech and MLPerf KWS/VWW (1 FC, +16 B) and keyword_scrambled (7 SVDF nodes)
-# agree to the byte with these sizes.
+# sources read here (August 2026), and its schema's FullyConnectedOptions grew a quantization
+# spec. Its tails show the parsed FULLY_CONNECTED options taking two pointer-sized fields more
+# than those sources declare (32 bytes, 8-byte aligned): measured, not read. With it the recorded
+# tails of hello_world (3 FC nodes), micro_speech, MLPerf KWS and VWW (one each) and
+# keyword_scrambled (5) agree to the byte, and so do the smallest arenas.
 WHEEL_STRUCTS = {
     **COMPRESSION_STRUCTS,
-    "FullyConnectedParams": STRUCTS["FullyConnectedParams"] + " i32[4]",
-    "SVDFParams": STRUCTS["SVDFParams"] + " i32",
+    "FullyConnectedParams": STRUCTS["FullyConnectedParams"] + " ptr ptr",
 }
 
 _TABLES = {"source": STRUCTS, "compression": COMPRESSION_STRUCTS, "wheel": WHEEL_STRUCTS}
