@@ -16,7 +16,7 @@ import numpy as np
 
 from .c_layout import CORTEX_M, HOST64, align_to
 from .planner import GreedyMemoryPlanner
-from .tflm_kernels import kiss_fftr_bytes, recipe
+from .tflm_kernels import kiss_fftr_bytes, missing_in_tflm, recipe
 from .tflm_lifetimes import TflmLifetimes
 from .tflm_structs import BUILTIN_PARAMS, alignof, sizeof
 
@@ -282,13 +282,20 @@ def _smallest(m, build):
 
 @dataclass
 class TflmArena:
-    """TFLM's arena for a model: the smallest ``arena_size`` that allocates, per build, and
-    what its head and tail are after allocation."""
+    """TFLM's arena for a model, per build: the smallest ``arena_size`` that allocates, and
+    the head and tail (bytes by what they hold) once allocated. ``missing_ops``: builtin ops
+    TFLM has no kernel for; when there are any, TFLM cannot allocate the model at all and
+    the figures are those it would need if it had kernels like its others."""
     host64: int
     cortex_m: int
     head: int
     tail_host64: int
     tail_cortex_m: int
+    tail_parts_host64: dict
+    tail_parts_cortex_m: dict
+    missing_ops: list
+    plan: list            # TflmBuffer per planned buffer (TFLM's lifetimes)
+    offsets: list         # each one's offset in TFLM's greedy plan
 
     def as_dict(self):
         return {"host64": self.host64, "cortex_m": self.cortex_m}
@@ -299,11 +306,9 @@ def tflm_arena(model):
     m = _describe(model)
     host = _smallest(m, HOST64_WHEEL)
     cm = _smallest(m, CORTEX_M_BUILD)
-    tails = []
-    for build in (HOST64_WHEEL, CORTEX_M_BUILD):
-        a = _allocate(m, 1 << 30, build)
-        tails.append(a.end - a.tail)
-    return TflmArena(host, cm, m.head, tails[0], tails[1])
+    done = [_allocate(m, max(host, cm) * 2, build) for build in (HOST64_WHEEL, CORTEX_M_BUILD)]
+    return TflmArena(host, cm, m.head, done[0].end - done[0].tail, done[1].end - done[1].tail,
+                     done[0].used, done[1].used, missing_in_tflm(model), m.plan, m.offsets)
 
 
 def tflm_arena_bytes(model):
