@@ -61,8 +61,17 @@ def cmd_info(args):
 
 
 def cmd_plan(args):
+    import json
     it = _load(args, plan_unresolved=True)
     rep = it.memory_report()
+    if args.plot:
+        from .memory.plot import plot_plan
+        plot_plan(it, args.plot)
+    if args.json:
+        d = {"model": args.model, **rep.as_dict()}
+        d["unresolved_ops"] = sorted({name for _, _, name in it.unresolved_ops})
+        print(json.dumps(d))
+        return EXIT_OK
     if it.unresolved_ops:
         names = sorted({name for _, _, name in it.unresolved_ops})
         print(f"note: no kernel for {', '.join(names)}; planned assuming they need no scratch "
@@ -74,6 +83,8 @@ def cmd_plan(args):
     for p in sorted(rep.buffers, key=lambda p: (p.offset, p.first_use)):
         label = p.name if p.kind == "scratch" else f"{p.index}: {p.name}"
         print(f"{p.offset:>8} {p.size:>8} {p.first_use:>5} {p.last_use:>5}  {label}")
+    if args.plot:
+        print(f"\nplot written to {args.plot}")
     return EXIT_OK
 
 
@@ -181,10 +192,15 @@ def build_parser():
 
     s = sub.add_parser("plan", help="arena plan: head/tail bytes and per-tensor offsets")
     s.add_argument("model", help="path of a .tflite file")
-    s.add_argument("--planner", choices=["greedy", "linear"], default="greedy",
-                   help="memory planner (default: greedy, as TFLM)")
+    s.add_argument("--planner", choices=["greedy", "linear", "compact"], default="greedy",
+                   help="memory planner (default: greedy, as TFLM; compact: a smaller head, "
+                        "same outputs)")
     s.add_argument("--arena-size", type=int, default=None, metavar="BYTES",
                    help="check the plan fits an arena of this size")
+    s.add_argument("--json", action="store_true",
+                   help="print one JSON object (head_bytes, tail_bytes, tflm_arena_bytes, ...)")
+    s.add_argument("--plot", metavar="PLAN.png|.svg",
+                   help="draw the arena over time (needs matplotlib: pip install tinyrt[plot])")
     s.set_defaults(fn=cmd_plan)
 
     s = sub.add_parser("run", help="run a model once and print its outputs")

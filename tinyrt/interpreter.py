@@ -3,8 +3,6 @@
 The public API follows ``ai_edge_litert.interpreter.Interpreter`` (so switching is a change of
 import) and also offers the ``tflite_micro`` runtime's ``set_input`` / ``get_output``.
 """
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
@@ -12,56 +10,15 @@ from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
+from .memory.lifetimes import Lifetimes, TensorPlan
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
+from .memory.report import MemoryReport
 from . import native as native_kernels
 from .model import DEFAULT_MAX_BYTES, load_model
 from .resource_variables import ResourceVariables
 from .workspace import Workspace
 
 _PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner}
-
-
-@dataclass
-class TensorPlan:
-    """Where one planned tensor or scratch buffer lives in the arena head."""
-    kind: str            # "tensor" or "scratch"
-    index: int           # tensor index, or scratch number
-    name: str
-    size: int            # bytes, before alignment
-    first_use: int
-    last_use: int
-    offset: int = None
-    node: int = None     # the node that requested a scratch buffer
-    subgraph: int = 0
-
-
-@dataclass
-class MemoryReport:
-    """What the arena holds, in bytes (like TFLM's RecordingMicroAllocator)."""
-    arena_size: int
-    head: int
-    tail: int
-    planned_tensors: int          # sum of planned tensor sizes (before reuse)
-    scratch: int                  # sum of scratch buffer sizes (before reuse)
-    persistent_buffers: int       # kernel persistent buffers in the tail
-    variable_tensors: int         # variable (state) tensors in the tail
-    buffers: list = field(default_factory=list)   # the TensorPlan entries
-
-    @property
-    def used(self):
-        return self.head + self.tail
-
-    def lines(self):
-        return [
-            f"arena size        {self.arena_size:>10} bytes",
-            f"used (head+tail)  {self.used:>10} bytes",
-            f"head              {self.head:>10} bytes  (planned tensors and scratch, reused)",
-            f"tail              {self.tail:>10} bytes  (persistent)",
-            f"  variable tensors {self.variable_tensors:>9} bytes",
-            f"  kernel buffers   {self.persistent_buffers:>9} bytes",
-            f"planned tensors   {self.planned_tensors:>10} bytes before reuse",
-            f"scratch buffers   {self.scratch:>10} bytes before reuse",
-        ]
 
 
 class UnresolvedKernel(Kernel):
@@ -97,97 +54,6 @@ class Graph:
     def invoke(self):
         for fn, ins, outs in self.steps:
             fn(ins, outs)
-
-
-class _Lifetimes:
-    """TFLM's allocation info: which tensors are planned, and when each is alive.
-
-    Every op is one step of a single timeline. An op's outputs start at its step and each input
-    lives until the last step that reads it; subgraph inputs start when the subgraph starts,
-    its outputs live until it ends. A node that calls subgraphs (IF, WHILE, CALL_ONCE) spans the
-    steps of the subgraphs it calls, and their inputs and outputs live across that whole span.
-    Subgraphs no node calls get their own steps after the main one.
-    """
-
-    def __init__(self, graphs):
-        self.graphs = graphs
-        self.first = {}
-        self.last = {}
-        self.step = 0
-        self.visiting = set()
-        self.done = set()
-        self.scratch = []
-
-    def touch(self, key, step):
-        if key not in self.first or step < self.first[key]:
-            self.first[key] = step
-        if key not in self.last or step > self.last[key]:
-            self.last[key] = step
-
-    def walk(self, g, span_start=None):
-        if g.index in self.visiting:
-            return  # recursion through subgraphs: the outer walk already covers it
-        self.visiting.add(g.index)
-        sg = g.subgraph
-        start = self.step if span_start is None else span_start
-        for i in sg.inputs:
-            self.touch((g.index, i), start)
-        for k, ctx in zip(g.kernels, g.contexts):
-            op_start = self.step
-            for sgi in ctx.subgraph_calls:
-                self.walk(self.graphs[sgi], op_start)
-            op_end = max(self.step, op_start)
-            for i in list(k.node.inputs):
-                if i >= 0:
-                    self.touch((g.index, i), op_start)
-                    self.touch((g.index, i), op_end)
-            for i in k.node.intermediates:
-                t = sg.tensors[i] if 0 <= i < len(sg.tensors) else None
-                if t is not None and t.nbytes:
-                    # TFLM's allocation refuses them too: no kernel it has reads one
-                    raise OpError(k.node.op_name, k.node_index,
-                                  f"intermediate tensor {i} ({t.name!r}) has {t.nbytes} bytes; "
-                                  "only empty intermediate tensors are supported", g.index)
-            for i in list(k.node.outputs) + list(k.node.intermediates):
-                if i >= 0:
-                    self.touch((g.index, i), op_start)
-                    self.touch((g.index, i), op_end)
-            for size in ctx.scratch_requests:
-                self.scratch.append((g.index, k, size, op_start, op_end))
-            self.step = op_end + 1
-        end = max(self.step - 1, start)
-        for i in sg.outputs:
-            self.touch((g.index, i), end)
-        if span_start is not None:
-            # A called subgraph may run many times (WHILE): its inputs and outputs carry values
-            # between runs, so they stay alive across the calling node's whole span.
-            for i in list(sg.inputs) + list(sg.outputs):
-                self.touch((g.index, i), start)
-                self.touch((g.index, i), end)
-        self.visiting.discard(g.index)
-        self.done.add(g.index)
-
-    def plans(self):
-        for g in self.graphs:
-            if g.index not in self.done:
-                self.walk(g)
-        plans = []
-        for g in self.graphs:
-            for t in g.subgraph.tensors:
-                if t.data is not None or t.is_variable or t.dtype is None or t.nbytes == 0:
-                    continue
-                key = (g.index, t.index)
-                if key in self.first:
-                    f, lst = self.first[key], self.last[key]
-                else:  # used by no node: alive throughout, sharing nothing
-                    f, lst = 0, max(self.step - 1, 0)
-                plans.append(TensorPlan("tensor", t.index, t.name, t.nbytes, f, lst,
-                                        subgraph=g.index))
-        for n, (gi, k, size, f, lst) in enumerate(self.scratch):
-            plans.append(TensorPlan("scratch", n, f"scratch {n} ({k.node.op_name}, node "
-                                    f"{k.node_index})", size, f, lst, node=k.node_index,
-                                    subgraph=gi))
-        return plans
 
 
 class Interpreter:
@@ -238,6 +104,8 @@ class Interpreter:
         if not (isinstance(planner, type) and issubclass(planner, MemoryPlanner)):
             raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
         self._planner_cls = planner
+        self._planner_name = next((n for n, c in _PLANNERS.items() if c is planner),
+                                  planner.__name__)
         self.plan_unresolved = plan_unresolved
         if native is not None and not isinstance(native, (bool, np.bool_)):
             raise TinyrtError(f"native must be None, True or False, not {native!r}")
@@ -291,7 +159,7 @@ class Interpreter:
         self._check_call_cycles(graphs)
 
         # 3. lifetimes on one timeline through all subgraphs, then the plan
-        plans = _Lifetimes(graphs).plans()
+        plans = Lifetimes(graphs).plans()
         planner = self._planner_cls()
         offline = model.offline_plan or {}
         for p in plans:
@@ -354,7 +222,9 @@ class Interpreter:
             planned_tensors=sum(p.size for p in plans if p.kind == "tensor"),
             scratch=sum(p.size for p in plans if p.kind == "scratch"),
             persistent_buffers=sum(align_up(n) for n in persistent),
-            variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans)
+            variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans,
+            planner=self._planner_name, steps=max((p.last_use for p in plans), default=-1) + 1,
+            model=model)
         self._quiet_float = any(t.dtype is not None and t.dtype.kind == "f"
                                 for g in graphs for t in g.subgraph.tensors)
         self._allocated = True
