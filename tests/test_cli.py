@@ -91,7 +91,7 @@ def test_plan_json_has_tinyrts_and_tflms_figures(hello, capsys):
     # bisected); the Cortex-M figure covers TFLM's own 676 bytes used on an M4F
     assert d["tflm_arena_bytes"]["host64"] == 1936
     assert 676 <= d["tflm_arena_bytes"]["cortex_m"] <= 676 * 1.3 + 512
-    assert len(d["buffers"]) == 3
+    assert len(d["buffers"]) == 4     # the input and the three layers' outputs
 
 
 def test_plan_text_says_which_figure_to_use_where(hello, capsys):
