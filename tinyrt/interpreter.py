@@ -10,6 +10,8 @@ from .errors import (InputError, ModelError, OpError, StateError, TinyrtError,
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
+from .memory.arena_plan import guard_overlapping_outputs, plan_arena
+from .memory.compact import CompactMemoryPlanner
 from .memory.lifetimes import Lifetimes, TensorPlan
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .memory.report import MemoryReport
@@ -18,7 +20,8 @@ from .model import DEFAULT_MAX_BYTES, load_model
 from .resource_variables import ResourceVariables
 from .workspace import Workspace
 
-_PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner}
+_PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner,
+             "compact": CompactMemoryPlanner}
 
 
 class UnresolvedKernel(Kernel):
@@ -66,7 +69,8 @@ class Interpreter:
     op_resolver : an ``OpResolver``; ``None`` means every kernel tinyrt has.
     arena : optional writable buffer to use as the arena (``bytearray``, numpy array, ...), or a
         ``SharedArena`` that several interpreters use together (one at a time).
-    planner : "greedy" (TFLM's default), "linear", or a ``MemoryPlanner`` class.
+    planner : "greedy" (TFLM's default), "linear", "compact" (a smaller head, the same
+        outputs: see tinyrt.memory.compact), or a ``MemoryPlanner`` class.
     plan_unresolved : plan the arena even when ops are missing from the resolver, assuming
         they need no scratch memory; such a model can be planned and inspected but not invoked
         (``unresolved_ops`` lists them).
@@ -102,7 +106,8 @@ class Interpreter:
                 raise TinyrtError(f"unknown planner {planner!r}; use one of {sorted(_PLANNERS)}")
             planner = _PLANNERS[planner]
         if not (isinstance(planner, type) and issubclass(planner, MemoryPlanner)):
-            raise TinyrtError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
+            raise TinyrtError("planner must be 'greedy', 'linear', 'compact' or a MemoryPlanner "
+                              "subclass")
         self._planner_cls = planner
         self._planner_name = next((n for n, c in _PLANNERS.items() if c is planner),
                                   planner.__name__)
@@ -160,17 +165,7 @@ class Interpreter:
 
         # 3. lifetimes on one timeline through all subgraphs, then the plan
         plans = Lifetimes(graphs).plans()
-        planner = self._planner_cls()
-        offline = model.offline_plan or {}
-        for p in plans:
-            off = None
-            sg_offline = offline.get(p.subgraph)
-            if p.kind == "tensor" and sg_offline is not None and sg_offline[p.index] >= 0:
-                off = int(sg_offline[p.index])
-            planner.add_buffer(align_up(p.size), p.first_use, p.last_use, off)
-        for p, off in zip(plans, planner.plan()):
-            p.offset = off
-        head = planner.head_size
+        head, overlapping = plan_arena(self._planner_cls, plans, model, graphs)
 
         # 4. the tail: variable tensors, then kernels' persistent buffers
         variables = [(g, t) for g in graphs for t in g.subgraph.tensors
@@ -206,6 +201,8 @@ class Interpreter:
                 k.scratch = [arena.view(p.offset, (p.size,), np.uint8)
                              for _, p in zip(ctx.scratch_requests, scratch)]
             g.bind()
+        for g in graphs:  # outputs the plan lets overlap an input: computed aside, then copied
+            guard_overlapping_outputs(g, [n for gi, n in overlapping if gi == g.index])
         for g in graphs:
             for k in g.kernels:
                 self._guarded(k, "bind", k.bind)
