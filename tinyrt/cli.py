@@ -66,7 +66,8 @@ def cmd_plan(args):
     rep = it.memory_report()
     if args.plot:
         from .memory.plot import plot_plan
-        plot_plan(it, args.plot)
+        import os
+        plot_plan(it, args.plot, title=os.path.basename(args.model))
     if args.json:
         d = {"model": args.model, **rep.as_dict()}
         d["unresolved_ops"] = sorted({name for _, _, name in it.unresolved_ops})

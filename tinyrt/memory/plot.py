@@ -44,7 +44,7 @@ def _report_for(interpreter, planner):
     return other.memory_report()
 
 
-def plot_plan(interpreter, path):
+def plot_plan(interpreter, path, dpi=100, title=None):
     """Draw ``interpreter``'s plan to ``path`` (.png, .svg, ... as matplotlib knows them);
     returns the matplotlib Figure. The first panel has one rectangle (gid "buffer") per planned
     buffer."""
@@ -52,8 +52,8 @@ def plot_plan(interpreter, path):
     from matplotlib.patches import Rectangle
     rep = interpreter.memory_report()
     steps = max(rep.steps, 1)
-    fig, (ax, cmp) = plt.subplots(2, 1, figsize=(11, 9), height_ratios=(3, 2),
-                                  constrained_layout=True)
+    fig, (ax, cmp) = plt.subplots(2, 1, figsize=(11, 9), height_ratios=(3, 2))
+    fig.subplots_adjust(left=0.09, right=0.97, top=0.95, bottom=0.06, hspace=0.25)
     colors = {"tensor": "#4c78a8", "scratch": "#f58518"}
     for b in rep.buffers:
         r = Rectangle((b.first_use, b.offset), b.last_use - b.first_use + 1, b.size,
@@ -75,19 +75,21 @@ def plot_plan(interpreter, path):
     ax.set_ylim(0, max(head + tail, 1) * 1.08)
     ax.set_xlabel("node step")
     ax.set_ylabel("arena offset (bytes)")
-    name = getattr(interpreter, "model_name", None) or "model"
-    ax.set_title(f"{name}: {rep.planner} plan, {len(rep.buffers)} buffers")
+    ax.set_title(f"{title or 'model'}: {rep.planner} plan, {len(rep.buffers)} buffers "
+                 f"(head {head} B, tail {tail} B)")
     # second panel: TFLM's greedy plan against the compact one, step by step
     for planner, style in (("greedy", "-"), ("compact", "-")):
         other = _report_for(interpreter, planner)
         y = reach(other.buffers, steps)
         label = ("TFLM greedy" if planner == "greedy" else "compact") + f" (head {other.head} B)"
-        cmp.step(range(len(y)), y, where="mid", linestyle=style, label=label)
-    cmp.plot(range(steps), live_bytes(rep.buffers, steps), color="#999999", linewidth=0.8,
-             linestyle=":", label="live tensor bytes (no reuse)")
+        cmp.step([s + 0.5 for s in range(len(y))], y, where="mid", linestyle=style,
+                 label=label)
+    cmp.plot([s + 0.5 for s in range(steps)], live_bytes(rep.buffers, steps), color="#999999",
+             linewidth=0.8, linestyle=":", label="bytes of the tensors alive (no reuse)")
+    cmp.set_xlim(ax.get_xlim())
     cmp.set_xlabel("node step")
     cmp.set_ylabel("highest arena byte in use")
     cmp.legend(fontsize=8, loc="upper right")
-    fig.savefig(path)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return fig
