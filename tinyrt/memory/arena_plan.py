@@ -48,7 +48,7 @@ def _overlap_pairs(plans, model, graphs):
         if not op.outputs or op.outputs[0] not in index:
             continue
         out = index[op.outputs[0]]
-        if plans[out].first_use != step or op.outputs[0] in outputs:
+        if plans[out].first_use != step:
             continue
         for pos, gap in overlap_gaps(op, sg.tensors).items():
             i = op.inputs[pos]

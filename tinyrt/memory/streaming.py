@@ -27,10 +27,11 @@ WINDOWED = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_PO
 
 
 def _elementwise_gap(count, in_size, out_size):
-    # unit e (one element) writes bytes up to (e+1)*out_size; later units read from e*in_size
+    # element e is read, then written: its output ends at (e+1)*out_size while the elements
+    # still to read start at (e+1)*in_size
     if count == 0:
         return 0
-    return max((e + 1) * out_size - e * in_size for e in (0, count - 1))
+    return max((e + 1) * (out_size - in_size) for e in (0, count - 1))
 
 
 def _windowed_gap(op, inp, out, filt_hw):
