@@ -12,8 +12,6 @@ docs/memory.md describes the sequence.
 """
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .c_layout import CORTEX_M, HOST64, align_to
 from .planner import GreedyMemoryPlanner
 from .tflm_kernels import kiss_fftr_bytes, missing_in_tflm, recipe
@@ -158,81 +156,78 @@ def _allocate(m, arena_size, build):
     """Replay TFLM's allocations on an arena of ``arena_size`` bytes; raises _OutOfMemory."""
     S = lambda name: sizeof(name, build.abi, build.structs)     # noqa: E731
     A = lambda name: alignof(name, build.abi, build.structs)    # noqa: E731
-    recording = build.recording
-    base = 1 << 20                                # any 16-byte aligned address
-    if recording:
-        # RecordingMicroAllocator::Create: the allocator object, the planner, itself
-        arena = _Allocator(base, arena_size)
-        arena.persistent(S("RecordingSingleArenaBufferAllocator"),
-                         A("RecordingSingleArenaBufferAllocator"), "runtime")
-        arena.persistent(S("GreedyMemoryPlanner"), A("GreedyMemoryPlanner"), "runtime")
-        arena.persistent(S("RecordingMicroAllocator"), A("RecordingMicroAllocator"), "runtime")
-    else:
-        # MicroAllocator::Create(arena, size, kGreedy) on a 16-byte aligned arena
-        arena = _Allocator(base, arena_size)
-        arena.persistent(S("SingleArenaBufferAllocator"), A("SingleArenaBufferAllocator"), "runtime")
-        arena.persistent(S("GreedyMemoryPlanner"), A("GreedyMemoryPlanner"), "runtime")
-        arena.persistent(S("MicroAllocator"), A("MicroAllocator"), "runtime")
-    if m.resource_variables:
-        arena.persistent(S("MicroResourceVariables"), ALIGNMENT, "runtime")
-        arena.persistent(S("MicroResourceVariable") * m.resource_variables, ALIGNMENT, "runtime")
+    arena = _Allocator(1 << 20, arena_size)   # new[] and malloc give 16-byte aligned memory
 
-    # StartModelAllocation
-    arena.persistent(S("MicroBuiltinDataAllocator"), A("MicroBuiltinDataAllocator"), "runtime")
-    request = S("ScratchBufferRequest")
-    arena.resize(request * MAX_SCRATCH_PER_OP, A("ScratchBufferRequest"))
-    arena.persistent(S("SubgraphAllocations") * len(m.subgraphs), A("SubgraphAllocations"), "runtime")
+    def struct(name, what, count=1):          # a persistent array of C structs
+        arena.persistent(S(name) * count, A(name), what)
+
+    # the allocator objects live in the tail: RecordingMicroAllocator::Create (the wheel), or
+    # MicroAllocator::Create(arena, size, kGreedy) (a device build)
+    if build.recording:
+        for name in ("RecordingSingleArenaBufferAllocator", "GreedyMemoryPlanner",
+                     "RecordingMicroAllocator"):
+            struct(name, "runtime")
+    else:
+        for name in ("SingleArenaBufferAllocator", "GreedyMemoryPlanner", "MicroAllocator"):
+            struct(name, "runtime")
+    if m.resource_variables:                  # MicroResourceVariables::Create
+        arena.persistent(S("MicroResourceVariables"), ALIGNMENT, "runtime")
+        arena.persistent(S("MicroResourceVariable") * m.resource_variables, ALIGNMENT,
+                         "runtime")
+
+    # StartModelAllocation: scratch requests at the head, then per-model structs
+    struct("MicroBuiltinDataAllocator", "runtime")
+    request, request_align = S("ScratchBufferRequest"), A("ScratchBufferRequest")
+    arena.resize(request * MAX_SCRATCH_PER_OP, request_align)
+    struct("SubgraphAllocations", "runtime", len(m.subgraphs))
     for n_tensors, _ in m.subgraphs:
-        arena.persistent(S("TfLiteEvalTensor") * n_tensors, A("TfLiteEvalTensor"), "eval tensors")
+        struct("TfLiteEvalTensor", "eval tensors", n_tensors)
     for _, nodes in m.subgraphs:
-        arena.persistent(S("NodeAndRegistration") * len(nodes), A("NodeAndRegistration"), "node structs")
-    # builtin options, parsed for every node
-    for _, nodes in m.subgraphs:
-        for node in nodes:
-            if node.params:
-                arena.persistent(S(node.params), A(node.params), "op options")
-    # init: each kernel's op data
-    for _, nodes in m.subgraphs:
-        for node in nodes:
-            for item in node.init:
-                if isinstance(item, str):
-                    n = S(item)
-                elif item[0] == "kiss_fftr":
-                    n = kiss_fftr_bytes(item[1], item[2], S)
-                else:
-                    n = item[1]
-                arena.persistent(n, ALIGNMENT, "op data")
-    # prepare: temporaries, persistent buffers and scratch requests, node by node
+        struct("NodeAndRegistration", "node structs", len(nodes))
+    nodes = [(sgi, node) for sgi, (_, ns) in enumerate(m.subgraphs) for node in ns]
+    for _, node in nodes:                     # builtin options, parsed for every node
+        if node.params:
+            struct(node.params, "op options")
+    for _, node in nodes:                     # init: each kernel's op data
+        for item in node.init:
+            if isinstance(item, str):
+                n = S(item)
+            elif item[0] == "kiss_fftr":
+                n = kiss_fftr_bytes(item[1], item[2], S)
+            else:
+                n = item[1]
+            arena.persistent(n, ALIGNMENT, "op data")
+
+    # prepare, node by node: temporaries (released after each node), persistent buffers,
+    # scratch requests (the request list at the head grows to hold them)
     requests = 0
     assigned = set()
     tensor_size, tensor_align = S("TfLiteTensor"), A("TfLiteTensor")
     quant_size, quant_align = S("TfLiteAffineQuantization"), A("TfLiteAffineQuantization")
-    for sgi, (_, nodes) in enumerate(m.subgraphs):
-        for node in nodes:
-            for kind, *value in node.prepare:
-                value = value[0] if len(value) == 1 else value
-                if kind == "temp":
-                    arena.temp_alloc(tensor_size, tensor_align)
-                    channels = _quant_channels(m.tensors[(sgi, value)])
-                    if channels is not None:
-                        arena.temp_alloc(quant_size, quant_align)
-                        arena.temp_alloc(4 + 4 * channels, 4)
-                elif kind == "persistent":
-                    arena.persistent(value, ALIGNMENT, "kernel buffers")
-                elif kind == "scratch":
-                    requests += 1
-                elif kind == "bound":
-                    pass
-                elif kind == "resource":
-                    name = m.resource_names.get((sgi, value[0]))
-                    if name not in assigned:
-                        assigned.add(name)
-                        arena.persistent(value[1], ALIGNMENT, "resource variables")
-            arena.reset_temp()
-            arena.resize(request * (requests + MAX_SCRATCH_PER_OP), A("ScratchBufferRequest"))
-    # FinishModelAllocation: scratch handles, then the plan (CommitStaticMemoryPlan)
+    for sgi, node in nodes:
+        for kind, *value in node.prepare:
+            if kind == "temp":
+                arena.temp_alloc(tensor_size, tensor_align)
+                channels = _quant_channels(m.tensors[(sgi, value[0])])
+                if channels is not None:      # its quantization: struct and zero points
+                    arena.temp_alloc(quant_size, quant_align)
+                    arena.temp_alloc(4 + 4 * channels, 4)
+            elif kind == "persistent":
+                arena.persistent(value[0], ALIGNMENT, "kernel buffers")
+            elif kind == "scratch":
+                requests += 1
+            elif kind == "resource":
+                name = m.resource_names.get((sgi, value[0]))
+                if name not in assigned:
+                    assigned.add(name)
+                    arena.persistent(value[1], ALIGNMENT, "resource variables")
+        arena.reset_temp()
+        arena.resize(request * (requests + MAX_SCRATCH_PER_OP), request_align)
+
+    # FinishModelAllocation: scratch handles, then CommitStaticMemoryPlan: the allocation info
+    # (temporary), the variable tensors, and all memory left for the planner's work arrays
     if requests:
-        arena.persistent(S("ScratchBufferHandle") * requests, A("ScratchBufferHandle"), "scratch handles")
+        struct("ScratchBufferHandle", "scratch handles", requests)
     n_tensors = sum(n for n, _ in m.subgraphs)
     arena.temp_alloc(S("size_t") * len(m.subgraphs), A("size_t"))
     arena.temp_alloc(S("AllocationInfo") * (n_tensors + requests), A("AllocationInfo"))
@@ -242,8 +237,9 @@ def _allocate(m, arena_size, build):
     if planner_bytes < 0 or planner_bytes // PLANNER_BYTES_PER_BUFFER < m.n_planned:
         raise _OutOfMemory("planner")
     arena.reset_temp()
-    arena.resize(m.head, ALIGNMENT)         # the head, reserved for the planned tensors
-    # the interpreter's input and output TfLiteTensors
+    arena.resize(m.head, ALIGNMENT)           # the head, reserved for the planned tensors
+
+    # AllocateTensors' last step: the interpreter's input and output TfLiteTensors
     ins, outs = m.io_tensors[:m.n_inputs], m.io_tensors[m.n_inputs:]
     for group in (ins, outs):
         arena.persistent(S("pointer") * len(group), ALIGNMENT, "io tensors")

@@ -10,7 +10,7 @@ node (after any subgraphs it called). Subgraphs that no node calls are never wal
 tensors keep the lifetime (-1, -1), which TFLM plans as one more instant.
 
 tinyrt's interpreter plans its own arena more conservatively around subgraph calls (see
-interpreter._Lifetimes); this module is for predicting TFLM's figures.
+memory.lifetimes); this module is for predicting TFLM's figures.
 """
 from dataclasses import dataclass
 
