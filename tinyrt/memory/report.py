@@ -59,8 +59,8 @@ class MemoryReport:
         t = self.tflm
         if t is None:
             return []
-        out = ["", "TFLM's MicroInterpreter needs a larger arena: its tail also holds its own "
-               "structs and op data, and prepare needs temporaries."]
+        out = ["", "TFLM's MicroInterpreter needs a larger arena: its tail also holds its own",
+               "structs and op data, and its prepare needs temporary memory."]
         if t.missing_ops:
             out.append(f"note: TFLM has no kernel for {', '.join(t.missing_ops)}; it cannot "
                        "run this model (figures assume kernels like its others)")
