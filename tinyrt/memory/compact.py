@@ -9,7 +9,7 @@ Two things lower the peak:
   greedy plan is one of the candidates, so the compact head is never larger.
 Offline-planned buffers keep their offsets.
 """
-from .arena import align_up
+from .arena import ALIGNMENT, align_up
 from .planner import GreedyMemoryPlanner, MemoryPlanner
 
 
@@ -36,24 +36,37 @@ class CompactMemoryPlanner(MemoryPlanner):
         gap = self.overlaps.get((b, a))
         return gap is not None and off_a - off_b >= gap
 
-    def _place(self, order, fixed):
+    def _place(self, order, fixed, limit=None):
+        """First fit of each buffer in ``order``. With a ``limit`` (a head to stay under), a
+        buffer also may go at the top, and one that overlaps an operand prefers the offset
+        the overlap allows; returns None when some buffer does not fit under the limit."""
         offsets = dict(fixed)
         alive = self._alive
         for b in order:
             if b in offsets:
                 continue
+            size = self.buffers[b].size
             others = [o for o in alive[b] if o in offsets]
-            cands = {0}
+            cands, partners = {0}, set()
             for o in others:
                 cands.add(offsets[o] + self.buffers[o].size)
                 if (b, o) in self.overlaps:
-                    cands.add(offsets[o] - self.overlaps[(b, o)])
+                    partners.add(offsets[o] - self.overlaps[(b, o)])
                 if (o, b) in self.overlaps:
-                    cands.add(offsets[o] + self.overlaps[(o, b)])
-            for c in sorted(x for x in cands if x >= 0):
-                if all(self._compatible(b, c, o, offsets[o]) for o in others):
-                    offsets[b] = c
+                    partners.add(offsets[o] + self.overlaps[(o, b)])
+            if limit is not None:
+                cands.add(limit - size)
+            else:
+                cands |= partners
+                partners = set()
+            for group in (partners, cands):
+                fits = [c for c in sorted(group) if c >= 0 and (limit is None or c + size <= limit)
+                        and all(self._compatible(b, c, o, offsets[o]) for o in others)]
+                if fits:
+                    offsets[b] = fits[0]
                     break
+            else:
+                return None
         return [offsets[i] for i in range(len(self.buffers))]
 
     def _head(self, offsets):
@@ -90,6 +103,19 @@ class CompactMemoryPlanner(MemoryPlanner):
             offsets = self._place(order, fixed)
             if self._head(offsets) < self._head(best):
                 best = offsets
+        # then, in order of creation (an operator's output before the input it overlaps),
+        # aim under a head limit: bisect on the limit
+        created = sorted(range(n), key=lambda i: (bufs[i].first_use, -bufs[i].last_use,
+                                                  -bufs[i].size))
+        lo = max((b.size for b in bufs), default=0) - 1
+        hi = self._head(best)
+        while hi - lo > ALIGNMENT:
+            mid = align_up((lo + hi) // 2)
+            offsets = self._place(created, fixed, limit=mid) if mid < hi else None
+            if offsets is not None and self._head(offsets) < self._head(best):
+                best, hi = offsets, self._head(offsets)
+            else:
+                lo = mid
         for b, off in zip(bufs, best):
             b.offset = off
         return best
