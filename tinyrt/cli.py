@@ -67,7 +67,10 @@ def cmd_plan(args):
     if args.plot:
         from .memory.plot import plot_plan
         import os
-        plot_plan(it, args.plot, title=os.path.basename(args.model))
+        try:
+            plot_plan(it, args.plot, title=os.path.basename(args.model))
+        except (OSError, ValueError) as e:   # unwritable path, unknown image format
+            raise TinyrtError(f"cannot write the plot to {args.plot!r}: {e}") from None
     if args.json:
         d = {"model": args.model, **rep.as_dict()}
         d["unresolved_ops"] = sorted({name for _, _, name in it.unresolved_ops})
