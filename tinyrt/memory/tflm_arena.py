@@ -91,20 +91,36 @@ class _Model:
     offsets: list = field(default_factory=list)   # their offsets in TFLM's greedy plan
 
 
+@dataclass(frozen=True)
+class Build:
+    """How TFLM was built and is driven: the ABI, whether the interpreter records its
+    allocations (RecordingMicroAllocator, as the wheel's interpreter does) and which struct
+    set applies (tflm_structs: "source", "compression", "wheel")."""
+    abi: object
+    recording: bool
+    structs: str
+
+
+HOST64_WHEEL = Build(HOST64, recording=True, structs="wheel")
+CORTEX_M_BUILD = Build(CORTEX_M, recording=False, structs="source")
+
+
 def _quant_channels(t):
     """Channels of a tensor's quantization as TFLM copies it, or None when unquantized."""
     q = t.quantization
     return None if q is None else len(q.scale)
 
 
-def _describe(model):
+def _describe(model, build):
     subgraphs, requests, bound = [], [], set()
     for sg in model.subgraphs:
         nodes = []
         for op in sg.operators:
             init, prepare = recipe(op, sg.tensors)
             nodes.append(_Node(init, prepare, BUILTIN_PARAMS.get(op.op_name)))
-            requests += [(sg.index, op.index, ev[1]) for ev in prepare if ev[0] == "scratch"]
+            requests += [(sg.index, op.index, ev[1] if len(ev) == 2
+                          else sizeof(ev[1], build.abi, build.structs) * ev[2])
+                         for ev in prepare if ev[0] == "scratch"]
             bound |= {(sg.index, ev[1]) for ev in prepare if ev[0] == "bound"}
         subgraphs.append((len(sg.tensors), nodes))
     lifetimes = TflmLifetimes(model, requests, bound)
@@ -138,18 +154,6 @@ def _describe(model):
                   offsets=[b.offset for b in planner.buffers])
 
 
-@dataclass(frozen=True)
-class Build:
-    """How TFLM was built and is driven: the ABI, whether the interpreter records its
-    allocations (RecordingMicroAllocator, as the wheel's interpreter does) and which struct
-    set applies (tflm_structs: "source", "compression", "wheel")."""
-    abi: object
-    recording: bool
-    structs: str
-
-
-HOST64_WHEEL = Build(HOST64, recording=True, structs="wheel")
-CORTEX_M_BUILD = Build(CORTEX_M, recording=False, structs="source")
 
 
 def _allocate(m, arena_size, build):
@@ -213,7 +217,8 @@ def _allocate(m, arena_size, build):
                     arena.temp_alloc(quant_size, quant_align)
                     arena.temp_alloc(4 + 4 * channels, 4)
             elif kind == "persistent":
-                arena.persistent(value[0], ALIGNMENT, "kernel buffers")
+                n = S(value[0]) if isinstance(value[0], str) else value[0]
+                arena.persistent(n, ALIGNMENT, "kernel buffers")
             elif kind == "scratch":
                 requests += 1
             elif kind == "resource":
@@ -291,7 +296,8 @@ class TflmArena:
     tail_parts_cortex_m: dict
     missing_ops: list
     plan: list            # TflmBuffer per planned buffer (TFLM's lifetimes)
-    offsets: list         # each one's offset in TFLM's greedy plan
+    offsets: list         # each one's offset in TFLM's greedy plan (64-bit host)
+    head_cortex_m: int = None   # differs from ``head`` only by pointer-sized scratch buffers
 
     def as_dict(self):
         return {"host64": self.host64, "cortex_m": self.cortex_m}
@@ -299,12 +305,14 @@ class TflmArena:
 
 def tflm_arena(model):
     """TflmArena for a tinyrt ``Model`` (tinyrt.model.load_model)."""
-    m = _describe(model)
-    host = _smallest(m, HOST64_WHEEL)
-    cm = _smallest(m, CORTEX_M_BUILD)
-    done = [_allocate(m, max(host, cm) * 2, build) for build in (HOST64_WHEEL, CORTEX_M_BUILD)]
-    return TflmArena(host, cm, m.head, done[0].end - done[0].tail, done[1].end - done[1].tail,
-                     done[0].used, done[1].used, missing_in_tflm(model), m.plan, m.offsets)
+    host_m, cm_m = _describe(model, HOST64_WHEEL), _describe(model, CORTEX_M_BUILD)
+    host = _smallest(host_m, HOST64_WHEEL)
+    cm = _smallest(cm_m, CORTEX_M_BUILD)
+    done = [_allocate(m, size * 2, build) for m, size, build in
+            ((host_m, host, HOST64_WHEEL), (cm_m, cm, CORTEX_M_BUILD))]
+    return TflmArena(host, cm, host_m.head, done[0].end - done[0].tail,
+                     done[1].end - done[1].tail, done[0].used, done[1].used,
+                     missing_in_tflm(model), host_m.plan, host_m.offsets, cm_m.head)
 
 
 def tflm_arena_bytes(model):

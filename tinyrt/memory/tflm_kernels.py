@@ -2,10 +2,12 @@
 
 Read from the kernels' Init and Prepare functions (tensorflow/lite/micro/kernels/, signal/):
 - ``("op_data", "Struct")``: a persistent buffer of sizeof(Struct) (init's op data);
-- ``("persistent", n)``: a persistent buffer of n bytes (16-byte aligned, from the tail);
+- ``("persistent", n)``: a persistent buffer of n bytes, or of sizeof(n) when n is a struct
+  name (16-byte aligned, from the tail);
 - ``("temp", i)``: a temporary TfLiteTensor for tensor i (plus its quantization copy), from
   ``AllocateTemp{Input,Output}Tensor``; temporaries are released only after the node's prepare;
-- ``("scratch", n)``: a scratch buffer request of n bytes (planned in the head);
+- ``("scratch", n)``: a scratch buffer request of n bytes (planned in the head), or
+  ``("scratch", struct, count)`` for an array of structs;
 - ``("bound", i)``: prepare points tensor i at memory of its own, so TFLM does not plan it;
 - ``("resource", i, n)``: ASSIGN_VARIABLE's buffer of n bytes for the resource variable whose
   handle is tensor i, allocated (persistent) on the variable's first assignment only.
@@ -180,6 +182,55 @@ def lstm(n):
     return ["OpDataLSTM"], ev + [("scratch", batch * state * itemsize)] * 4
 
 
+def relu(n):
+    return ["ReluOpData"], n.temp_in(0) + n.temp_out(0)
+
+
+def relu6(n):
+    return ["Relu6OpData"], n.temp_in(0)
+
+
+def tanh(n):
+    return ["TanhOpData"], n.temp_in(0) + n.temp_in(0) + n.temp_out(0)
+
+
+def cumsum(n):
+    ev = n.temp_in(0, 1) + n.temp_out(0)
+    out = n.tensor(n.output(0))
+    if out is not None and out.dtype == INT8:     # its op data, made in prepare
+        ev.append(("persistent", "CumsumOpData"))
+    return [], ev
+
+
+def add_n(n):
+    ev = n.temp_in(0) + n.temp_out(0) + n.temp_in(*range(1, len(n.op.inputs)))
+    out = n.tensor(n.output(0))
+    if out is not None and out.dtype == np.dtype(np.float32):
+        ev.append(("scratch", "pointer", len(n.op.inputs)))
+    elif out is not None and out.dtype == INT8:
+        ev += [("persistent", "AddNOpData"), ("scratch", "pointer", len(n.op.inputs))]
+    return [], ev
+
+
+def embedding_lookup(n):
+    return [], n.temp_in(0, 1) + n.temp_out(0) + [("persistent", "EmbeddingLookupOpData")]
+
+
+def batch_matmul(n):
+    """Temporaries for both operands and the output; persistent quantization data, and a
+    transposed copy (eval tensor, dims, data) of lhs when adj_x and of rhs unless adj_y."""
+    ev = n.temp_in(0, 1) + n.temp_out(0)
+    if n.dtype(0) in (INT8, INT16):
+        ev.append(("persistent", "QuantizationOpDataBatchMatmul"))
+    o = n.op.options or {}
+    for k, transposed in ((0, o.get("adj_x", False)), (1, not o.get("adj_y", False))):
+        t = n.tensor(n.input(k))
+        if transposed and t is not None:
+            ev += [("persistent", "TfLiteEvalTensor"), ("persistent", 4 + 4 * len(t.shape)),
+                   ("persistent", t.nbytes)]
+    return ["OpDataBatchMatmul"], ev
+
+
 def comparison(n):
     return ["ComparisonOpData"], n.temp_in(0, 1)
 
@@ -315,6 +366,17 @@ RECIPES = {
     "MAXIMUM": no_prepare,
     "UNIDIRECTIONAL_SEQUENCE_LSTM": lstm,
     "IF": if_op,
+    "RELU": relu,
+    "RELU6": relu6,
+    "PRELU": _binary("PreluParams"),
+    "ELU": _unary("EluOpData"),
+    "TANH": tanh,
+    "LOGISTIC": _unary("OpDataLogistic"),
+    "NEG": no_prepare,
+    "CUMSUM": cumsum,
+    "ADD_N": add_n,
+    "EMBEDDING_LOOKUP": embedding_lookup,
+    "BATCH_MATMUL": batch_matmul,
     **{op: comparison for op in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS",
                                  "LESS_EQUAL")},
     "WHILE": while_op,
