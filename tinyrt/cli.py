@@ -80,7 +80,7 @@ def cmd_plan(args):
         names = sorted({name for _, _, name in it.unresolved_ops})
         print(f"note: no kernel for {', '.join(names)}; planned assuming they need no scratch "
               "memory")
-    for line in rep.lines():
+    for line in rep.lines() + rep.tflm_lines():
         print(line)
     print()
     print(f"{'offset':>8} {'size':>8} {'first':>5} {'last':>5}  tensor")

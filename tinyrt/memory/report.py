@@ -53,9 +53,10 @@ class MemoryReport:
             f"planned tensors   {self.planned_tensors:>10} bytes before reuse",
             f"scratch buffers   {self.scratch:>10} bytes before reuse",
         ]
-        return out + self.tflm_lines()
+        return out
 
     def tflm_lines(self):
+        """Lines saying what TFLM's arena would be (computes it on first use)."""
         t = self.tflm
         if t is None:
             return []

@@ -308,7 +308,7 @@ def tflm_arena(model):
     host_m, cm_m = _describe(model, HOST64_WHEEL), _describe(model, CORTEX_M_BUILD)
     host = _smallest(host_m, HOST64_WHEEL)
     cm = _smallest(cm_m, CORTEX_M_BUILD)
-    done = [_allocate(m, size * 2, build) for m, size, build in
+    done = [_allocate(m, align_to(size * 2, ALIGNMENT), build) for m, size, build in
             ((host_m, host, HOST64_WHEEL), (cm_m, cm, CORTEX_M_BUILD))]
     return TflmArena(host, cm, host_m.head, done[0].end - done[0].tail,
                      done[1].end - done[1].tail, done[0].used, done[1].used,
