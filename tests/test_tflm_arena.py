@@ -96,3 +96,33 @@ def test_host64_on_lstm_svdf_and_control_flow(name):
     tflm()
     data = BUILT[name]()
     assert_smallest(data, tflm_arena_bytes(load_model(data))["host64"])
+
+
+def _one_op(op, dtype, n_inputs=1, alpha=False, out_q=None, **options):
+    from kernels.single_op import one_op
+    q = None if dtype == np.float32 else {"scale": 0.05, "zero_point": 0 if dtype == np.int16
+                                          else 3}
+    ins = [((2, 8, 3), dtype, q) for _ in range(n_inputs)]
+    if alpha:
+        ins.append((np.full((3,), 2 if dtype != np.float32 else 0.1, dtype), q))
+    return one_op(op, ins, [((2, 8, 3), dtype, out_q or q)], **options)
+
+
+ONE_OP = {
+    "relu_int16": lambda: _one_op("RELU", np.int16),
+    "relu6_int8": lambda: _one_op("RELU6", np.int8),
+    "prelu_int8": lambda: _one_op("PRELU", np.int8, alpha=True),
+    "elu_int8": lambda: _one_op("ELU", np.int8),
+    "tanh_int8": lambda: _one_op("TANH", np.int8),
+    "logistic_int8": lambda: _one_op("LOGISTIC", np.int8,
+                                     out_q={"scale": 1 / 256, "zero_point": -128}),
+    "add_n_int8": lambda: _one_op("ADD_N", np.int8, n_inputs=3),
+    "add_n_float": lambda: _one_op("ADD_N", np.float32, n_inputs=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_OP))
+def test_host64_on_kernels_with_op_data(name):
+    tflm()
+    data = ONE_OP[name]()
+    assert_smallest(data, tflm_arena_bytes(load_model(data))["host64"])
