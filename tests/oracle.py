@@ -129,3 +129,41 @@ def tflm_allocations(model_path):
             if tag in line:
                 out[key] = int(line.split(tag)[1].split()[0])
     return out
+
+
+def tflm_allocates(model, arena_size):
+    """Whether tflite-micro's interpreter allocates ``model`` (bytes) in an arena of
+    ``arena_size`` bytes. Each try runs in a forked child: a too-small arena can crash TFLM."""
+    import os
+    rt = tflm()
+    data = bytes(model)
+    pid = os.fork()
+    if pid == 0:  # child: silence TFLM's messages (and a crash), report by exit status
+        import faulthandler
+        faulthandler.disable()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            rt.Interpreter.from_bytes(data, arena_size=int(arena_size))
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def tflm_smallest_arena(model, start=1024):
+    """The smallest arena_size tflite-micro allocates ``model`` in, by bisection."""
+    lo, hi = 0, start
+    while not tflm_allocates(model, hi):
+        lo, hi = hi, hi * 2
+        if hi > 1 << 31:
+            return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if tflm_allocates(model, mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

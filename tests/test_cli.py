@@ -80,3 +80,23 @@ def test_plan_of_a_model_with_unknown_custom_ops_notes_them(capsys, tmp_path):
     assert "head                     128 bytes" in out
     assert main(["run", str(path)]) == 2      # planning works; running needs the kernel
 
+
+
+def test_plan_json_has_tinyrts_and_tflms_figures(hello, capsys):
+    import json
+    assert main(["plan", hello, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)   # one JSON object, nothing else
+    assert d["head_bytes"] == 32 and d["tail_bytes"] == 0
+    # tflite-micro's smallest working arena_size for this model is 1936 bytes (the wheel,
+    # bisected); the Cortex-M figure covers TFLM's own 676 bytes used on an M4F
+    assert d["tflm_arena_bytes"]["host64"] == 1936
+    assert 676 <= d["tflm_arena_bytes"]["cortex_m"] <= 676 * 1.3 + 512
+    assert len(d["buffers"]) == 4     # the input and the three layers' outputs
+
+
+def test_plan_text_says_which_figure_to_use_where(hello, capsys):
+    assert main(["plan", hello]) == 0
+    out = capsys.readouterr().out
+    assert "TFLM arena_size, Cortex-M" in out and "tensor_arena" in out
+    assert "TFLM arena_size, 64-bit host       1936 bytes" in out
+    assert "arena_size for tinyrt.Interpreter" in out

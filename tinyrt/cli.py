@@ -218,35 +218,37 @@ def text_info(r):
 # plan
 # ---------------------------------------------------------------------------------------------
 def cmd_plan(args):
+    import json
     it = _load(args, plan_unresolved=True)
     rep = it.memory_report()
-    return {
-        "model": args.model, "planner": args.planner,
-        "arena_bytes": rep.arena_size, "used_bytes": rep.used,
-        "head_bytes": rep.head, "tail_bytes": rep.tail,
-        "variable_tensor_bytes": rep.variable_tensors,
-        "kernel_buffer_bytes": rep.persistent_buffers,
-        "planned_tensor_bytes": rep.planned_tensors, "scratch_bytes": rep.scratch,
-        "unresolved_ops": sorted({name for _, _, name in it.unresolved_ops}),
-        "lines": rep.lines(),
-        "buffers": [{"kind": p.kind, "index": p.index, "name": p.name, "subgraph": p.subgraph,
-                     "offset": p.offset, "size": p.size, "first_use": p.first_use,
-                     "last_use": p.last_use}
-                    for p in sorted(rep.buffers, key=lambda p: (p.offset, p.first_use))],
-    }
+    if args.plot:
+        from .memory.plot import plot_plan
+        import os
+        try:
+            plot_plan(it, args.plot, title=os.path.basename(args.model))
+        except (OSError, ValueError) as e:   # unwritable path, unknown image format
+            raise TinyrtError(f"cannot write the plot to {args.plot!r}: {e}") from None
+    d = {"model": args.model, **rep.as_dict()}
+    d["unresolved_ops"] = sorted({name for _, _, name in it.unresolved_ops})
+    d["buffers"] = sorted(d["buffers"], key=lambda p: (p["offset"], p["first_use"]))
+    d["plot"] = args.plot
+    d["_lines"] = rep.lines() + rep.tflm_lines()
+    return d
 
 
 def text_plan(r):
     if r["unresolved_ops"]:
         print(f"note: no kernel for {', '.join(r['unresolved_ops'])}; planned assuming they "
               "need no scratch memory")
-    for line in r["lines"]:
+    for line in r["_lines"]:
         print(line)
     print()
     print(f"{'offset':>8} {'size':>8} {'first':>5} {'last':>5}  tensor")
     for p in r["buffers"]:
         label = p["name"] if p["kind"] == "scratch" else f"{p['index']}: {p['name']}"
         print(f"{p['offset']:>8} {p['size']:>8} {p['first_use']:>5} {p['last_use']:>5}  {label}")
+    if r["plot"]:
+        print(f"\nplot written to {r['plot']}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,7 +425,7 @@ def cmd_demo(args):
     from .examples import KWS_TINY
     print(f"tinyrt demo: the example model shipped with tinyrt, {KWS_TINY}")
     print(f"\n$ tinyrt plan {KWS_TINY}")
-    args.model, args.planner, args.arena_size = KWS_TINY, "greedy", None
+    args.model, args.planner, args.arena_size, args.plot = KWS_TINY, "greedy", None, None
     text_plan(cmd_plan(args))
     print(f"\n$ tinyrt run {KWS_TINY}")
     args.input, args.output, args.seed, args.image_range = None, None, 0, (0.0, 1.0)
@@ -472,10 +474,13 @@ def build_parser():
 
     s = sub.add_parser("plan", help="arena plan: head/tail bytes and per-tensor offsets")
     s.add_argument("model", help="path of a .tflite file")
-    s.add_argument("--planner", choices=["greedy", "linear"], default="greedy",
-                   help="memory planner (default: greedy, as TFLM)")
+    s.add_argument("--planner", choices=["greedy", "linear", "compact"], default="greedy",
+                   help="memory planner (default: greedy, as TFLM; compact: a smaller head, "
+                        "same outputs)")
     s.add_argument("--arena-size", type=int, default=None, metavar="BYTES",
                    help="check the plan fits an arena of this size")
+    s.add_argument("--plot", metavar="PLAN.png|.svg",
+                   help="draw the arena over time (needs matplotlib: pip install tinyrt[plot])")
     _add_json(s)
     s.set_defaults(fn=cmd_plan, text=text_plan)
 

@@ -5,7 +5,6 @@ import) and also offers the ``tflite_micro`` runtime's ``set_input`` / ``get_out
 """
 import enum
 import sys
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -15,13 +14,18 @@ from .errors import (ArgumentError, ArgumentTypeError, IndexOutOfRangeError, Inp
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
 from .memory.arena import ALIGNMENT, Arena, align_up
+from .memory.arena_plan import compute_then_copy, plan_arena
+from .memory.compact import CompactMemoryPlanner
+from .memory.lifetimes import Lifetimes, TensorPlan
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
+from .memory.report import MemoryReport
 from . import native as native_kernels
 from .model import DEFAULT_MAX_BYTES, load_model
 from .resource_variables import ResourceVariables
 from .workspace import Workspace
 
-_PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner}
+_PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner,
+             "compact": CompactMemoryPlanner}
 
 
 class OpResolverType(enum.Enum):
@@ -31,49 +35,6 @@ class OpResolverType(enum.Enum):
     BUILTIN = 1
     BUILTIN_REF = 2
     BUILTIN_WITHOUT_DEFAULT_DELEGATES = 3
-
-
-@dataclass
-class TensorPlan:
-    """Where one planned tensor or scratch buffer lives in the arena head."""
-    kind: str            # "tensor" or "scratch"
-    index: int           # tensor index, or scratch number
-    name: str
-    size: int            # bytes, before alignment
-    first_use: int
-    last_use: int
-    offset: int = None
-    node: int = None     # the node that requested a scratch buffer
-    subgraph: int = 0
-
-
-@dataclass
-class MemoryReport:
-    """What the arena holds, in bytes (like TFLM's RecordingMicroAllocator)."""
-    arena_size: int
-    head: int
-    tail: int
-    planned_tensors: int          # sum of planned tensor sizes (before reuse)
-    scratch: int                  # sum of scratch buffer sizes (before reuse)
-    persistent_buffers: int       # kernel persistent buffers in the tail
-    variable_tensors: int         # variable (state) tensors in the tail
-    buffers: list = field(default_factory=list)   # the TensorPlan entries
-
-    @property
-    def used(self):
-        return self.head + self.tail
-
-    def lines(self):
-        return [
-            f"arena size        {self.arena_size:>10} bytes",
-            f"used (head+tail)  {self.used:>10} bytes",
-            f"head              {self.head:>10} bytes  (planned tensors and scratch, reused)",
-            f"tail              {self.tail:>10} bytes  (persistent)",
-            f"  variable tensors {self.variable_tensors:>9} bytes",
-            f"  kernel buffers   {self.persistent_buffers:>9} bytes",
-            f"planned tensors   {self.planned_tensors:>10} bytes before reuse",
-            f"scratch buffers   {self.scratch:>10} bytes before reuse",
-        ]
 
 
 class UnresolvedKernel(Kernel):
@@ -116,6 +77,14 @@ def _missing_kernel_message(node, subgraph_index):
             "the arena without it using plan_unresolved=True (`tinyrt plan`)")
 
 
+def run_alone(program):
+    """A step function running one prepared C node (its tensors bound already)."""
+    def step(ins, outs):
+        if program.run():
+            raise RuntimeError(f"C kernel {program.nodes[0].kernel} failed")
+    return step
+
+
 class Graph:
     """One subgraph at run time: its kernels, its tensors' arrays and its flat list of steps.
 
@@ -135,31 +104,46 @@ class Graph:
         self.step_kernels = []     # per step: the kernels it runs
         self.programs = []         # the native.core.Program of each C step
 
-    def bind(self):
+    def bind(self, overlapping=()):
+        """Build the steps. ``overlapping``: positions of nodes whose output the plan lets
+        overlap an input they read (planner="compact"): they compute into private arrays that
+        are copied into the arena after them (memory.arena_plan.compute_then_copy)."""
         arrays = self.arrays
-        self.steps, self.step_kernels, self.programs = [], [], []
+        self.steps, self.step_kernels, self.step_programs = [], [], []
         run = []
+        from .native.core import Program
+
+        def add(step, kernels, program=None):
+            self.steps.append(step)
+            self.step_kernels.append(kernels)
+            self.step_programs.append(program)
 
         def close_run():
             if run:
-                from .native.core import Program
                 program = Program(run[0].native.core, [k.native for k in run])
-                self.programs.append(program)
-                self.steps.append((program.core.run, program.address, program.count))
-                self.step_kernels.append(list(run))
+                add((program.core.run, program.address, program.count), list(run), program)
                 run.clear()
 
-        for k in self.kernels:
+        for pos, k in enumerate(self.kernels):
             ins = [arrays[i] if i >= 0 else None for i in k.node.inputs]
             outs = [arrays[i] if i >= 0 else None for i in k.node.outputs]
+            if pos in overlapping:
+                close_run()
+                private = [None if o is None else np.empty_like(o) for o in outs]
+                fn = k.eval
+                if k.native is not None:
+                    k.native.bind(ins, private)
+                    fn = run_alone(Program(k.native.core, [k.native]))
+                add((compute_then_copy(fn, private), ins, outs), [k])
+                continue
             if k.native is not None:
                 k.native.bind(ins, outs)
                 run.append(k)
                 continue
             close_run()
-            self.steps.append((k.eval, ins, outs))
-            self.step_kernels.append([k])
+            add((k.eval, ins, outs), [k])
         close_run()
+        self.programs = [p for p in self.step_programs if p is not None]
         self.inputs = [arrays[i] for i in self.subgraph.inputs]
         self.outputs = [arrays[i] for i in self.subgraph.outputs]
 
@@ -176,97 +160,6 @@ class Graph:
                 raise OpError(k.node.op_name, k.node_index, "C kernel failed", k.subgraph_index)
 
 
-class _Lifetimes:
-    """TFLM's allocation info: which tensors are planned, and when each is alive.
-
-    Every op is one step of a single timeline. An op's outputs start at its step and each input
-    lives until the last step that reads it; subgraph inputs start when the subgraph starts,
-    its outputs live until it ends. A node that calls subgraphs (IF, WHILE, CALL_ONCE) spans the
-    steps of the subgraphs it calls, and their inputs and outputs live across that whole span.
-    Subgraphs no node calls get their own steps after the main one.
-    """
-
-    def __init__(self, graphs):
-        self.graphs = graphs
-        self.first = {}
-        self.last = {}
-        self.step = 0
-        self.visiting = set()
-        self.done = set()
-        self.scratch = []
-
-    def touch(self, key, step):
-        if key not in self.first or step < self.first[key]:
-            self.first[key] = step
-        if key not in self.last or step > self.last[key]:
-            self.last[key] = step
-
-    def walk(self, g, span_start=None):
-        if g.index in self.visiting:
-            return  # recursion through subgraphs: the outer walk already covers it
-        self.visiting.add(g.index)
-        sg = g.subgraph
-        start = self.step if span_start is None else span_start
-        for i in sg.inputs:
-            self.touch((g.index, i), start)
-        for k, ctx in zip(g.kernels, g.contexts):
-            op_start = self.step
-            for sgi in ctx.subgraph_calls:
-                self.walk(self.graphs[sgi], op_start)
-            op_end = max(self.step, op_start)
-            for i in list(k.node.inputs):
-                if i >= 0:
-                    self.touch((g.index, i), op_start)
-                    self.touch((g.index, i), op_end)
-            for i in k.node.intermediates:
-                t = sg.tensors[i] if 0 <= i < len(sg.tensors) else None
-                if t is not None and t.nbytes:
-                    # TFLM's allocation refuses them too: no kernel it has reads one
-                    raise OpError(k.node.op_name, k.node_index,
-                                  f"intermediate tensor {i} ({t.name!r}) has {t.nbytes} bytes; "
-                                  "only empty intermediate tensors are supported", g.index)
-            for i in list(k.node.outputs) + list(k.node.intermediates):
-                if i >= 0:
-                    self.touch((g.index, i), op_start)
-                    self.touch((g.index, i), op_end)
-            for size in ctx.scratch_requests:
-                self.scratch.append((g.index, k, size, op_start, op_end))
-            self.step = op_end + 1
-        end = max(self.step - 1, start)
-        for i in sg.outputs:
-            self.touch((g.index, i), end)
-        if span_start is not None:
-            # A called subgraph may run many times (WHILE): its inputs and outputs carry values
-            # between runs, so they stay alive across the calling node's whole span.
-            for i in list(sg.inputs) + list(sg.outputs):
-                self.touch((g.index, i), start)
-                self.touch((g.index, i), end)
-        self.visiting.discard(g.index)
-        self.done.add(g.index)
-
-    def plans(self):
-        for g in self.graphs:
-            if g.index not in self.done:
-                self.walk(g)
-        plans = []
-        for g in self.graphs:
-            for t in g.subgraph.tensors:
-                if t.data is not None or t.is_variable or t.dtype is None or t.nbytes == 0:
-                    continue
-                key = (g.index, t.index)
-                if key in self.first:
-                    f, lst = self.first[key], self.last[key]
-                else:  # used by no node: alive throughout, sharing nothing
-                    f, lst = 0, max(self.step - 1, 0)
-                plans.append(TensorPlan("tensor", t.index, t.name, t.nbytes, f, lst,
-                                        subgraph=g.index))
-        for n, (gi, k, size, f, lst) in enumerate(self.scratch):
-            plans.append(TensorPlan("scratch", n, f"scratch {n} ({k.node.op_name}, node "
-                                    f"{k.node_index})", size, f, lst, node=k.node_index,
-                                    subgraph=gi))
-        return plans
-
-
 class Interpreter:
     """Run a .tflite model under TFLM's rules: one arena, planned ahead, bit-exact kernels.
 
@@ -277,7 +170,8 @@ class Interpreter:
     op_resolver : an ``OpResolver``; ``None`` means every kernel tinyrt has.
     arena : optional writable buffer to use as the arena (``bytearray``, numpy array, ...), or a
         ``SharedArena`` that several interpreters use together (one at a time).
-    planner : "greedy" (TFLM's default), "linear", or a ``MemoryPlanner`` class.
+    planner : "greedy" (TFLM's default), "linear", "compact" (a smaller head, the same
+        outputs: see tinyrt.memory.compact), or a ``MemoryPlanner`` class.
     plan_unresolved : plan the arena even when ops are missing from the resolver, assuming
         they need no scratch memory; such a model can be planned and inspected but not invoked
         (``unresolved_ops`` lists them).
@@ -331,8 +225,11 @@ class Interpreter:
                 raise ArgumentError(f"unknown planner {planner!r}; use one of {sorted(_PLANNERS)}")
             planner = _PLANNERS[planner]
         if not (isinstance(planner, type) and issubclass(planner, MemoryPlanner)):
-            raise ArgumentError("planner must be 'greedy', 'linear' or a MemoryPlanner subclass")
+            raise ArgumentError("planner must be 'greedy', 'linear', 'compact' or a MemoryPlanner "
+                                "subclass")
         self._planner_cls = planner
+        self._planner_name = next((n for n, c in _PLANNERS.items() if c is planner),
+                                  planner.__name__)
         self.plan_unresolved = plan_unresolved
         if native is not None and not isinstance(native, (bool, np.bool_)) and \
                 native not in native_kernels.LEVELS:
@@ -385,7 +282,7 @@ class Interpreter:
         self._check_call_cycles(graphs)
 
         # 3. lifetimes on one timeline through all subgraphs, then the plan
-        plans = _Lifetimes(graphs).plans()
+        plans = Lifetimes(graphs).plans()
         if self.preserve_all_tensors:
             # every tensor alive from the first step to the last: nothing shares memory, so
             # every intermediate still holds its value after invoke
@@ -393,17 +290,7 @@ class Interpreter:
             for p in plans:
                 if p.kind == "tensor":
                     p.first_use, p.last_use = 0, end
-        planner = self._planner_cls()
-        offline = model.offline_plan or {}
-        for p in plans:
-            off = None
-            sg_offline = offline.get(p.subgraph)
-            if p.kind == "tensor" and sg_offline is not None and sg_offline[p.index] >= 0:
-                off = int(sg_offline[p.index])
-            planner.add_buffer(align_up(p.size), p.first_use, p.last_use, off)
-        for p, off in zip(plans, planner.plan()):
-            p.offset = off
-        head = planner.head_size
+        head, overlapping = plan_arena(self._planner_cls, plans, model, graphs)
 
         # 4. the tail: variable tensors, then kernels' persistent buffers
         variables = [(g, t) for g in graphs for t in g.subgraph.tensors
@@ -438,7 +325,7 @@ class Interpreter:
             for k, ctx in zip(g.kernels, g.contexts):
                 k.scratch = [arena.view(p.offset, (p.size,), np.uint8)
                              for _, p in zip(ctx.scratch_requests, scratch)]
-            g.bind()
+            g.bind({n for gi, n in overlapping if gi == g.index})
         for g in graphs:
             for k in g.kernels:
                 self._guarded(k, "bind", k.bind)
@@ -455,7 +342,9 @@ class Interpreter:
             planned_tensors=sum(p.size for p in plans if p.kind == "tensor"),
             scratch=sum(p.size for p in plans if p.kind == "scratch"),
             persistent_buffers=sum(align_up(n) for n in persistent),
-            variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans)
+            variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans,
+            planner=self._planner_name, steps=max((p.last_use for p in plans), default=-1) + 1,
+            model=model)
         # numpy evals on float tensors run under np.errstate (see invoke); C steps need not
         self._quiet_float = any(k.native is None for g in graphs for k in g.kernels) and any(
             t.dtype is not None and t.dtype.kind == "f" for g in graphs
@@ -546,11 +435,10 @@ class Interpreter:
         prof = self.profiler
         clock = prof.clock
         g = self._graphs[0]
-        programs = iter(g.programs)
         invoke_seconds = kernel_seconds = 0.0
         for i, ((fn, a, b), kernels) in enumerate(zip(self._steps, g.step_kernels)):
-            if kernels[0].native is not None:
-                program = next(programs)
+            program = g.step_programs[i]
+            if program is not None:
                 t = clock()
                 code = program.run_timed()
                 invoke_seconds += clock() - t

@@ -1,6 +1,11 @@
-"""Arena memory: the planners that give tensors offsets, and the arena that hands out views."""
+"""Arena memory: lifetimes, the planners that give tensors offsets, the arena that hands out
+views, the report, and what TFLM's own arena for a model would be."""
 from .arena import ALIGNMENT, Arena, SharedArena, align_up
+from .compact import CompactMemoryPlanner
 from .planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
+from .report import MemoryReport
+from .tflm_arena import TflmArena, tflm_arena, tflm_arena_bytes
 
-__all__ = ["ALIGNMENT", "Arena", "SharedArena", "align_up", "GreedyMemoryPlanner", "LinearMemoryPlanner",
-           "MemoryPlanner"]
+__all__ = ["ALIGNMENT", "Arena", "SharedArena", "align_up", "GreedyMemoryPlanner",
+           "LinearMemoryPlanner", "CompactMemoryPlanner", "MemoryPlanner", "MemoryReport",
+           "TflmArena", "tflm_arena", "tflm_arena_bytes"]
