@@ -44,7 +44,8 @@ def native_batch_matmul_f32(ctx, a, b, batch, adj_x, adj_y):
         "batch_matmul_f32", keep=(packed, lhs_index, rhs_index),
         inputs=("lhs", None if b.data is not None else "rhs"), packed=packed,
         lhs_index=lhs_index, rhs_index=rhs_index, batches=len(lhs_index),
-        rhs_batches=rhs_batches, m=m, k=k, n=n, adj_x=int(adj_x), adj_y=int(adj_y), rhs_packed=int(b.data is not None))
+        rhs_batches=rhs_batches, m=m, k=k, n=n, adj_x=int(adj_x), adj_y=int(adj_y),
+        rhs_packed=int(b.data is not None))
 
 
 @prepares_native
