@@ -2,7 +2,8 @@
 GEMM, then TFLM's int32 / int64 requantization; int16 only with zero points of 0), with adj_x /
 adj_y and broadcast batch dimensions; and hybrid (float lhs, constant int8 rhs: each lhs row
 quantized on the fly, symmetrically or with a zero point, as TensorFlow Lite's reference
-kernel)."""
+kernel). With the compiled core, float32 runs in its batch_matmul_f32 kernel and int8 in
+batch_matmul_s8."""
 import numpy as np
 
 from .. import hybrid, quant
