@@ -206,6 +206,11 @@ def test_model_sized_layers():
                                        (weights(rng, (1, 5, 5, 72)), None)],
                  [((1, 15, 15, 72), F32, None)], padding="SAME", stride_h=2, stride_w=2,
                  depth_multiplier=1), [(1, 30, 30, 72)], rng)
+    check(one_op("DEPTHWISE_CONV_2D", [((1, 9, 9, 200), F32, None),
+                                       (weights(rng, (1, 3, 3, 200)), None),
+                                       (weights(rng, (200,)), None)],
+                 [((1, 9, 9, 200), F32, None)], padding="SAME", stride_h=1, stride_w=1,
+                 depth_multiplier=1, fused_activation_function="RELU6"), [(1, 9, 9, 200)], rng)
 
 
 def test_sums_start_at_positive_zero():

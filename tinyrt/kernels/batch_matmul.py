@@ -2,7 +2,8 @@
 GEMM, then TFLM's int32 / int64 requantization; int16 only with zero points of 0), with adj_x /
 adj_y and broadcast batch dimensions; and hybrid (float lhs, constant int8 rhs: each lhs row
 quantized on the fly, symmetrically or with a zero point, as TensorFlow Lite's reference
-kernel)."""
+kernel). With the compiled core, float32 runs in its batch_matmul_f32 kernel and int8 in
+batch_matmul_s8."""
 import numpy as np
 
 from .. import hybrid, quant
@@ -44,8 +45,8 @@ def native_batch_matmul_f32(ctx, a, b, batch, adj_x, adj_y):
         "batch_matmul_f32", keep=(packed, lhs_index, rhs_index),
         inputs=("lhs", None if b.data is not None else "rhs"), packed=packed,
         lhs_index=lhs_index, rhs_index=rhs_index, batches=len(lhs_index),
-        lhs_batches=int(np.prod(a.shape[:-2], dtype=np.int64)), rhs_batches=rhs_batches,
-        m=m, k=k, n=n, adj_x=int(adj_x), adj_y=int(adj_y), rhs_packed=int(b.data is not None))
+        rhs_batches=rhs_batches, m=m, k=k, n=n, adj_x=int(adj_x), adj_y=int(adj_y),
+        rhs_packed=int(b.data is not None))
 
 
 @prepares_native

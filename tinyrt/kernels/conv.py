@@ -7,9 +7,11 @@ int16 x int8 comes in two variants, as in TFLM: with an int64 bias (or none) the
 none while the options' quantized_bias_type says INT32) they wrap in an int32 accumulator and go
 through the 32-bit one, as for int8.
 
-im2col through a strided view of a padded copy of the input, then one exact BLAS GEMM; for
-shallow windows (taps x channels) with an exact float requantization, a float64 GEMM that
-yields the requantized values directly (gemm.ScaledGemm).
+With the compiled core, int8 runs in its conv_s8 kernel and float32 in conv_f32 (im2col and a
+float GEMM in TFLM's summation order, csrc/gemm_f32.h). The numpy path: im2col through a
+strided view of a padded copy of the input, then one exact BLAS GEMM; for shallow windows
+(taps x channels) with an exact float requantization, a float64 GEMM that yields the
+requantized values directly (gemm.ScaledGemm).
 """
 import numpy as np
 

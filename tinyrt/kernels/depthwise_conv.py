@@ -2,7 +2,8 @@
 TFLM reads any bias of a 16x8 depthwise convolution as int64, so an int32 one is refused).
 
 Each output channel c = input channel c // depth_multiplier; the sum runs over the filter taps,
-one vectorised multiply-add per tap (in TFLM's tap order, which float results depend on).
+one vectorised multiply-add per tap (in TFLM's tap order, which float results depend on). With
+the compiled core, int8 runs in its depthwise_s8 kernel and float32 in depthwise_f32.
 """
 import numpy as np
 

@@ -1,7 +1,8 @@
 """FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights), int16 x int8 (int32 or
 int64 bias: 32- or 64-bit accumulators, as CONV_2D), and hybrid (float32 activations with int8
 weights, as TensorFlow Lite's reference kernel: each input row is quantized symmetrically on the
-fly, multiplied exactly, and scaled back)."""
+fly, multiplied exactly, and scaled back). With the compiled core, int8 runs in its conv_s8
+kernel (a 1x1 convolution over the rows) and float32 in fully_connected_f32."""
 import numpy as np
 
 from .. import hybrid, quant

@@ -116,12 +116,13 @@ static inline void tinyrt_gemm_f32(const tinyrt_gemm_f32_args *g)
     /* per group of blocks, every full tile of rows: the group's weights stay in cache across
      * the rows */
     for (int b0 = 0; b0 < nb; b0 += GEMM_BLOCKS) {
-        if (nb - b0 >= GEMM_BLOCKS)
+        if (nb - b0 >= GEMM_BLOCKS) {
             for (int r0 = 0; r0 < full; r0 += GEMM_ROWS)
                 tinyrt_gemm_f32_tile(g, r0, b0, GEMM_ROWS, GEMM_BLOCKS);
-        else
-            for (int r0 = 0; r0 < full; r0 += GEMM_ROWS)
-                tinyrt_gemm_f32_tile(g, r0, b0, GEMM_ROWS, 1);
+            continue;
+        }
+        for (int r0 = 0; r0 < full; r0 += GEMM_ROWS)
+            tinyrt_gemm_f32_tile(g, r0, b0, GEMM_ROWS, 1);
     }
     switch (g->m - full) {
     case 1: tinyrt_gemm_f32_rows(g, full, 1); break;

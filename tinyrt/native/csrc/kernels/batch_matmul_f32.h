@@ -11,7 +11,7 @@
                                           when rhs_packed, else work packed on every run */ \
     F(PTR, const int32_t *, lhs_index) /* [batches]: the lhs batch of each output batch */ \
     F(PTR, const int32_t *, rhs_index) /* [batches]: its rhs batch (broadcasting) */ \
-    F(I32, int32_t, batches) F(I32, int32_t, lhs_batches) F(I32, int32_t, rhs_batches) \
+    F(I32, int32_t, batches) F(I32, int32_t, rhs_batches) \
     F(I32, int32_t, m) F(I32, int32_t, k) F(I32, int32_t, n) \
     F(I32, int32_t, adj_x) F(I32, int32_t, adj_y) F(I32, int32_t, rhs_packed)
 TINYRT_DECLARE_OPDATA(batch_matmul_f32)

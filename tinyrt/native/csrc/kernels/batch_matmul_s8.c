@@ -6,7 +6,8 @@
  * packed in blocks of 16 columns and pairs of k ([n / 16][k2 / 2][16][2], each rhs batch
  * once per run), the lhs as rows of k2 values (k2: k rounded up to even). A k pair of a row,
  * broadcast as one 32-bit lane, times a packed block gives 16 columns' two products summed
- * (vpdpwssd on AVX-512 VNNI, vpmaddwd on AVX2: exact, products below 2^17). */
+ * (vpdpwssd on AVX-512 VNNI, vpmaddwd on AVX2, widening multiply-adds on NEON: exact,
+ * products below 2^17). */
 #include "batch_matmul_s8.h"
 #include "../fixedpoint.h"
 
@@ -91,6 +92,39 @@ static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
         _mm256_storeu_si256((__m256i *)(acc + (size_t)r * acc_row), s[r][0]);
         _mm256_storeu_si256((__m256i *)(acc + (size_t)r * acc_row + 8), s[r][1]);
     }
+}
+#elif defined(TINYRT_NEON)
+#define TILE_ROWS 4
+#define TILE_BLOCKS 1
+/* vld2q_s16 splits a block's 16 pairs into the even and the odd k of 8 columns; widening
+ * multiply-adds by the row's two values (int32 lanes wrap as TFLM's accumulator) */
+static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
+    const int16_t *w, size_t w_block, int rows, int blocks, int32_t *acc, int acc_row)
+{
+    (void)w_block;
+    (void)blocks;
+    int32x4_t s[TILE_ROWS][4];
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < 4; q++)
+            s[r][q] = vdupq_n_s32(0);
+    for (int kk = 0; kk < k2 / 2; kk++) {
+        int16x8x2_t lo = vld2q_s16(w + (size_t)kk * 32);        /* columns 0-7 */
+        int16x8x2_t hi = vld2q_s16(w + (size_t)kk * 32 + 16);   /* columns 8-15 */
+        for (int r = 0; r < rows; r++) {
+            int16_t a0 = a[(size_t)r * k2 + 2 * kk], a1 = a[(size_t)r * k2 + 2 * kk + 1];
+            s[r][0] = vmlal_n_s16(vmlal_n_s16(s[r][0], vget_low_s16(lo.val[0]), a0),
+                                  vget_low_s16(lo.val[1]), a1);
+            s[r][1] = vmlal_n_s16(vmlal_n_s16(s[r][1], vget_high_s16(lo.val[0]), a0),
+                                  vget_high_s16(lo.val[1]), a1);
+            s[r][2] = vmlal_n_s16(vmlal_n_s16(s[r][2], vget_low_s16(hi.val[0]), a0),
+                                  vget_low_s16(hi.val[1]), a1);
+            s[r][3] = vmlal_n_s16(vmlal_n_s16(s[r][3], vget_high_s16(hi.val[0]), a0),
+                                  vget_high_s16(hi.val[1]), a1);
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < 4; q++)
+            vst1q_s32(acc + (size_t)r * acc_row + 4 * q, s[r][q]);
 }
 #else
 #define TILE_ROWS 4
