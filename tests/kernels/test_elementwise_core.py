@@ -74,7 +74,7 @@ def random_binary(rng, op, dtype):
     other = broadcast_partner(rng, shape) if rng.random() < 0.7 else shape
     a, b = (shape, other) if rng.random() < 0.5 else (other, shape)
     out = tuple(np.broadcast_shapes(a, b))
-    if dtype == np.int8:
+    if dtype != np.float32:
         qa, qb, qy = (random_quant(rng, dtype, 0.01, 0.3) for _ in range(3))
         if op == "MUL":
             qy["scale"] = qa["scale"] * qb["scale"] * float(rng.uniform(0.5, 30))
@@ -89,8 +89,8 @@ def random_binary(rng, op, dtype):
 BINARY = ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE")
 
 
-@pytest.mark.parametrize("op", BINARY)
-@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+@pytest.mark.parametrize("op,dtype", [(op, dt) for op in BINARY for dt in (np.float32, np.int8)]
+                         + [(op, np.int16) for op in ("ADD", "SUB", "MUL")])
 def test_binary_broadcasting(op, dtype):
     rng = np.random.default_rng([BINARY.index(op), np.dtype(dtype).itemsize])
     for i in range(6):

@@ -5,6 +5,7 @@
 
 #include "kernels/avgpool_s8.h"
 #include "kernels/binary_f32.h"
+#include "kernels/binary_s16.h"
 #include "kernels/binary_s8.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_s8.h"
@@ -32,6 +33,7 @@
     K(quantize_f32) \
     K(softmax_f32) \
     K(pool) \
-    K(mul_s8)
+    K(mul_s8) \
+    K(binary_s16)
 
 #endif
