@@ -203,3 +203,53 @@ def test_pools(op, dtype):
                       padding=padding, stride_h=sh, stride_w=sw, filter_height=kh,
                       filter_width=kw, fused_activation_function=str(rng.choice(ACTS[:3])))
         check(data, inputs_for(rng, [((n, h, w, c), dtype)]))
+
+
+def litert_outputs(data):
+    ref = litert_ref(data)
+
+    def run(xs):
+        for d, x in zip(ref.get_input_details(), xs):
+            ref.set_tensor(d["index"], x)
+        ref.invoke()
+        return [ref.get_tensor(ref.get_output_details()[0]["index"])]
+    return run
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_quantized(dtype, approximate):
+    rng = np.random.default_rng([np.dtype(dtype).itemsize, approximate])
+    shape = (3, 50)
+    qx, qy = (random_quant(rng, dtype, 0.01, 0.1) if dtype == np.int8 else
+              {"scale": float(rng.uniform(1e-4, 1e-3)), "zero_point": 0} for _ in range(2))
+    data = one_op("GELU", [(shape, dtype, qx)], [(shape, dtype, qy)], approximate=approximate)
+    check(data, inputs_for(rng, [(shape, dtype)]), oracle=litert_outputs(data))
+
+
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_float(approximate):
+    """GELU float32 in C takes the numpy kernel's steps (double erfc / tanh, rounded): the same
+    bits at every level and from numpy; LiteRT (Eigen's float erfc and tanh) within 1e-6."""
+    rng = np.random.default_rng(int(approximate))
+    shape = (4, 300)
+    data = one_op("GELU", [(shape, np.float32, None)], [(shape, np.float32, None)],
+                  approximate=approximate)
+    x = values(rng, shape, np.float32) * np.float32(2)
+    twin = tinyrt.Interpreter(model_content=data, native=False)
+    twin.allocate_tensors()
+    twin.set_input(x, 0)
+    twin.invoke()
+    expected = twin.get_output(0)
+    for level in LEVELS:
+        it = tinyrt.Interpreter(model_content=data, native=level)
+        it.allocate_tensors()
+        assert it.kernels[0].native is not None, level
+        it.set_input(x, 0)
+        it.invoke()
+        assert it.get_output(0).tobytes() == expected.tobytes(), level
+    theirs = litert_outputs(data)([x])[0]
+    if approximate:
+        np.testing.assert_allclose(expected, theirs, rtol=0, atol=1e-6)
+    else:
+        np.testing.assert_allclose(expected, theirs, rtol=1e-6, atol=0)

@@ -8,7 +8,8 @@ from .core import OutOfRange, prepares_native, requantization
 from .walk import broadcast_walk
 
 BINARY_F32 = {"ADD": 0, "SUB": 1, "MUL": 2, "SQUARED_DIFFERENCE": 3}      # binary_f32.h
-UNARY_F32 = {"LOGISTIC": 0, "TANH": 1, "HARD_SWISH": 2, "RSQRT": 3}       # unary_f32.h
+UNARY_F32 = {"LOGISTIC": 0, "TANH": 1, "HARD_SWISH": 2, "RSQRT": 3,      # unary_f32.h
+             "GELU": 4, "GELU_TANH": 5}
 
 
 def _size(tensor):
