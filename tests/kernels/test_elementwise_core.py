@@ -74,7 +74,7 @@ def random_binary(rng, op, dtype):
     other = broadcast_partner(rng, shape) if rng.random() < 0.7 else shape
     a, b = (shape, other) if rng.random() < 0.5 else (other, shape)
     out = tuple(np.broadcast_shapes(a, b))
-    if dtype == np.int8:
+    if dtype != np.float32:
         qa, qb, qy = (random_quant(rng, dtype, 0.01, 0.3) for _ in range(3))
         if op == "MUL":
             qy["scale"] = qa["scale"] * qb["scale"] * float(rng.uniform(0.5, 30))
@@ -89,8 +89,8 @@ def random_binary(rng, op, dtype):
 BINARY = ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE")
 
 
-@pytest.mark.parametrize("op", BINARY)
-@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+@pytest.mark.parametrize("op,dtype", [(op, dt) for op in BINARY for dt in (np.float32, np.int8)]
+                         + [(op, np.int16) for op in ("ADD", "SUB", "MUL")])
 def test_binary_broadcasting(op, dtype):
     rng = np.random.default_rng([BINARY.index(op), np.dtype(dtype).itemsize])
     for i in range(6):
@@ -161,6 +161,8 @@ def test_reductions(op, dtype):
         axes = sorted(set(int(a) for a in rng.integers(-rank, rank, int(rng.integers(1, 4)))))
         if i == 0:
             axes = [1, 2]
+        if i == 1:                                    # one long sequential sum per output
+            shape, axes, rank = (3, 700), [1], 2
         keep = bool(rng.random() < 0.5)
         resolved = {a % rank for a in axes}
         out = tuple(1 if d in resolved else n for d, n in enumerate(shape)) if keep else \
@@ -201,3 +203,53 @@ def test_pools(op, dtype):
                       padding=padding, stride_h=sh, stride_w=sw, filter_height=kh,
                       filter_width=kw, fused_activation_function=str(rng.choice(ACTS[:3])))
         check(data, inputs_for(rng, [((n, h, w, c), dtype)]))
+
+
+def litert_outputs(data):
+    ref = litert_ref(data)
+
+    def run(xs):
+        for d, x in zip(ref.get_input_details(), xs):
+            ref.set_tensor(d["index"], x)
+        ref.invoke()
+        return [ref.get_tensor(ref.get_output_details()[0]["index"])]
+    return run
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_quantized(dtype, approximate):
+    rng = np.random.default_rng([np.dtype(dtype).itemsize, approximate])
+    shape = (3, 50)
+    qx, qy = (random_quant(rng, dtype, 0.01, 0.1) if dtype == np.int8 else
+              {"scale": float(rng.uniform(1e-4, 1e-3)), "zero_point": 0} for _ in range(2))
+    data = one_op("GELU", [(shape, dtype, qx)], [(shape, dtype, qy)], approximate=approximate)
+    check(data, inputs_for(rng, [(shape, dtype)]), oracle=litert_outputs(data))
+
+
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_float(approximate):
+    """GELU float32 in C takes the numpy kernel's steps (double erfc / tanh, rounded): the same
+    bits at every level and from numpy; LiteRT (Eigen's float erfc and tanh) within 1e-6."""
+    rng = np.random.default_rng(int(approximate))
+    shape = (4, 300)
+    data = one_op("GELU", [(shape, np.float32, None)], [(shape, np.float32, None)],
+                  approximate=approximate)
+    x = values(rng, shape, np.float32) * np.float32(2)
+    twin = tinyrt.Interpreter(model_content=data, native=False)
+    twin.allocate_tensors()
+    twin.set_input(x, 0)
+    twin.invoke()
+    expected = twin.get_output(0)
+    for level in LEVELS:
+        it = tinyrt.Interpreter(model_content=data, native=level)
+        it.allocate_tensors()
+        assert it.kernels[0].native is not None, level
+        it.set_input(x, 0)
+        it.invoke()
+        assert it.get_output(0).tobytes() == expected.tobytes(), level
+    theirs = litert_outputs(data)([x])[0]
+    if approximate:
+        np.testing.assert_allclose(expected, theirs, rtol=0, atol=1e-6)
+    else:
+        np.testing.assert_allclose(expected, theirs, rtol=1e-6, atol=0)

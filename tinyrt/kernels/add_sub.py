@@ -4,7 +4,7 @@ then requantized). Broadcasting as numpy (TFLM broadcasts the same way, up to 6-
 import numpy as np
 
 from .. import quant
-from ..native.elementwise import native_binary
+from ..native.elementwise import native_binary, native_binary_s16
 from .base import Kernel, register
 from .common import Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types
 
@@ -46,7 +46,9 @@ class _AddSub(Kernel):
                                     offset=int(y.quantization.zero_point[0]))
         self.lo, self.hi = clamp_range(act, y)
         self.pairs = Int8PairTable(self._quantized) if dt == np.int8 else None
-        self.native = native_binary(ctx, self.node.op_name, pairs=self.pairs)
+        self.native = native_binary(ctx, self.node.op_name, pairs=self.pairs) if self.pairs \
+            else native_binary_s16(ctx, self.node.op_name, self.za, self.zb, self.lo, self.hi,
+                                   self.qo, self.qa, self.qb, left)
 
     def _quantized(self, a, b):
         """TFLM's integer path on int64 input values."""

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import quant
-from ..native.elementwise import native_lookup
+from ..native.elementwise import native_lookup, native_unary_f32
 from .base import Kernel, register
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -64,6 +64,8 @@ class Gelu(Kernel):
         self.approximate = bool(self.options["approximate"])
         self.kind = x.dtype.name
         if self.kind == "float32":
+            # the same steps in C (double erfc and tanh from the C library)
+            self.native = native_unary_f32(ctx, "GELU_TANH" if self.approximate else "GELU")
             return
         if x.quantization is None or y.quantization is None:
             self.fail(f"{self.kind} GELU needs quantization parameters")

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import quant
 from ..native.core import OutOfRange, prepares_native, requantization
-from ..native.elementwise import native_binary
+from ..native.elementwise import native_binary, native_binary_s16
 from ..native.walk import broadcast_walk
 from .base import Kernel, register
 from .common import Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types
@@ -56,9 +56,12 @@ class Mul(Kernel):
                                          offset=int(y.quantization.zero_point[0]))
         self.lo, self.hi = clamp_range(act, y)
         self.pairs = Int8PairTable(self._quantized) if dt == np.int8 else None
-        self.native = native_mul_s8(ctx, self.za, self.zb, self.requant, self.lo, self.hi) \
-            if dt == np.int8 else None
-        self.native = self.native or native_binary(ctx, "MUL", pairs=self.pairs)
+        if dt == np.int8:
+            self.native = native_mul_s8(ctx, self.za, self.zb, self.requant, self.lo, self.hi) \
+                or native_binary(ctx, "MUL", pairs=self.pairs)
+        else:
+            self.native = native_binary_s16(ctx, "MUL", self.za, self.zb, self.lo, self.hi,
+                                            self.requant)
 
     def _quantized(self, a, b):
         """TFLM's integer path on int64 input values."""

@@ -4,11 +4,12 @@
 prepare with the op data it has computed (tables, activation bounds)."""
 import numpy as np
 
-from .core import OutOfRange, prepares_native
+from .core import OutOfRange, prepares_native, requantization
 from .walk import broadcast_walk
 
 BINARY_F32 = {"ADD": 0, "SUB": 1, "MUL": 2, "SQUARED_DIFFERENCE": 3}      # binary_f32.h
-UNARY_F32 = {"LOGISTIC": 0, "TANH": 1, "HARD_SWISH": 2, "RSQRT": 3}       # unary_f32.h
+UNARY_F32 = {"LOGISTIC": 0, "TANH": 1, "HARD_SWISH": 2, "RSQRT": 3,      # unary_f32.h
+             "GELU": 4, "GELU_TANH": 5}
 
 
 def _size(tensor):
@@ -57,3 +58,30 @@ def native_unary_f32(ctx, op):
     if x.dtype != np.float32 or y.dtype != np.float32 or _size(x) != _size(y):
         raise OutOfRange("not a float32 element-wise layer")
     return ctx.native_node("unary_f32", n=_size(y), op=UNARY_F32[op])
+
+
+BINARY_S16 = {"ADD": 0, "SUB": 1, "MUL": 2}                                # binary_s16.h
+
+
+@prepares_native
+def native_binary_s16(ctx, op, za, zb, lo, hi, output, input1=None, input2=None, left_shift=0):
+    """The binary_s16 node of an int16 ADD/SUB (``input1``/``input2``: the inputs'
+    quant.Requantizer to the common scale, after ``left_shift``) or MUL; ``output``: the
+    output's Requantizer (with its zero point). Zero input zero points only."""
+    a, b, y = ctx.inputs[0], ctx.inputs[1], ctx.outputs[0]
+    if za or zb or a.dtype != np.int16:
+        raise OutOfRange("int16 inputs with zero points")
+    rank, geometry = broadcast_walk(y.shape, a.shape, b.shape)
+    fields = {}
+    for name, q in (("input1", input1), ("input2", input2)):
+        if q is not None:
+            m, left, right = requantization(q.multiplier, q.shift, 1)
+            if left[0]:
+                raise OutOfRange("input multipliers above 1")
+            fields.update({f"{name}_multiplier": m[0], f"{name}_right": right[0]})
+    m, left, right = requantization(output.multiplier, output.shift, 1)
+    return ctx.native_node("binary_s16", keep=(geometry,), inputs=("input1", "input2"),
+                           geometry=geometry, rank=rank, op=BINARY_S16[op],
+                           left_shift=left_shift, output_multiplier=m[0], output_left=left[0],
+                           output_right=right[0], output_zp=int(output.offset), act_min=lo,
+                           act_max=hi, **fields)

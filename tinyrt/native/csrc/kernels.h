@@ -7,6 +7,7 @@
 #include "kernels/batch_matmul_f32.h"
 #include "kernels/batch_matmul_s8.h"
 #include "kernels/binary_f32.h"
+#include "kernels/binary_s16.h"
 #include "kernels/binary_s8.h"
 #include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
@@ -83,6 +84,7 @@
     K(copy) \
     K(lstm_int) \
     K(lstm_f32) \
+    K(binary_s16) \
     /* end of the list */
 
 #endif
