@@ -23,38 +23,54 @@ typedef int16_t col_t;
 #endif
 
 #if defined(TINYRT_AVX512)
+/* nr rows (1 to 4) x nb blocks of 16 channels; called with constants, so the loops unroll
+ * and the sums stay in registers */
 static inline void gemm_tile_avx512(const col_t *col, int kp, const int8_t *wblock, int k4s,
-                                    const int32_t *corr, int32_t *acc, int op, int nb)
+                                    const int32_t *corr, int32_t *acc, int op, int nb, int nr)
 {
     __m512i a[4][4];
     for (int j = 0; j < nb; j++) {
         __m512i c = _mm512_loadu_si512((const void *)(corr + 16 * j));
-        for (int r = 0; r < 4; r++)
+        for (int r = 0; r < nr; r++)
             a[r][j] = c;
     }
-    const col_t *c0 = col, *c1 = col + kp, *c2 = col + 2 * kp, *c3 = col + 3 * kp;
     for (int k4 = 0; k4 < k4s; k4++) {
-        int32_t v0, v1, v2, v3;
-        memcpy(&v0, c0 + 4 * k4, 4);
-        memcpy(&v1, c1 + 4 * k4, 4);
-        memcpy(&v2, c2 + 4 * k4, 4);
-        memcpy(&v3, c3 + 4 * k4, 4);
-        __m512i x0 = _mm512_set1_epi32(v0), x1 = _mm512_set1_epi32(v1);
-        __m512i x2 = _mm512_set1_epi32(v2), x3 = _mm512_set1_epi32(v3);
+        __m512i x[4];
+        for (int r = 0; r < nr; r++) {
+            int32_t v;
+            memcpy(&v, col + (size_t)r * kp + 4 * k4, 4);
+            x[r] = _mm512_set1_epi32(v);
+        }
         for (int j = 0; j < nb; j++) {
             __m512i w = _mm512_loadu_si512((const void *)(wblock + ((size_t)j * k4s + k4) * 64));
-            a[0][j] = _mm512_dpbusd_epi32(a[0][j], x0, w);
-            a[1][j] = _mm512_dpbusd_epi32(a[1][j], x1, w);
-            a[2][j] = _mm512_dpbusd_epi32(a[2][j], x2, w);
-            a[3][j] = _mm512_dpbusd_epi32(a[3][j], x3, w);
+            for (int r = 0; r < nr; r++)
+                a[r][j] = _mm512_dpbusd_epi32(a[r][j], x[r], w);
         }
     }
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < nr; r++)
         for (int j = 0; j < nb; j++)
             _mm512_storeu_si512((void *)(acc + (size_t)r * op + 16 * j), a[r][j]);
 }
 
-/* weights: int8 [op / 16][kp / 4][16][4]; rows rounded up to 4 */
+static inline void gemm_rows_avx512(const col_t *cp, int kp, const int8_t *w, int k4s,
+                                    const int32_t *corr, int32_t *ap, int op, int blocks, int nr)
+{
+    int b = 0;
+    for (; b + 4 <= blocks; b += 4)
+        gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b, op,
+                         4, nr);
+    switch (blocks - b) {
+    case 3: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
+                             op, 3, nr); break;
+    case 2: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
+                             op, 2, nr); break;
+    case 1: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
+                             op, 1, nr); break;
+    default: break;
+    }
+}
+
+/* weights: int8 [op / 16][kp / 4][16][4] */
 static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
                  int32_t *acc, int op)
 {
@@ -63,26 +79,48 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
     for (int p = 0; p < rows; p += 4) {
         const col_t *cp = col + (size_t)p * kp;
         int32_t *ap = acc + (size_t)p * op;
-        int b = 0;
-        for (; b + 4 <= blocks; b += 4)
-            gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
-                             op, 4);
-        /* constant block counts, so the accumulators stay in registers */
-        switch (blocks - b) {
-        case 3: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b,
-                                 ap + 16 * b, op, 3); break;
-        case 2: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b,
-                                 ap + 16 * b, op, 2); break;
-        case 1: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b,
-                                 ap + 16 * b, op, 1); break;
-        default: break;
+        switch (rows - p) {      /* the last rows alone: a single-row layer costs one row */
+        case 1: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 1); break;
+        case 2: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 2); break;
+        case 3: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 3); break;
+        default: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 4); break;
         }
     }
 }
 
 #elif defined(TINYRT_AVX2)
-/* weights: int16 [op / 16][kp / 2][16][2]; 4 rows x 16 channels per tile: vpmaddwd of a
- * broadcast pair of inputs with 8 channels' pairs of weights gives 8 exact sums of two */
+/* weights: int16 [op / 16][kp / 2][16][2]; nr rows (1 to 4, a constant) x 16 channels per
+ * tile: vpmaddwd of a broadcast pair of inputs with 8 channels' pairs of weights gives 8 exact
+ * sums of two */
+static inline void gemm_rows_avx2(const col_t *c0, int kp, const int16_t *w, int k2s,
+                                  const int32_t *corr, int32_t *ap, int op, int blocks, int nr)
+{
+    for (int b = 0; b < blocks; b++) {
+        const int16_t *wp = w + (size_t)b * k2s * 32;
+        __m256i a[4][2];
+        for (int r = 0; r < nr; r++)
+            a[r][0] = a[r][1] = _mm256_setzero_si256();
+        for (int k2 = 0; k2 < k2s; k2++, wp += 32) {
+            __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
+            __m256i w1 = _mm256_loadu_si256((const __m256i *)(wp + 16));
+            for (int r = 0; r < nr; r++) {
+                int32_t v;
+                memcpy(&v, c0 + (size_t)r * kp + 2 * k2, 4);
+                __m256i x = _mm256_set1_epi32(v);
+                a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x, w0));
+                a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x, w1));
+            }
+        }
+        __m256i k0 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b));
+        __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b + 8));
+        for (int r = 0; r < nr; r++) {
+            int32_t *o = ap + (size_t)r * op + 16 * b;
+            _mm256_storeu_si256((__m256i *)o, _mm256_add_epi32(a[r][0], k0));
+            _mm256_storeu_si256((__m256i *)(o + 8), _mm256_add_epi32(a[r][1], k1));
+        }
+    }
+}
+
 static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
                  int32_t *acc, int op)
 {
@@ -90,29 +128,12 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
     int k2s = kp / 2, blocks = op / 16;
     for (int p = 0; p < rows; p += 4) {
         const col_t *c0 = col + (size_t)p * kp;
-        for (int b = 0; b < blocks; b++) {
-            const int16_t *wp = w + (size_t)b * k2s * 32;
-            __m256i a[4][2];
-            for (int r = 0; r < 4; r++)
-                a[r][0] = a[r][1] = _mm256_setzero_si256();
-            for (int k2 = 0; k2 < k2s; k2++, wp += 32) {
-                __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
-                __m256i w1 = _mm256_loadu_si256((const __m256i *)(wp + 16));
-                for (int r = 0; r < 4; r++) {
-                    int32_t v;
-                    memcpy(&v, c0 + (size_t)r * kp + 2 * k2, 4);
-                    __m256i x = _mm256_set1_epi32(v);
-                    a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x, w0));
-                    a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x, w1));
-                }
-            }
-            __m256i k0 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b));
-            __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b + 8));
-            for (int r = 0; r < 4; r++) {
-                int32_t *ap = acc + (size_t)(p + r) * op + 16 * b;
-                _mm256_storeu_si256((__m256i *)ap, _mm256_add_epi32(a[r][0], k0));
-                _mm256_storeu_si256((__m256i *)(ap + 8), _mm256_add_epi32(a[r][1], k1));
-            }
+        int32_t *ap = acc + (size_t)p * op;
+        switch (rows - p) {      /* the last rows alone: a single-row layer costs one row */
+        case 1: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 1); break;
+        case 2: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 2); break;
+        case 3: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 3); break;
+        default: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 4); break;
         }
     }
 }
@@ -125,7 +146,8 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
                  int32_t *acc, int op)
 {
     const int16_t *w = (const int16_t *)weights;
-    for (int p = 0; p < rows; p += 4) {
+    int p = 0;
+    for (; p + 4 <= rows; p += 4) {
         const col_t *x0 = col + (size_t)p * kp, *x1 = x0 + kp, *x2 = x1 + kp, *x3 = x2 + kp;
         for (int o = 0; o < op; o++) {
             const int16_t *wo = w + (size_t)o * kp;
@@ -141,6 +163,16 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
             a[op] = s1;
             a[2 * (size_t)op] = s2;
             a[3 * (size_t)op] = s3;
+        }
+    }
+    for (; p < rows; p++) {      /* the last rows alone */
+        const col_t *x0 = col + (size_t)p * kp;
+        for (int o = 0; o < op; o++) {
+            const int16_t *wo = w + (size_t)o * kp;
+            int32_t s0 = corr[o];
+            for (int k = 0; k < kp; k++)
+                s0 += x0[k] * wo[k];
+            acc[(size_t)p * op + o] = s0;
         }
     }
 }
