@@ -3,6 +3,7 @@
 The public API follows ``ai_edge_litert.interpreter.Interpreter`` (so switching is a change of
 import) and also offers the ``tflite_micro`` runtime's ``set_input`` / ``get_output``.
 """
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -246,6 +247,9 @@ class Interpreter:
         self._allocated = False
         self.kernels = []
         self.profiler = None
+        # invoke runs in one thread at a time: the arena and the kernels' work arrays are
+        # the interpreter's own, so a second invoke meanwhile would mix their values
+        self._invoking = threading.Lock()
 
     # ---------------------------------------------------------------------------------------
     # allocation
@@ -401,6 +405,16 @@ class Interpreter:
         """Run every node once. Inputs must be set before each invoke: as in TFLM, the arena
         reuses input memory for later tensors."""
         self._require_allocated("invoke()")
+        if not self._invoking.acquire(blocking=False):
+            raise StateError("invoke() is already running on this interpreter in another "
+                             "thread; an interpreter runs one invoke at a time (give each "
+                             "thread its own interpreter)")
+        try:
+            self._invoke()
+        finally:
+            self._invoking.release()
+
+    def _invoke(self):
         if self.profiler is not None:
             return self._invoke_profiled()
         step = None
