@@ -191,6 +191,17 @@ class _Lifetimes:
         return plans
 
 
+def _empty_array(shape, dtype):
+    """An array for a tensor that holds no arena bytes. A shape such as (0, 2^31-1, 2^31-1,
+    2^31-1) holds nothing, but numpy cannot represent it (its other dimensions' product
+    overflows); it gets a stand-in of no elements, the zero dimensions kept and the others
+    set to 1. TFLM runs a model with such a tensor as long as no op reads it."""
+    try:
+        return np.zeros(shape, dtype)
+    except ValueError:
+        return np.zeros(tuple(min(int(d), 1) for d in shape), dtype)
+
+
 class Interpreter:
     """Run a .tflite model under TFLM's rules: one arena, planned ahead, bit-exact kernels.
 
@@ -335,7 +346,7 @@ class Interpreter:
         for g in graphs:  # zero-sized tensors and the like: empty arrays, no arena bytes
             for t in g.subgraph.tensors:
                 if g.arrays[t.index] is None and t.dtype is not None:
-                    g.arrays[t.index] = np.zeros(t.shape, t.dtype)
+                    g.arrays[t.index] = _empty_array(t.shape, t.dtype)
         scratch = iter([p for p in plans if p.kind == "scratch"])
         for g in graphs:
             for k, ctx in zip(g.kernels, g.contexts):
