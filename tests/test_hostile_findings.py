@@ -85,3 +85,80 @@ def test_activation_bounds_beyond_int32_are_refused_as_tflm_does(build, native_f
     ok = build({"scale": 1e-9, "zero_point": -128})
     x = np.array([[[[3], [-7]], [[100], [-128]]]], np.int8)
     np.testing.assert_array_equal(_run(ok, x, native_flag), _tflm(ok, x))
+
+
+def _peak_bytes(fn):
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("native_flag", NATIVE)
+def test_average_pool_filter_far_larger_than_input_takes_no_memory(native_flag):
+    """A 480-byte model: 1x1 input, 16000x16000 filter, SAME. It once peaked at 3.9 GB and
+    took 8.7 s (the padded input and tap counts were the filter's size)."""
+    tflm()
+    q = {"scale": 0.5, "zero_point": 3}
+    data = _model("AVERAGE_POOL_2D", (1, 1, 1, 1), (1, 1, 1, 1), q, q, padding=0, stride_h=1,
+                  stride_w=1, filter_height=16000, filter_width=16000)
+    x = np.array([[[[77]]]], np.int8)
+    out = {}
+    peak = _peak_bytes(lambda: out.setdefault("y", _run(data, x, native_flag)))
+    assert peak < 1 << 20
+    np.testing.assert_array_equal(out["y"], _tflm(data, x))
+
+
+def _dilated_conv(x_shape, y_shape, w, dilation, padding=0):
+    q = {"scale": 0.5, "zero_point": 3}
+    return _model("CONV_2D", x_shape, y_shape, q, q,
+                  consts=[(w, {"scale": 0.01, "zero_point": 0})], padding=padding,
+                  stride_h=1, stride_w=1, dilation_hfactor=dilation[0],
+                  dilation_wfactor=dilation[1])
+
+
+@pytest.mark.parametrize("native_flag", NATIVE)
+def test_convolution_dilation_far_larger_than_input_takes_no_memory(native_flag):
+    """Dilation 40000 on a 64x64 input once made numpy allocate 1.56 GB (the padded input
+    spanned the dilated filter); only the centre tap ever reads the input."""
+    tflm()
+    w = np.arange(1, 19, dtype=np.int8).reshape(2, 3, 3, 1) * 7
+    data = _dilated_conv((1, 64, 64, 1), (1, 64, 64, 2), w, (40000, 40000))
+    x = (np.arange(64 * 64) % 256 - 128).astype(np.int8).reshape(1, 64, 64, 1)
+    out = {}
+    peak = _peak_bytes(lambda: out.setdefault("y", _run(data, x, native_flag)))
+    assert peak < 16 << 20
+    np.testing.assert_array_equal(out["y"], _tflm(data, x))
+    assert len(np.unique(out["y"])) > 2
+
+
+@pytest.mark.parametrize("native_flag", NATIVE)
+def test_convolution_dilation_int32_max_reads_only_padding(native_flag):
+    """Input 2x1x1x1, dilation 2^31-1, SAME: every tap reads padding. The C struct once got a
+    padding of -2^31 and wrote out of bounds (SIGSEGV); numpy and tflite-micro give the
+    bias alone."""
+    tflm()
+    w = np.array([[[[5]], [[-3]]]], np.int8)          # 1x2x1x1: two taps down the height
+    data = _dilated_conv((2, 1, 1, 1), (2, 1, 1, 1), w, (2 ** 31 - 1, 1))
+    x = np.array([5, -9], np.int8).reshape(2, 1, 1, 1)
+    y = _run(data, x, native_flag, max_model_bytes=1 << 33)
+    np.testing.assert_array_equal(y, _tflm(data, x))
+    np.testing.assert_array_equal(y.ravel(), [3, 3])
+
+
+def test_work_memory_over_the_limit_is_an_op_error_naming_layer_and_bytes():
+    """Tensors within max_model_bytes whose layer needs more work memory than that."""
+    q = {"scale": 0.5, "zero_point": 0}
+    w = np.ones((64, 9, 9, 64), np.int8)
+    data = _dilated_conv((1, 64, 64, 64), (1, 64, 64, 64), w, (1, 1))
+    with pytest.raises(tinyrt.OpError, match=r"CONV_2D \(node 0\): .* would take \d+ bytes, "
+                                             r"over the limit of 2000000 \(raise max_model"):
+        tinyrt.Interpreter(model_content=data, max_model_bytes=2_000_000).allocate_tensors()
+    pool = _model("AVERAGE_POOL_2D", (1, 300, 300, 8), (1, 300, 300, 8), q, q, padding=0,
+                  stride_h=1, stride_w=1, filter_height=5, filter_width=5)
+    with pytest.raises(tinyrt.OpError, match=r"AVERAGE_POOL_2D \(node 0\): .* would take"):
+        tinyrt.Interpreter(model_content=pool, max_model_bytes=2_000_000).allocate_tensors()
+    tinyrt.Interpreter(model_content=pool).allocate_tensors()

@@ -91,11 +91,15 @@ class Conv2D(Kernel):
                       f"{[n, win.out_h, win.out_w, out_c]}")
         self.win = win
         self.padded = bool(win.padded)
+        # only the taps that can read the input (see Window2D): a filter or dilation far
+        # larger than the input costs no memory
+        wdata, kh, kw = win.crop_filter(wdata), win.kh, win.kw
         # a 1x1 unit-stride convolution's im2col rows are the input's pixels as they are
         self.pointwise = (kh, kw, o["stride_h"], o["stride_w"]) == (1, 1, 1, 1) and \
-            not self.padded
+            not self.padded and not win.offset and (win.out_h, win.out_w) == (in_h, in_w)
         self.shape2d = (n * win.out_h * win.out_w, kh * kw * in_c)
-        ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16, "im2col columns")
+        ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16 +
+                      win.padded_bytes(n, in_c, 8), "im2col columns and the padded input")
         self.out2d = (n * win.out_h * win.out_w, out_c)
         act = activation(o)
         if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:

@@ -24,6 +24,10 @@ class _Pool(Kernel):
         if y.shape != (n, win.out_h, win.out_w, c):
             self.fail(f"output shape {list(y.shape)} should be {[n, win.out_h, win.out_w, c]}")
         self.win = win
+        # the padded copy (8-byte values at most), the tap counts and a few output-sized
+        # temporaries; the window is cut to the taps that read the input (see Window2D)
+        ctx.workspace(win.padded_bytes(n, c, 8) + win.padded_bytes(1, 1, 8) +
+                      4 * 8 * n * win.out_h * win.out_w * c, "the padded input and sums")
         self.float = x.dtype == np.float32
         act = activation(o)
         if self.float:
