@@ -162,3 +162,19 @@ def test_work_memory_over_the_limit_is_an_op_error_naming_layer_and_bytes():
     with pytest.raises(tinyrt.OpError, match=r"AVERAGE_POOL_2D \(node 0\): .* would take"):
         tinyrt.Interpreter(model_content=pool, max_model_bytes=2_000_000).allocate_tensors()
     tinyrt.Interpreter(model_content=pool).allocate_tensors()
+
+
+def test_plan_shows_the_work_memory_estimate(tmp_path, capsys):
+    from tinyrt.cli import main
+    w = np.ones((8, 3, 3, 4), np.int8)
+    data = _dilated_conv((1, 20, 20, 4), (1, 20, 20, 8), w, (1, 1))
+    path = tmp_path / "conv.tflite"
+    path.write_bytes(data)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    (work, subgraph, node, op), = it.work_memory()
+    # im2col columns of 400 pixels x (36 taps + 8 outputs), 16 bytes each, and the padded input
+    assert (subgraph, node, op) == (0, 0, "CONV_2D") and work == 400 * 44 * 16 + 22 * 22 * 4 * 8
+    assert main(["plan", str(path)]) == 0
+    assert f"host work memory  {work:>10} bytes  (largest layer: CONV_2D, node 0)" in \
+        capsys.readouterr().out

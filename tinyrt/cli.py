@@ -69,6 +69,9 @@ def cmd_plan(args):
               "memory")
     for line in rep.lines():
         print(line)
+    work = it.work_memory()
+    largest = f"  (largest layer: {work[0][3]}, node {work[0][2]})" if work else ""
+    print(f"host work memory  {work[0][0] if work else 0:>10} bytes{largest}")
     print()
     print(f"{'offset':>8} {'size':>8} {'first':>5} {'last':>5}  tensor")
     for p in sorted(rep.buffers, key=lambda p: (p.offset, p.first_use)):

@@ -606,6 +606,15 @@ class Interpreter:
         self._require_allocated("memory_report()")
         return self._report
 
+    def work_memory(self):
+        """Host work memory (im2col columns, padded inputs, window sums) each node's kernel
+        declared in prepare, as [(bytes, subgraph, node, op name)], largest first: an
+        estimate, each bounded by max_model_bytes; outside the arena, as on no device."""
+        self._require_allocated("work_memory()")
+        nodes = [(ctx.work_bytes, g.index, k.node_index, k.node.op_name)
+                 for g in self._graphs for k, ctx in zip(g.kernels, g.contexts)]
+        return sorted((n for n in nodes if n[0]), key=lambda n: -n[0])
+
     @property
     def arena_used_bytes(self):
         return self.memory_report().used
