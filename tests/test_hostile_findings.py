@@ -59,7 +59,7 @@ def _avg_pool(y_q):
 
 def _conv(y_q):
     w = np.ones((1, 1, 1, 1), np.int8)
-    return _model("CONV_2D", (1, 2, 2, 1), (1, 2, 2, 1), {"scale": 1.0, "zero_point": 0}, y_q,
+    return _model("CONV_2D", (1, 2, 2, 1), (1, 2, 2, 1), {"scale": y_q["scale"], "zero_point": 0}, y_q,
                   consts=[(w, {"scale": 1.0, "zero_point": 0})], padding=1, stride_h=1,
                   stride_w=1, fused_activation_function=2)
 
@@ -122,11 +122,12 @@ def _dilated_conv(x_shape, y_shape, w, dilation, padding=0):
 
 @pytest.mark.parametrize("native_flag", NATIVE)
 def test_convolution_dilation_far_larger_than_input_takes_no_memory(native_flag):
-    """Dilation 40000 on a 64x64 input once made numpy allocate 1.56 GB (the padded input
-    spanned the dilated filter); only the centre tap ever reads the input."""
+    """A large dilation on a 64x64 input once made numpy allocate gigabytes (dilation 40000:
+    1.56 GB; here 16000 would take 8 GB): the padded input spanned the dilated filter. Only
+    the centre tap ever reads the input."""
     tflm()
     w = np.arange(1, 19, dtype=np.int8).reshape(2, 3, 3, 1) * 7
-    data = _dilated_conv((1, 64, 64, 1), (1, 64, 64, 2), w, (40000, 40000))
+    data = _dilated_conv((1, 64, 64, 1), (1, 64, 64, 2), w, (16000, 16000))
     x = (np.arange(64 * 64) % 256 - 128).astype(np.int8).reshape(1, 64, 64, 1)
     out = {}
     peak = _peak_bytes(lambda: out.setdefault("y", _run(data, x, native_flag)))
@@ -135,16 +136,31 @@ def test_convolution_dilation_far_larger_than_input_takes_no_memory(native_flag)
     assert len(np.unique(out["y"])) > 2
 
 
+@pytest.mark.parametrize("dilation", [40000, 2 ** 31 - 1])
 @pytest.mark.parametrize("native_flag", NATIVE)
-def test_convolution_dilation_int32_max_reads_only_padding(native_flag):
-    """Input 2x1x1x1, dilation 2^31-1, SAME: every tap reads padding. The C struct once got a
-    padding of -2^31 and wrote out of bounds (SIGSEGV); numpy and tflite-micro give the
-    bias alone."""
+def test_geometry_beyond_tflm_int16_fields_is_refused(native_flag, dilation):
+    """TFLM keeps convolution strides, dilations and paddings in int16 fields and computes
+    with the low 16 bits of larger values: on a one-row input with two taps, tflite-micro
+    counts both taps at dilation 917504, one at 917503 and none at 917506. Input 2x1x1x1, dilation 2^31-1, SAME once gave the C kernel
+    a padding of -2^31 and an out-of-bounds write (SIGSEGV). tinyrt refuses such layers
+    before any memory is taken or C code runs."""
+    w = np.full((1, 2, 1, 1), 100, np.int8)
+    data = _dilated_conv((2, 1, 1, 1), (2, 1, 1, 1), w, (dilation, 1))
+    with pytest.raises(tinyrt.OpError, match=r"CONV_2D \(node 0\): a (padding|dilation) of "
+                                             r"\d+ does not fit TFLM's int16 field"):
+        tinyrt.Interpreter(model_content=data, native=native_flag,
+                           max_model_bytes=1 << 33).allocate_tensors()
+
+
+@pytest.mark.parametrize("native_flag", NATIVE)
+def test_dilated_taps_that_only_read_padding_add_nothing(native_flag):
+    """Dilation 20000 on a 1-pixel-high input: both taps fall in the padding (rows -10000 and
+    10000), so the outputs are the bias alone, as in tflite-micro."""
     tflm()
-    w = np.array([[[[5]], [[-3]]]], np.int8)          # 1x2x1x1: two taps down the height
-    data = _dilated_conv((2, 1, 1, 1), (2, 1, 1, 1), w, (2 ** 31 - 1, 1))
-    x = np.array([5, -9], np.int8).reshape(2, 1, 1, 1)
-    y = _run(data, x, native_flag, max_model_bytes=1 << 33)
+    w = np.full((1, 2, 1, 1), 100, np.int8)
+    data = _dilated_conv((2, 1, 1, 1), (2, 1, 1, 1), w, (20000, 1))
+    x = np.array([100, -100], np.int8).reshape(2, 1, 1, 1)
+    y = _run(data, x, native_flag)
     np.testing.assert_array_equal(y, _tflm(data, x))
     np.testing.assert_array_equal(y.ravel(), [3, 3])
 
@@ -178,3 +194,34 @@ def test_plan_shows_the_work_memory_estimate(tmp_path, capsys):
     assert main(["plan", str(path)]) == 0
     assert f"host work memory  {work:>10} bytes  (largest layer: CONV_2D, node 0)" in \
         capsys.readouterr().out
+
+
+@pytest.mark.parametrize("native_flag", NATIVE)
+def test_requantization_shift_past_31_is_refused(native_flag):
+    """A multiplier of 2^96 (input scale 0.35 x weight scale 0.3 / output scale 1e-30) needs a
+    left shift of 97: TFLM's 1 << 97 in int32 is undefined (on such a CONV_2D tflite-micro
+    gave a mix of 127 and -128 where tinyrt's wrap gave -128 throughout)."""
+    q = {"scale": 0.35, "zero_point": 0}
+    data = _model("FULLY_CONNECTED", (2, 3), (2, 1), q, {"scale": 1e-30, "zero_point": -128},
+                  consts=[(np.ones((1, 3), np.int8), {"scale": 0.3, "zero_point": 0})])
+    with pytest.raises(tinyrt.OpError, match=r"FULLY_CONNECTED \(node 0\): the requantization "
+                                             r"needs a left shift of 97"):
+        tinyrt.Interpreter(model_content=data, native=native_flag).allocate_tensors()
+
+
+@pytest.mark.parametrize("scale_ok", [True, False])
+def test_fully_connected_bias_scale_is_checked_as_tflm_does(scale_ok):
+    tflm()
+    q = {"scale": 0.5, "zero_point": 0}
+    bias_scale = 0.5 * 0.25 if scale_ok else 1.0
+    data = _model("FULLY_CONNECTED", (2, 3), (2, 1), q, q,
+                  consts=[(np.ones((1, 3), np.int8), {"scale": 0.25, "zero_point": 0}),
+                          (np.array([7], np.int32), {"scale": bias_scale, "zero_point": 0})])
+    x = np.array([[1, 2, 3], [-4, 5, 100]], np.int8)
+    if scale_ok:
+        np.testing.assert_array_equal(_run(data, x, False), _tflm(data, x))
+        return
+    with pytest.raises(tinyrt.OpError, match="bias scale 1.0 is not input scale x weight"):
+        tinyrt.Interpreter(model_content=data).allocate_tensors()
+    with pytest.raises(RuntimeError):
+        tflm_interpreter(data)

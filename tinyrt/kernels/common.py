@@ -108,11 +108,15 @@ class Window2D:
             raise ValueError(f"strides and dilations must be >= 1, got stride {stride_h}x{stride_w}"
                              f" dilation {dil_h}x{dil_w}")
         self.filter_h, self.filter_w = kh, kw
-        self.stride_h, self.stride_w = stride_h, stride_w
         self.out_h = output_size(padding, in_h, kh, stride_h, dil_h) if out_h is None else out_h
         self.out_w = output_size(padding, in_w, kw, stride_w, dil_w) if out_w is None else out_w
+        self.options = (stride_h, stride_w, dil_h, dil_w)
         rows = _TapAxis(padding, in_h, kh, stride_h, dil_h, self.out_h)
         cols = _TapAxis(padding, in_w, kw, stride_w, dil_w, self.out_w)
+        self.tflm_padding = (rows.full_pad, cols.full_pad)
+        # a single output row (column) has no next one: its stride reads nothing
+        self.stride_h = stride_h if self.out_h > 1 else 1
+        self.stride_w = stride_w if self.out_w > 1 else 1
         self.rows, self.cols = slice(rows.first, rows.first + rows.taps), \
             slice(cols.first, cols.first + cols.taps)
         self.kh, self.kw = rows.taps, cols.taps
@@ -122,6 +126,27 @@ class Window2D:
         self._before = (rows.before, cols.before)
         self.pad_bottom, self.pad_right = rows.after, cols.after
         self.in_h, self.in_w = in_h, in_w
+
+    def tflm_int16_overflow(self, strides_and_dilations=True):
+        """Why TFLM cannot compute this window as the model states it, or None.
+
+        TFLM keeps the padding of every windowed op, and the strides and dilations of its
+        convolutions (ConvParams, DepthwiseParams), in int16 fields: a larger value is cut to
+        its low 16 bits, and the layer computes with a geometry other than the model's. Only
+        values that matter count: the stride of an axis with one output, the dilation of an
+        axis with one tap, read nothing."""
+        stride_h, stride_w, dil_h, dil_w = self.options
+        values = [("padding", p) for p in self.tflm_padding]
+        if strides_and_dilations:
+            values += [("stride", v) for v, used in ((stride_h, self.out_h > 1),
+                                                     (stride_w, self.out_w > 1)) if used]
+            values += [("dilation", v) for v, used in ((dil_h, self.filter_h > 1),
+                                                       (dil_w, self.filter_w > 1)) if used]
+        for name, v in values:
+            if not -(1 << 15) <= v < 1 << 15:
+                return (f"a {name} of {v} does not fit TFLM's int16 field (it would compute "
+                        "with the value's low 16 bits)")
+        return None
 
     def crop_filter(self, weights, h_axis=1, w_axis=2):
         """The kept taps of a filter array whose axes ``h_axis``, ``w_axis`` are the filter's

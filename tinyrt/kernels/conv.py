@@ -34,7 +34,26 @@ def conv_requantization(kernel, x, w, y, channels):
         kernel.fail(f"weights have {len(w_scale)} scales for {channels} output channels")
     w_scale = np.broadcast_to(w_scale, (channels,))
     real = np.float64(x.quantization.scale[0]) * w_scale / np.float64(y.quantization.scale[0])
-    return quant.quantize_multipliers(real)
+    return defined_shifts(kernel, *quant.quantize_multipliers(real))
+
+
+def defined_shifts(kernel, multiplier, shift):
+    """(multiplier, shift), after refusing left shifts TFLM cannot do: its requantization
+    multiplies by (1 << shift) in int32, which for shifts of 32 and more is undefined
+    behaviour in C++ (x86 then shifts by the count modulo 32). Up to 31 the product wraps
+    as int32, which tinyrt reproduces."""
+    if np.any(np.asarray(shift) > 31):
+        kernel.fail(f"the requantization needs a left shift of {int(np.max(shift))} "
+                    "(a multiplier of about 2^" f"{int(np.max(shift)) - 1}); TFLM's int32 "
+                    "arithmetic is undefined past 31")
+    return multiplier, shift
+
+
+def check_window(kernel, win, strides_and_dilations=True):
+    """Refuse a window TFLM would compute with a geometry cut to int16 (see Window2D)."""
+    why = win.tflm_int16_overflow(strides_and_dilations)
+    if why:
+        kernel.fail(why)
 
 
 def bias_values(kernel, b, channels, dtypes=None, input_dtype=None):
@@ -89,6 +108,7 @@ class Conv2D(Kernel):
         if y.shape != (n, win.out_h, win.out_w, out_c):
             self.fail(f"output shape {list(y.shape)} should be "
                       f"{[n, win.out_h, win.out_w, out_c]}")
+        check_window(self, win)
         self.win = win
         self.padded = bool(win.padded)
         # only the taps that can read the input (see Window2D): a filter or dilation far

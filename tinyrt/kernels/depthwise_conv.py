@@ -11,7 +11,7 @@ from ..workspace import Workspace
 from .base import Kernel, register
 from ..native import ops as native_ops
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
-from .conv import bias_values, conv_requantization
+from .conv import bias_values, check_window, conv_requantization
 from .gemm import IntegerGemm, ScaledGemm, filter_values
 
 # einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
@@ -242,6 +242,7 @@ class DepthwiseConv2D(Kernel):
         if y.shape != (n, win.out_h, win.out_w, out_c):
             self.fail(f"output shape {list(y.shape)} should be "
                       f"{[n, win.out_h, win.out_w, out_c]}")
+        check_window(self, win)
         self.win, self.dm = win, dm
         # only the taps that can read the input (see Window2D)
         wdata, kh, kw = win.crop_filter(wdata), win.kh, win.kw
