@@ -225,3 +225,17 @@ def test_fully_connected_bias_scale_is_checked_as_tflm_does(scale_ok):
         tinyrt.Interpreter(model_content=data).allocate_tensors()
     with pytest.raises(RuntimeError):
         tflm_interpreter(data)
+
+
+@pytest.mark.parametrize("native_flag", NATIVE)
+def test_add_whose_output_multiplier_is_not_below_one_is_refused(native_flag):
+    """TFLM aborts the process (QuantizeMultiplierSmallerThanOneExp) when twice the larger
+    input scale over 2^20 output scales is 1 or more; tinyrt refuses the layer."""
+    b = ModelBuilder()
+    x0 = b.add_input("x0", (1, 5), np.int8, scale=2097152.0, zero_point=0)
+    x1 = b.add_input("x1", (1, 5), np.int8, scale=0.04, zero_point=-128)
+    y = b.add_tensor("y", (1, 5), np.int8, scale=0.2, zero_point=127)
+    b.add_operator("ADD", [x0, x1], [y])
+    b.mark_output(y)
+    with pytest.raises(tinyrt.OpError, match=r"ADD \(node 0\): .*TFLM needs them all in \(0, 1\)"):
+        tinyrt.Interpreter(model_content=b.build(), native=native_flag).allocate_tensors()

@@ -60,6 +60,18 @@ def clamp_range(act, output):
     return activation_range_quantized(act, scale_of(output), zero_point_of(output), output.dtype)
 
 
+def defined_shifts(kernel, multiplier, shift):
+    """(multiplier, shift), after refusing left shifts TFLM cannot do: its requantization
+    multiplies by (1 << shift) in int32, which for shifts of 32 and more is undefined
+    behaviour in C++ (x86 then shifts by the count modulo 32). Up to 31 the product wraps
+    as int32, which tinyrt reproduces."""
+    if np.any(np.asarray(shift) > 31):
+        kernel.fail(f"the requantization needs a left shift of {int(np.max(shift))} "
+                    "(a multiplier of about 2^" f"{int(np.max(shift)) - 1}); TFLM's int32 "
+                    "arithmetic is undefined past 31")
+    return multiplier, shift
+
+
 class _TapAxis:
     """One spatial axis of a filter window, cut to the taps that can read the input.
 

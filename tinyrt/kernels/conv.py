@@ -18,7 +18,8 @@ from ..model.schema import TYPE_CODE
 from ..workspace import Workspace
 from .base import Kernel, register
 from ..native import ops as native_ops
-from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
+from .common import (QuantizedOutput, Window2D, activation, clip, defined_shifts, padding_name,
+                     zero_point_of)
 from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot
 
 
@@ -35,18 +36,6 @@ def conv_requantization(kernel, x, w, y, channels):
     w_scale = np.broadcast_to(w_scale, (channels,))
     real = np.float64(x.quantization.scale[0]) * w_scale / np.float64(y.quantization.scale[0])
     return defined_shifts(kernel, *quant.quantize_multipliers(real))
-
-
-def defined_shifts(kernel, multiplier, shift):
-    """(multiplier, shift), after refusing left shifts TFLM cannot do: its requantization
-    multiplies by (1 << shift) in int32, which for shifts of 32 and more is undefined
-    behaviour in C++ (x86 then shifts by the count modulo 32). Up to 31 the product wraps
-    as int32, which tinyrt reproduces."""
-    if np.any(np.asarray(shift) > 31):
-        kernel.fail(f"the requantization needs a left shift of {int(np.max(shift))} "
-                    "(a multiplier of about 2^" f"{int(np.max(shift)) - 1}); TFLM's int32 "
-                    "arithmetic is undefined past 31")
-    return multiplier, shift
 
 
 def check_window(kernel, win, strides_and_dilations=True):

@@ -7,8 +7,8 @@ import numpy as np
 from .. import hybrid, quant
 from .base import Kernel, register
 from ..native import ops as native_ops
-from .common import QuantizedOutput, Window2D, activation, clip, zero_point_of
-from .conv import bias_values, defined_shifts, int16_accumulator_bits
+from .common import QuantizedOutput, Window2D, activation, clip, defined_shifts, zero_point_of
+from .conv import bias_values, int16_accumulator_bits
 from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot
 
 
