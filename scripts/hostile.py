@@ -21,8 +21,8 @@ import hostile  # noqa: E402
 
 def _reason(detail):
     """A refusal message with its numbers taken out, to group refusals by kind."""
-    text = re.sub(r"^\S+ \(node \d+\): (prepare failed: \w+: )?", "", detail)
-    return re.sub(r"(?<![A-Za-z_])-?\d[\d.e+-]*", "N", text)[:100]
+    text = re.sub(r"(^|refuses: )\S+ \(node \d+\): (prepare failed: \w+: )?", r"\1", detail)
+    return re.sub(r"(?<![\w.])(?<!exit code )-?\d[\d.e+-]*", "N", text)[:100]
 
 
 def main(argv=None):
@@ -54,7 +54,8 @@ def main(argv=None):
                     per_op[case.op][verdict] += 1
                     if verdict in hostile.FINDINGS:
                         findings.append(f"seed {seed} ({case.op}): {verdict}: {detail}")
-                    elif verdict in ("both_refuse", "tinyrt_refuses", "tflm_refuses"):
+                    elif verdict in ("both_refuse", "tinyrt_refuses", "tflm_refuses",
+                                     "tflm_crashes"):
                         reasons[(verdict, case.op, _reason(detail))] += 1
                     done = sum(verdicts.values())
                     if done % 1000 == 0:
@@ -87,8 +88,8 @@ def main(argv=None):
     print("peak resident memory per worker (MiB): " +
           ", ".join(f"{k} {v:.0f}" for k, v in sorted(peaks.items())))
     if reasons:
-        print("\nrefusals by reason:")
-        for (verdict, op, why), n in reasons.most_common(40):
+        print("\nrefusals and tflite-micro crashes by reason:")
+        for (verdict, op, why), n in reasons.most_common(60):
             print(f"  {n:>6}  {verdict:<15} {op:<18} {why}")
     for f in findings[:50]:
         print("FINDING", f)
