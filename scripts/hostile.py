@@ -22,7 +22,7 @@ import hostile  # noqa: E402
 def _reason(detail):
     """A refusal message with its numbers taken out, to group refusals by kind."""
     text = re.sub(r"(^|refuses: )\S+ \(node \d+\): (prepare failed: \w+: )?", r"\1", detail)
-    return re.sub(r"(?<![\w.])(?<!exit code )-?\d[\d.e+-]*", "N", text)[:100]
+    return re.sub(r"(?<![\w.-])(?<!exit code )-?\d[\d.e+-]*", "N", text)[:100]
 
 
 def main(argv=None):
