@@ -239,3 +239,16 @@ def test_add_whose_output_multiplier_is_not_below_one_is_refused(native_flag):
     b.mark_output(y)
     with pytest.raises(tinyrt.OpError, match=r"ADD \(node 0\): .*TFLM needs them all in \(0, 1\)"):
         tinyrt.Interpreter(model_content=b.build(), native=native_flag).allocate_tensors()
+
+
+@pytest.mark.parametrize("beta", [0.0, 1e-9])
+def test_softmax_whose_multiplier_is_not_above_one_is_refused(beta):
+    """beta x input scale x 2^26 <= 1: TFLM aborts the process; tinyrt refused with a bare
+    'negative shift count' (tiny beta) or computed a uniform softmax (beta 0)."""
+    b = ModelBuilder()
+    x = b.add_input("x", (2, 4), np.int8, scale=0.37, zero_point=-80)
+    y = b.add_tensor("y", (2, 4), np.int8, scale=1 / 256, zero_point=-128)
+    b.add_operator("SOFTMAX", [x], [y], beta=beta)
+    b.mark_output(y)
+    with pytest.raises(tinyrt.OpError, match=r"SOFTMAX \(node 0\): beta .* TFLM needs it above 1"):
+        tinyrt.Interpreter(model_content=b.build()).allocate_tensors()

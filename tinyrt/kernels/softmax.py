@@ -82,6 +82,10 @@ class Softmax(Kernel):
     def _prepare_int8(self, beta, in_scale, out_dtype):
         # PreprocessSoftmaxScaling, then QuantizeMultiplierGreaterThanOne
         real = min(beta * in_scale * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
+        if not real > 1:
+            # TFLM's QuantizeMultiplierGreaterThanOne aborts the program here
+            self.fail(f"beta {beta} x input scale {in_scale} x 2^26 is {real}; TFLM needs it "
+                      "above 1 (it aborts otherwise)")
         mult, left = quant.quantize_multiplier(real)
         radius = math.floor(((1 << SCALED_DIFF_INTEGER_BITS) - 1)
                             * (1 << (31 - SCALED_DIFF_INTEGER_BITS)) / (1 << left))
