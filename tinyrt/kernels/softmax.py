@@ -100,6 +100,9 @@ class Softmax(Kernel):
         self.sum_table = np.roll(np.where(valid, quant.rescale(exp, 0,
                                                                ACCUMULATION_INTEGER_BITS), 0), 1)
         self.reciprocal_cache = {}
+        # a Q12.19 sum of exps (each at most 2^19) may leave int32 from 4096 values a row on;
+        # TFLM aborts then, so such a row is refused at eval (see _reciprocals)
+        self.sum_may_overflow = self.depth >= 1 << 12
         self.out_bits = np.dtype(out_dtype).itemsize * 8
         self.out_min, self.out_max = quant.dtype_range(out_dtype)
         self.out_dtype = out_dtype
@@ -114,6 +117,10 @@ class Softmax(Kernel):
         """Per row: the Q0.31 reciprocal of the sum of exps, the output exponent e, and the
         term 2^(e-1) + out_min 2^e of the final rounding. Results are remembered (exactly: they
         depend on the sum alone), which spares repeated rows the fixed-point reciprocal."""
+        if self.sum_may_overflow and np.any(sums >= 1 << 31):
+            self.fail(f"a row's sum of exps is {int(np.max(sums))} in Q12.19, beyond int32 "
+                      f"(too many of its {self.depth} values near the row's maximum); TFLM "
+                      "aborts on it")
         cache = self.reciprocal_cache
         key = sums.tobytes()
         hit = cache.get(key)
