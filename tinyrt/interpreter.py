@@ -609,7 +609,8 @@ class Interpreter:
     def work_memory(self):
         """Host work memory (im2col columns, padded inputs, window sums) each node's kernel
         declared in prepare, as [(bytes, subgraph, node, op name)], largest first: an
-        estimate, each bounded by max_model_bytes; outside the arena, as on no device."""
+        estimate, each bounded by max_model_bytes. This is host memory beside the arena, which
+        a device build does not need."""
         self._require_allocated("work_memory()")
         nodes = [(ctx.work_bytes, g.index, k.node_index, k.node.op_name)
                  for g in self._graphs for k, ctx in zip(g.kernels, g.contexts)]
