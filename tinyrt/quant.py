@@ -372,14 +372,16 @@ def activation_range_quantized(activation, scale, zero_point, dtype):
 
     def q(v):
         # TFLM's Quantize refuses (TF_LITE_ENSURE, so prepare fails) a rounded quotient
-        # outside int32; adding the zero point beyond int32 would overflow in its C++
+        # outside [-2^31, 2^31]; 2^31 itself and a zero point added beyond int32 overflow
+        # its int32 arithmetic (undefined), so tinyrt refuses those too
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             r = float(np.float32(v) / np.float32(scale))
         r = round_half_away(r) if math.isfinite(r) else r
         if not (INT32_MIN <= r <= INT32_MAX and INT32_MIN <= zero_point + r <= INT32_MAX):
             raise ValueError(f"the {activation} bound {v} is {r} steps of the output scale "
                              f"{scale} from zero point {zero_point}: beyond int32, which "
-                             "TFLM refuses in prepare")
+                             "TFLM refuses in prepare (2^31 steps it lets through and converts "
+                             "with undefined behaviour)")
         return zero_point + int(r)
 
     if activation == "RELU":
