@@ -254,24 +254,35 @@ def test_softmax_whose_multiplier_is_not_above_one_is_refused(beta):
         tinyrt.Interpreter(model_content=b.build()).allocate_tensors()
 
 
-def test_softmax_row_whose_sum_of_exps_leaves_int32_is_refused_at_invoke():
-    """4096 values tied with their row's maximum: the Q12.19 sum of exps is 2^31, beyond
-    TFLM's int32 accumulator, and tflite-micro aborts. tinyrt raises an OpError for that row
-    and runs rows whose sum fits, as tflite-micro does."""
+@pytest.mark.parametrize("native_flag", NATIVE)
+@pytest.mark.parametrize("depth", [1000, 4096])
+def test_softmax_row_whose_sum_of_exps_tflm_cannot_scale_is_refused_at_invoke(depth,
+                                                                               native_flag):
+    """A row whose sum of exps reaches 512 (in its Q12.19 sum, e.g. 512 values tied with the
+    maximum) makes the exponent of TFLM's last RoundingDivideByPOT pass 31 for an int8 output,
+    and tflite-micro aborts (an input scale of 0.005 on 921 random values is enough; with 4096
+    values the sum can even leave int32). tinyrt raises an OpError for such an input and runs
+    inputs whose rows stay below, with tflite-micro's result."""
     tflm()
     b = ModelBuilder()
-    x = b.add_input("x", (2, 4096), np.int8, scale=0.1, zero_point=3)
-    y = b.add_tensor("y", (2, 4096), np.int8, scale=1 / 256, zero_point=-128)
+    x = b.add_input("x", (2, depth), np.int8, scale=0.1, zero_point=3)
+    y = b.add_tensor("y", (2, depth), np.int8, scale=1 / 256, zero_point=-128)
     b.add_operator("SOFTMAX", [x], [y], beta=1.0)
     b.mark_output(y)
     data = b.build()
-    it = tinyrt.Interpreter(model_content=data)
+    it = tinyrt.Interpreter(model_content=data, native=native_flag)
     it.allocate_tensors()
-    x = np.random.default_rng(4).integers(-128, 128, (2, 4096), dtype=np.int8)
+    x = np.random.default_rng(4).integers(-128, 128, (2, depth), dtype=np.int8)
     it.set_input(x, 0)
     it.invoke()
     np.testing.assert_array_equal(it.get_output(0), _tflm(data, x))
-    it.set_input(np.full((2, 4096), 5, np.int8), 0)
-    with pytest.raises(tinyrt.OpError, match=r"SOFTMAX \(node 0\): a row's sum of exps is "
-                                             r"2147483648 in Q12.19, beyond int32"):
+    tied = np.full((2, depth), -100, np.int8)
+    tied[:, :511] = 5                    # a sum just below 512: tflite-micro runs it
+    it.set_input(tied, 0)
+    it.invoke()
+    np.testing.assert_array_equal(it.get_output(0), _tflm(data, tied))
+    tied[:, 511] = 5
+    it.set_input(tied, 0)
+    with pytest.raises(tinyrt.OpError, match=r"SOFTMAX \(node 0\): a row's sum of exps is 512\.\d* "
+                                             r".* takes sums below 512"):
         it.invoke()
