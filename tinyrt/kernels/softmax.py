@@ -106,7 +106,8 @@ class Softmax(Kernel):
         # last RoundingDivideByPOT: floor(log2(sum)) + 31 - out_bits, which its assert keeps
         # at 31 or less (sums below 2^(out_bits + 1), 512 for int8); the int32 sum must stay
         # below 2^31 anyway.
-        # TFLM aborts on a row past that, so such a row is refused at eval (_reciprocals).
+        # TFLM aborts on a row past the first (and its sum wraps past the second), so such a
+        # row is refused at eval (_reciprocals).
         self.sum_limit = 1 << min(self.out_bits + 20, 31)
         self.sum_may_overflow = self.depth << 19 >= self.sum_limit
         self.out_min, self.out_max = quant.dtype_range(out_dtype)
@@ -123,10 +124,11 @@ class Softmax(Kernel):
         term 2^(e-1) + out_min 2^e of the final rounding. Results are remembered (exactly: they
         depend on the sum alone), which spares repeated rows the fixed-point reciprocal."""
         if self.sum_may_overflow and np.any(sums >= self.sum_limit):
+            why = (f"TFLM's {self.out_bits}-bit output stage takes sums below "
+                   f"{self.sum_limit >> 19} and aborts otherwise" if self.sum_limit < 1 << 31
+                   else "its Q12.19 value leaves TFLM's int32 sum (undefined behaviour)")
             self.fail(f"a row's sum of exps is {np.max(sums) / (1 << 19):.6g} (too many of "
-                      f"its {self.depth} values near the row's maximum); TFLM's "
-                      f"{self.out_bits}-bit output stage takes sums below "
-                      f"{self.sum_limit >> 19} and aborts on it")
+                      f"its {self.depth} values near the row's maximum); {why}")
         cache = self.reciprocal_cache
         key = sums.tobytes()
         hit = cache.get(key)
