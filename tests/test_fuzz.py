@@ -11,7 +11,7 @@ SEEDS = [p for p in shared_models() if p.stat().st_size < 100_000]
 @pytest.mark.skipif(not SEEDS, reason="../shared/models absent")
 def test_two_thousand_mutants():
     outcomes, findings = fuzz([p.read_bytes() for p in SEEDS], mutants=2000, seed=1234,
-                              time_limit=20.0)
+                              time_limit=20.0, max_model_bytes=64 << 20)
     assert sum(outcomes.values()) == 2000
     assert not findings, "\n\n".join(f"mutant {n} ({kind}):\n{why}" for n, kind, _, why in findings[:3])
     # The mutants must exercise more than the reader: some run to the end.
@@ -80,3 +80,35 @@ def test_zero_point_outside_the_type_is_a_model_error():
     b.mark_output(y)
     with pytest.raises(tinyrt.ModelError, match="outside the INT8 range"):
         tinyrt.Interpreter(model_content=b.build())
+
+
+def test_fuzz_cli_takes_max_model_bytes_and_defaults_to_the_library(monkeypatch, capsys):
+    """The CLI once hard-coded 64 MiB, so mutants of larger models never reached invoke."""
+    import collections
+    import inspect
+    import tinyrt.fuzz as fz
+    from tinyrt.model import DEFAULT_MAX_BYTES
+    assert inspect.signature(fz.fuzz).parameters["max_model_bytes"].default == DEFAULT_MAX_BYTES
+    seen = []
+
+    def fake(seeds, mutants, seed, time_limit, max_model_bytes, log):
+        seen.append(max_model_bytes)
+        return collections.Counter(ok=mutants), []
+    monkeypatch.setattr(fz, "fuzz", fake)
+    model = str(SEEDS[0])
+    assert fz.main([model, "--mutants", "1"]) == 0
+    assert fz.main([model, "--mutants", "1", "--max-model-bytes", str(3 << 30)]) == 0
+    assert seen == [DEFAULT_MAX_BYTES, 3 << 30]
+
+
+def test_limit_message_names_max_model_bytes():
+    import numpy as np
+    import tinyrt
+    from tinyrt.builder import ModelBuilder
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 4096), np.float32)
+    y = b.add_tensor("y", (1, 4096), np.float32)
+    b.add_operator("RELU", [x], [y])
+    b.mark_output(y)
+    with pytest.raises(tinyrt.ModelError, match=r"raise max_model_bytes to allow it"):
+        tinyrt.Interpreter(model_content=b.build(), max_model_bytes=1000)

@@ -358,3 +358,35 @@ def test_conv_constant_beyond_int32_runs_numpy():
     data = b.build()
     outs = check(data, (1, 3, 3, 4), rng, expect_native=False, lo=-20, hi=127)
     assert any(np.any(o != -10) for o in outs)
+
+
+def _single_op(op, x_shape, consts, y_shape, y_q=(0.5, 0), **options):
+    b = ModelBuilder()
+    x = b.add_input("x", x_shape, np.int8, scale=0.05, zero_point=-128)
+    ins = [x] + [b.add_constant(f"c{i}", a, scale=s, zero_point=0)
+                 for i, (a, s) in enumerate(consts)]
+    y = b.add_tensor("y", y_shape, np.int8, scale=y_q[0], zero_point=y_q[1])
+    b.add_operator(op, ins, [y], **options)
+    b.mark_output(y)
+    return b.build()
+
+
+def test_sums_leaving_int32_wrap_as_tflm():
+    """Accumulators that leave int32 wrap as TFLM's do, at every level (and, in
+    test_sanitized_core.py, without undefined behaviour)."""
+    rng = np.random.default_rng(9900)
+    w = np.full((4, 4096), -128, np.int8)
+    data = _single_op("FULLY_CONNECTED", (2, 4096),
+                      [(w, 0.01), (np.full(4, 2 ** 31 - 1, np.int32), 0.0005)], (2, 4))
+    check(data, (2, 4096), rng)
+    data = _single_op("CONV_2D", (1, 3, 3, 512),
+                      [(np.full((4, 3, 3, 512), 127, np.int8), 0.01)], (1, 3, 3, 4),
+                      padding="SAME", stride_h=1, stride_w=1)
+    check(data, (1, 3, 3, 512), rng)
+
+
+def test_softmax_rows():
+    rng = np.random.default_rng(9901)
+    for shape in ((3, 10), (1, 1), (2, 300)):
+        data = _single_op("SOFTMAX", shape, [], shape, y_q=(1 / 256, -128), beta=1.0)
+        check(data, shape, rng)

@@ -97,3 +97,34 @@ def test_subgraph_call_cycle_is_a_model_error():
     b.mark_output(o)
     with pytest.raises(tinyrt.ModelError, match="cycle"):
         tinyrt.Interpreter(model_content=b.build()).allocate_tensors()
+
+
+@pytest.mark.parametrize("where", ["dangling", "input", "output"])
+def test_empty_tensor_with_unrepresentable_shape_runs_as_in_tflm(where):
+    """numpy cannot hold an array of shape (0, 2^31-1, 2^31-1, 2^31-1) (np.zeros raised a bare
+    ValueError in allocate_tensors); tflite-micro runs a model with such a tensor."""
+    from tinyrt.builder import ModelBuilder
+    big = 2 ** 31 - 1
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 4), np.float32)
+    y = b.add_tensor("y", (1, 4), np.float32)
+    b.add_operator("RELU", [x], [y])
+    b.mark_output(y)
+    if where == "dangling":
+        b.add_tensor("empty", (0, big, big, big), np.float32)
+    elif where == "input":
+        b.add_input("empty", (0, big, big, big), np.float32)
+    else:
+        b.mark_output(b.add_tensor("empty", (0, big, big, big), np.float32))
+    data = b.build()
+    x = np.array([[-1, 2, -3, 4]], np.float32)
+    it = tinyrt.Interpreter(model_content=data)
+    it.allocate_tensors()
+    it.set_input(x, 0)
+    it.invoke()
+    from oracle import tflm_interpreter
+    ref = tflm_interpreter(data)
+    ref.set_input(x, 0)
+    ref.invoke()
+    np.testing.assert_array_equal(it.get_output(0), ref.get_output(0))
+    np.testing.assert_array_equal(it.get_output(0), [[0, 2, 0, 4]])

@@ -232,6 +232,11 @@ def cmd_plan(args):
     d["unresolved_ops"] = sorted({name for _, _, name in it.unresolved_ops})
     d["buffers"] = sorted(d["buffers"], key=lambda p: (p["offset"], p["first_use"]))
     d["plot"] = args.plot
+    # host memory the kernels use beside the arena (the largest layer's; see work_memory)
+    work = it.work_memory()
+    d["host_work_memory"] = {"bytes": work[0][0] if work else 0,
+                             "node": work[0][2] if work else None,
+                             "op": work[0][3] if work else None}
     d["_lines"] = rep.lines() + rep.tflm_lines()
     return d
 
@@ -242,6 +247,9 @@ def text_plan(r):
               "need no scratch memory")
     for line in r["_lines"]:
         print(line)
+    work = r["host_work_memory"]
+    largest = f"  (largest layer: {work['op']}, node {work['node']})" if work["op"] else ""
+    print(f"host work memory  {work['bytes']:>10} bytes{largest}")
     print()
     print(f"{'offset':>8} {'size':>8} {'first':>5} {'last':>5}  tensor")
     for p in r["buffers"]:

@@ -23,6 +23,7 @@ import traceback
 import numpy as np
 
 from .errors import TinyrtError
+from .model import DEFAULT_MAX_BYTES
 
 INTERESTING_32 = [0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 1023, 1024,
                   4096, 65535, 65536, 0x7FFF, 0x8000, 0x7FFFFFFF, -0x80000000, -1, -2, -128,
@@ -141,7 +142,7 @@ def _rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def fuzz(seeds, mutants, seed=0, time_limit=10.0, max_model_bytes=64 << 20,
+def fuzz(seeds, mutants, seed=0, time_limit=10.0, max_model_bytes=DEFAULT_MAX_BYTES,
          memory_limit_mb=2048, log=None):
     """Run ``mutants`` mutants; returns (Counter of outcomes, list of findings)."""
     rng = np.random.default_rng(seed)
@@ -188,10 +189,14 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per mutant")
     ap.add_argument("--save", metavar="DIR", help="write findings (mutant files) here")
+    ap.add_argument("--max-model-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                    help="the interpreters' max_model_bytes (default: the library's, "
+                         f"{DEFAULT_MAX_BYTES})")
     args = ap.parse_args(argv)
     seeds = [open(p, "rb").read() for p in args.models]
     t = time.time()
     outcomes, findings = fuzz(seeds, args.mutants, args.seed, args.time_limit,
+                              max_model_bytes=args.max_model_bytes,
                               log=lambda s: print(s, file=sys.stderr, flush=True))
     elapsed = time.time() - t
     done = sum(v for k, v in outcomes.items() if k != "MEMORY")

@@ -5,6 +5,7 @@ import) and also offers the ``tflite_micro`` runtime's ``set_input`` / ``get_out
 """
 import enum
 import sys
+import threading
 
 import numpy as np
 
@@ -160,6 +161,17 @@ class Graph:
                 raise OpError(k.node.op_name, k.node_index, "C kernel failed", k.subgraph_index)
 
 
+def _empty_array(shape, dtype):
+    """An array for a tensor that holds no arena bytes. A shape such as (0, 2^31-1, 2^31-1,
+    2^31-1) holds nothing, but numpy cannot represent it (its other dimensions' product
+    overflows); it gets a stand-in of no elements, the zero dimensions kept and the others
+    set to 1. TFLM runs a model with such a tensor as long as no op reads it."""
+    try:
+        return np.zeros(shape, dtype)
+    except ValueError:
+        return np.zeros(tuple(min(int(d), 1) for d in shape), dtype)
+
+
 class Interpreter:
     """Run a .tflite model under TFLM's rules: one arena, planned ahead, bit-exact kernels.
 
@@ -240,6 +252,9 @@ class Interpreter:
         self._allocated = False
         self.kernels = []
         self.profiler = None
+        # invoke runs in one thread at a time: the arena and the kernels' work arrays are
+        # the interpreter's own, so a second invoke meanwhile would mix their values
+        self._invoking = threading.Lock()
 
     # ---------------------------------------------------------------------------------------
     # allocation
@@ -319,7 +334,7 @@ class Interpreter:
         for g in graphs:  # zero-sized tensors and the like: empty arrays, no arena bytes
             for t in g.subgraph.tensors:
                 if g.arrays[t.index] is None and t.dtype is not None:
-                    g.arrays[t.index] = np.zeros(t.shape, t.dtype)
+                    g.arrays[t.index] = _empty_array(t.shape, t.dtype)
         scratch = iter([p for p in plans if p.kind == "scratch"])
         for g in graphs:
             for k, ctx in zip(g.kernels, g.contexts):
@@ -398,6 +413,16 @@ class Interpreter:
         """Run every node once. Inputs must be set before each invoke: as in TFLM, the arena
         reuses input memory for later tensors."""
         self._require_allocated("invoke()")
+        if not self._invoking.acquire(blocking=False):
+            raise StateError("invoke() is already running on this interpreter in another "
+                             "thread; an interpreter runs one invoke at a time (give each "
+                             "thread its own interpreter)")
+        try:
+            self._invoke()
+        finally:
+            self._invoking.release()
+
+    def _invoke(self):
         if self.profiler is not None:
             return self._invoke_profiled()
         if self._quiet_float:
@@ -674,6 +699,16 @@ class Interpreter:
     def memory_report(self):
         self._require_allocated("memory_report()")
         return self._report
+
+    def work_memory(self):
+        """Host work memory (im2col columns, padded inputs, window sums) each node's kernel
+        declared in prepare, as [(bytes, subgraph, node, op name)], largest first: an
+        estimate, each bounded by max_model_bytes. This is host memory beside the arena, which
+        a device build does not need."""
+        self._require_allocated("work_memory()")
+        nodes = [(ctx.work_bytes, g.index, k.node_index, k.node.op_name)
+                 for g in self._graphs for k, ctx in zip(g.kernels, g.contexts)]
+        return sorted((n for n in nodes if n[0]), key=lambda n: -n[0])
 
     @property
     def arena_used_bytes(self):

@@ -197,11 +197,14 @@ class FloatRequantizer:
         if np.any(sum_bound + np.abs(offset) >= 1 << 31):   # TFLM's int32 accumulator may wrap
             return None
         # Channels whose output is the same for every possible sum (all-zero weights, or a
-        # bias so large the output always saturates; requantization is monotone, so the two
-        # ends of the range decide) get that value computed here, and a scale of 0.
+        # bias so large the output always saturates) get that value computed here, and a
+        # scale of 0. Requantization is monotone, so the two ends of the range decide, unless
+        # its int32 left shift can wrap: such channels are never taken as constant.
         ends = [np.clip(Requantizer(m, shift)(offset + sign * sum_bound), lo - zero_point,
                         hi - zero_point) for sign in (-1, 1)]
-        constant = ends[0] == ends[1]
+        monotone = np.array([(int(b) + abs(int(o))) << max(int(s), 0) < 1 << 31
+                             for b, o, s in zip(sum_bound, offset, shift)], bool)
+        constant = (ends[0] == ends[1]) & monotone
         signed = lo < zero_point
         channels = offset.shape[0]
         scale, bias, half = np.zeros(channels), np.zeros(channels), np.zeros(channels)
@@ -368,7 +371,18 @@ def activation_range_quantized(activation, scale, zero_point, dtype):
     qmin, qmax = dtype_range(dtype)
 
     def q(v):
-        return quantize_value_float32(v, scale, zero_point)
+        # TFLM's Quantize refuses (TF_LITE_ENSURE, so prepare fails) a rounded quotient
+        # outside [-2^31, 2^31]; 2^31 itself and a zero point added beyond int32 overflow
+        # its int32 arithmetic (undefined), so tinyrt refuses those too
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            r = float(np.float32(v) / np.float32(scale))
+        r = round_half_away(r) if math.isfinite(r) else r
+        if not (INT32_MIN <= r <= INT32_MAX and INT32_MIN <= zero_point + r <= INT32_MAX):
+            raise ValueError(f"the {activation} bound {v} is {r} steps of the output scale "
+                             f"{scale} from zero point {zero_point}: beyond int32, which "
+                             "TFLM refuses in prepare (2^31 steps it lets through and converts "
+                             "with undefined behaviour)")
+        return zero_point + int(r)
 
     if activation == "RELU":
         return max(qmin, q(0.0)), qmax

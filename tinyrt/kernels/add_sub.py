@@ -39,6 +39,11 @@ class _AddSub(Kernel):
         twice = 2 * float(max(sa, sb))
         ra, rb = float(sa) / twice, float(sb) / twice
         ro = twice / ((1 << left) * float(so))
+        if not (0 < ro < 1 and 0 < ra < 1 and 0 < rb < 1):
+            # TFLM's QuantizeMultiplierSmallerThanOneExp aborts the program on these
+            self.fail(f"input scales {float(sa)}, {float(sb)} and output scale {float(so)} "
+                      f"give a multiplier of {ro} (input ones {ra}, {rb}); TFLM needs them "
+                      "all in (0, 1) and aborts otherwise")
         self.left = left
         self.qa = quant.Requantizer(*quant.quantize_multiplier(ra))
         self.qb = quant.Requantizer(*quant.quantize_multiplier(rb))

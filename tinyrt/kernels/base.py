@@ -99,6 +99,7 @@ class PrepareContext:
         self.scratch_requests = []        # byte sizes, in request order
         self.persistent_requests = []     # byte sizes of persistent buffers (arena tail)
         self.subgraph_calls = []          # subgraphs this node runs (IF, WHILE, CALL_ONCE)
+        self.work_bytes = 0               # host work memory the kernel declared (workspace)
 
     def call_subgraph(self, index):
         """Declare that this node runs subgraph ``index``; returns its run-time Graph, whose
@@ -126,6 +127,7 @@ class PrepareContext:
         if nbytes > self.workspace_limit:
             self.fail(f"{what} would take {int(nbytes)} bytes, over the limit of "
                       f"{self.workspace_limit} (raise max_model_bytes to allow it)")
+        self.work_bytes = max(self.work_bytes, int(nbytes))
 
     def native_node(self, kernel, keep=(), inputs=("input",), outputs=("output",), **fields):
         """The node's C kernel ``kernel`` of the compiled core with its op data ``fields`` (see

@@ -60,51 +60,149 @@ def clamp_range(act, output):
     return activation_range_quantized(act, scale_of(output), zero_point_of(output), output.dtype)
 
 
+def defined_shifts(kernel, multiplier, shift):
+    """(multiplier, shift), after refusing left shifts TFLM cannot do: its requantization
+    multiplies by (1 << shift) in int32, which for shifts of 32 and more is undefined
+    behaviour in C++ (x86 then shifts by the count modulo 32). Up to 31 the product wraps
+    as int32, which tinyrt reproduces."""
+    if np.any(np.asarray(shift) > 31):
+        kernel.fail(f"the requantization needs a left shift of {int(np.max(shift))} "
+                    "(a multiplier of about 2^" f"{int(np.max(shift)) - 1}); TFLM's int32 "
+                    "arithmetic is undefined past 31")
+    return multiplier, shift
+
+
+class _TapAxis:
+    """One spatial axis of a filter window, cut to the taps that can read the input.
+
+    Tap k of output o reads position o * stride + k * dilation - pad. Taps that read padding
+    for every output add nothing (TFLM skips them), so only the hull of taps that some output
+    reads inside the input is kept: with a dilation or a filter far larger than the input
+    (SAME padding), the padded input and the windows then stay about the input's size
+    instead of the filter's. ``first`` is the first kept tap, ``taps`` their number; when no
+    tap ever reads the input, one tap is kept that reads padding for every output.
+    ``pad`` (TFLM's padding, less the cut taps) is negative when the first kept tap of the
+    first output lies inside the input."""
+
+    def __init__(self, padding, in_size, filter_size, stride, dilation, out_size):
+        self.full_pad, self.odd = padding_before(padding, in_size, filter_size, stride,
+                                                 dilation, out_size)
+        pad, last = self.full_pad, (out_size - 1) * stride
+        first = max(0, -((last - pad) // dilation))          # ceil((pad - last) / dilation)
+        end = min(filter_size, (in_size - 1 + pad) // dilation + 1)
+        if filter_size == 0 or out_size <= 0:
+            first, end = 0, filter_size
+        if first >= end and filter_size > 0 and out_size > 0:
+            # every tap reads padding: one tap, placed before the input for every output
+            first, end, pad = 0, 1, last + 1
+        else:
+            pad -= first * dilation
+        self.first, self.taps = first, end - first
+        self.dilation = dilation if self.taps > 1 else 1
+        self.pad = pad
+        self.before = max(pad, 0)                  # padding rows written before the input
+        self.start = max(-pad, 0)                  # where the first window starts in them
+        need = last + (self.taps - 1) * self.dilation + 1 if self.taps else last + 1
+        self.after = max(self.start + need - self.before - in_size, 0)
+
+
 class Window2D:
     """Where a 2-D filter window of an NHWC input goes: output size, padding, and a strided
-    view of every window over a padded copy of the input (no Python loop over pixels)."""
+    view of every window over a padded copy of the input (no Python loop over pixels).
+
+    ``kh``/``kw`` are the taps kept (see _TapAxis): a kernel with weights takes them through
+    ``crop_filter``. ``pad_top``/``pad_left`` are the padding before the first kept tap
+    (negative: the first window starts that many rows inside the input)."""
 
     def __init__(self, padding, in_h, in_w, kh, kw, stride_h, stride_w, dil_h=1, dil_w=1,
                  out_h=None, out_w=None):
         if min(stride_h, stride_w, dil_h, dil_w) < 1:
             raise ValueError(f"strides and dilations must be >= 1, got stride {stride_h}x{stride_w}"
                              f" dilation {dil_h}x{dil_w}")
-        self.kh, self.kw = kh, kw
-        self.stride_h, self.stride_w, self.dil_h, self.dil_w = stride_h, stride_w, dil_h, dil_w
+        self.filter_h, self.filter_w = kh, kw
         self.out_h = output_size(padding, in_h, kh, stride_h, dil_h) if out_h is None else out_h
         self.out_w = output_size(padding, in_w, kw, stride_w, dil_w) if out_w is None else out_w
-        self.pad_top, odd_h = padding_before(padding, in_h, kh, stride_h, dil_h, self.out_h)
-        self.pad_left, odd_w = padding_before(padding, in_w, kw, stride_w, dil_w, self.out_w)
-        # Enough rows/cols after the input for the last window (TFLM skips taps outside it).
-        need_h = (self.out_h - 1) * stride_h + (kh - 1) * dil_h + 1
-        need_w = (self.out_w - 1) * stride_w + (kw - 1) * dil_w + 1
-        self.pad_bottom = max(need_h - in_h - self.pad_top, 0)
-        self.pad_right = max(need_w - in_w - self.pad_left, 0)
+        self.options = (stride_h, stride_w, dil_h, dil_w)
+        rows = _TapAxis(padding, in_h, kh, stride_h, dil_h, self.out_h)
+        cols = _TapAxis(padding, in_w, kw, stride_w, dil_w, self.out_w)
+        self.tflm_padding = (rows.full_pad, cols.full_pad)
+        # a single output row (column) has no next one: its stride reads nothing
+        self.stride_h = stride_h if self.out_h > 1 else 1
+        self.stride_w = stride_w if self.out_w > 1 else 1
+        self.rows, self.cols = slice(rows.first, rows.first + rows.taps), \
+            slice(cols.first, cols.first + cols.taps)
+        self.kh, self.kw = rows.taps, cols.taps
+        self.dil_h, self.dil_w = rows.dilation, cols.dilation
+        self.pad_top, self.pad_left = rows.pad, cols.pad
+        self.start_h, self.start_w = rows.start, cols.start
+        self._before = (rows.before, cols.before)
+        self.pad_bottom, self.pad_right = rows.after, cols.after
         self.in_h, self.in_w = in_h, in_w
+
+    def tflm_int16_overflow(self, strides_and_dilations=True):
+        """Why TFLM cannot compute this window as the model states it, or None.
+
+        TFLM keeps the padding of every windowed op, and the strides and dilations of its
+        convolutions (ConvParams, DepthwiseParams), in int16 fields: a larger value is cut to
+        its low 16 bits, and the layer computes with a geometry other than the model's. Only
+        values that matter count: the stride of an axis with one output, the dilation of an
+        axis with one tap, read nothing."""
+        stride_h, stride_w, dil_h, dil_w = self.options
+        values = [("padding", p) for p in self.tflm_padding]
+        if strides_and_dilations:
+            values += [("stride", v) for v, used in ((stride_h, self.out_h > 1),
+                                                     (stride_w, self.out_w > 1)) if used]
+            values += [("dilation", v) for v, used in ((dil_h, self.filter_h > 1),
+                                                       (dil_w, self.filter_w > 1)) if used]
+        for name, v in values:
+            if not -(1 << 15) <= v < 1 << 15:
+                return (f"a {name} of {v} does not fit TFLM's int16 field (it would compute "
+                        "with the value's low 16 bits)")
+        return None
+
+    def crop_filter(self, weights, h_axis=1, w_axis=2):
+        """The kept taps of a filter array whose axes ``h_axis``, ``w_axis`` are the filter's
+        height and width (OHWI convolution weights, 1HWC depthwise weights)."""
+        index = [slice(None)] * np.ndim(weights)
+        index[h_axis], index[w_axis] = self.rows, self.cols
+        return np.asarray(weights)[tuple(index)]
+
+    @property
+    def offset(self):
+        """True when a window starts inside the input (negative padding): only code reading
+        windows through ``windows`` handles that."""
+        return bool(self.start_h or self.start_w)
+
+    def padded_bytes(self, batch, channels, itemsize):
+        """Bytes of ``padded_buffer(batch, channels, dtype)`` for a dtype of ``itemsize``."""
+        return batch * self.padded_h * self.padded_w * channels * itemsize
 
     @property
     def padded(self):
-        return self.pad_top or self.pad_left or self.pad_bottom or self.pad_right
+        return any(self._before) or self.pad_bottom or self.pad_right
 
     @property
     def padded_h(self):
         """Rows of the input with its padding: every tap of every window falls inside."""
-        return self.in_h + self.pad_top + self.pad_bottom
+        return self.in_h + self._before[0] + self.pad_bottom
 
     @property
     def padded_w(self):
-        return self.in_w + self.pad_left + self.pad_right
+        return self.in_w + self._before[1] + self.pad_right
 
     def padded_buffer(self, batch, channels, dtype, fill):
         """A workspace holding the input surrounded by ``fill``; eval writes the interior."""
         buf = np.full((batch, self.padded_h, self.padded_w, channels), fill, dtype)
-        interior = buf[:, self.pad_top:self.pad_top + self.in_h,
-                       self.pad_left:self.pad_left + self.in_w, :]
+        top, left = self._before
+        interior = buf[:, top:top + self.in_h, left:left + self.in_w, :]
         return buf, interior
 
     def windows(self, padded):
-        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array. Windows
-        overlap, so callers only read it (the fast path does not mark it read-only)."""
+        """View [N, out_h, out_w, kh, kw, C] of every window of the padded NHWC array (or of
+        the input itself when nothing is padded). Windows overlap, so callers only read it
+        (the fast path does not mark it read-only)."""
+        if self.start_h or self.start_w:
+            padded = padded[:, self.start_h:, self.start_w:, :]
         n, _, _, c = padded.shape
         s0, s1, s2, s3 = padded.strides
         shape = (n, self.out_h, self.out_w, self.kh, self.kw, c)

@@ -20,7 +20,8 @@ from ..model.schema import TYPE_CODE
 from ..workspace import Workspace
 from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
-from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
+from .common import (QuantizedOutput, Window2D, activation, clip, defined_shifts, padding_name,
+                     zero_point_of)
 from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot, pack_f32_blocks, \
     pad_f32_blocks
 
@@ -129,7 +130,14 @@ def conv_requantization(kernel, x, w, y, channels):
         kernel.fail(f"weights have {len(w_scale)} scales for {channels} output channels")
     w_scale = np.broadcast_to(w_scale, (channels,))
     real = np.float64(x.quantization.scale[0]) * w_scale / np.float64(y.quantization.scale[0])
-    return quant.quantize_multipliers(real)
+    return defined_shifts(kernel, *quant.quantize_multipliers(real))
+
+
+def check_window(kernel, win, strides_and_dilations=True):
+    """Refuse a window TFLM would compute with a geometry cut to int16 (see Window2D)."""
+    why = win.tflm_int16_overflow(strides_and_dilations)
+    if why:
+        kernel.fail(why)
 
 
 def bias_values(kernel, b, channels, dtypes=None, input_dtype=None):
@@ -184,13 +192,18 @@ class Conv2D(Kernel):
         if y.shape != (n, win.out_h, win.out_w, out_c):
             self.fail(f"output shape {list(y.shape)} should be "
                       f"{[n, win.out_h, win.out_w, out_c]}")
+        check_window(self, win)
         self.win = win
         self.padded = bool(win.padded)
+        # only the taps that can read the input (see Window2D): a filter or dilation far
+        # larger than the input costs no memory
+        wdata, kh, kw = win.crop_filter(wdata), win.kh, win.kw
         # a 1x1 unit-stride convolution's im2col rows are the input's pixels as they are
         self.pointwise = (kh, kw, o["stride_h"], o["stride_w"]) == (1, 1, 1, 1) and \
-            not self.padded
+            not self.padded and not win.offset and (win.out_h, win.out_w) == (in_h, in_w)
         self.shape2d = (n * win.out_h * win.out_w, kh * kw * in_c)
-        ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16, "im2col columns")
+        ctx.workspace(self.shape2d[0] * (self.shape2d[1] + out_c) * 16 +
+                      win.padded_bytes(n, in_c, 8), "im2col columns and the padded input")
         self.out2d = (n * win.out_h * win.out_w, out_c)
         act = activation(o)
         if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:

@@ -12,7 +12,7 @@ from ..workspace import Workspace
 from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
-from .conv import bias_values, conv_requantization, native_conv
+from .conv import bias_values, check_window, conv_requantization, native_conv
 from .gemm import IntegerGemm, ScaledGemm, filter_values, pad_f32_blocks
 
 # einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
@@ -319,9 +319,12 @@ class DepthwiseConv2D(Kernel):
         if y.shape != (n, win.out_h, win.out_w, out_c):
             self.fail(f"output shape {list(y.shape)} should be "
                       f"{[n, win.out_h, win.out_w, out_c]}")
+        check_window(self, win)
         self.win, self.dm = win, dm
-        ctx.workspace(n * win.out_h * win.out_w * (kh * kw * in_c + out_c) * 16,
-                      "window columns")
+        # only the taps that can read the input (see Window2D)
+        wdata, kh, kw = win.crop_filter(wdata), win.kh, win.kw
+        ctx.workspace(n * win.out_h * win.out_w * (kh * kw * in_c + out_c) * 16 +
+                      win.padded_bytes(n, in_c, 8), "window columns and the padded input")
         act = activation(o)
         taps = wdata.reshape(kh * kw, out_c)
         if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:
@@ -403,7 +406,7 @@ class DepthwiseConv2D(Kernel):
         strided = win.stride_h > 1 or win.stride_w > 1
         largest = int(np.abs(w_int).sum(axis=0).max(initial=0)) * x_bound   # of any sum
         dtype = np.float32 if largest < 1 << 24 else np.float64
-        if self.tap_einsum and largest < 1 << 53 and (self.kind == "int16" or
+        if self.tap_einsum and not win.offset and largest < 1 << 53 and (self.kind == "int16" or
                                                       dtype == np.float32) and \
                 (not strided or dm == 1):
             planes = n * (win.in_h + win.pad_top + win.pad_bottom) * out_c * \
@@ -413,7 +416,8 @@ class DepthwiseConv2D(Kernel):
             self.taps_plan = TapEinsum(win, n, in_c, dm, w_int, dtype, x.dtype, zx,
                                        workspace)
             return
-        if not strided or (dm == 1 and int(np.prod(y.shape)) >= self.strided_tap_min_outputs):
+        if not win.offset and (not strided or (dm == 1 and int(np.prod(y.shape)) >=
+                                               self.strided_tap_min_outputs)):
             ctx.workspace(int(np.prod(y.shape)) * kh * kw * 8, "tap products")
             self.mode = "taps"
             # int8 products are exact in int16 (see TapLoop)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import hybrid, quant
 from .base import Kernel, register
-from .common import QuantizedOutput, Window2D, activation, clip, zero_point_of
+from .common import QuantizedOutput, Window2D, activation, clip, defined_shifts, zero_point_of
 from .conv import bias_values, int16_accumulator_bits, native_conv
 from ..native.core import OutOfRange, prepares_native
 from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot, pack_f32_blocks, \
@@ -88,7 +88,16 @@ class FullyConnected(Kernel):
         in_scale = np.float64(x.quantization.scale[0])
         out_scale = np.float64(y.quantization.scale[0])
         w_scale = w.quantization.scale.astype(np.float64)
-        m, s = quant.quantize_multipliers(in_scale * w_scale / out_scale)
+        if b is not None and len(w_scale) == 1:
+            # TFLM's GetQuantizedConvolutionMultipler: the bias scale (0 when it has none)
+            # must be the input scale times the weight scale, within 2% of the output scale
+            b_scale = 0.0 if b.quantization is None else np.float64(b.quantization.scale[0])
+            diff = abs(in_scale * w_scale[0] - b_scale)
+            if not diff / out_scale <= 0.02:
+                self.fail(f"bias scale {float(b_scale)} is not input scale x "
+                          f"weight scale ({float(in_scale * w_scale[0])}) within 2% of the "
+                          "output scale, which TFLM requires")
+        m, s = defined_shifts(self, *quant.quantize_multipliers(in_scale * w_scale / out_scale))
         self.gemm.set_offset(self.offset)
         self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound,
                                       sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),

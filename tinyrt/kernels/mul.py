@@ -7,7 +7,8 @@ from ..native.core import OutOfRange, prepares_native, requantization
 from ..native.elementwise import native_binary, native_binary_s16
 from ..native.walk import broadcast_walk
 from .base import Kernel, register
-from .common import Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types
+from .common import (Int8PairTable, activation, check_broadcast, clamp_range, clip,
+                     defined_shifts, same_types)
 
 
 @prepares_native
@@ -52,7 +53,7 @@ class Mul(Kernel):
             self.fail("int16 MUL needs zero points of 0")
         real = (float(a.quantization.scale[0]) * float(b.quantization.scale[0])
                 / float(y.quantization.scale[0]))
-        self.requant = quant.Requantizer(*quant.quantize_multiplier(real),
+        self.requant = quant.Requantizer(*defined_shifts(self, *quant.quantize_multiplier(real)),
                                          offset=int(y.quantization.zero_point[0]))
         self.lo, self.hi = clamp_range(act, y)
         self.pairs = Int8PairTable(self._quantized) if dt == np.int8 else None

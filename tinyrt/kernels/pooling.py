@@ -6,6 +6,7 @@ from .. import quant
 from ..native.core import OutOfRange, prepares_native
 from .base import Kernel, register
 from .common import Window2D, activation, clamp_range, clip, padding_name
+from .conv import check_window
 
 
 @prepares_native
@@ -58,7 +59,12 @@ class _Pool(Kernel):
                        o["stride_h"], o["stride_w"])
         if y.shape != (n, win.out_h, win.out_w, c):
             self.fail(f"output shape {list(y.shape)} should be {[n, win.out_h, win.out_w, c]}")
+        check_window(self, win, strides_and_dilations=False)
         self.win = win
+        # the padded copy (8-byte values at most), the tap counts and a few output-sized
+        # temporaries; the window is cut to the taps that read the input (see Window2D)
+        ctx.workspace(win.padded_bytes(n, c, 8) + win.padded_bytes(1, 1, 8) +
+                      4 * 8 * n * win.out_h * win.out_w * c, "the padded input and sums")
         self.float = x.dtype == np.float32
         act = activation(o)
         if self.float:

@@ -82,9 +82,10 @@ class Softmax(Kernel):
                 self.fail(f"int8 input needs an int8 or int16 output, got {y.dtype}")
             self.kind = "int8"
             self._prepare_int8(beta, in_scale, y.dtype)
-            self.native = native_softmax(ctx, self.exp_table, self.sum_table,
-                                         int(np.prod(self.shape)) // max(self.depth, 1),
-                                         self.depth, y.dtype, self.out_min, self.out_max)
+            if not self.sum_may_overflow:   # the C kernel does not check the sums
+                self.native = native_softmax(ctx, self.exp_table, self.sum_table,
+                                             int(np.prod(self.shape)) // max(self.depth, 1),
+                                             self.depth, y.dtype, self.out_min, self.out_max)
         elif x.dtype == np.int16:
             if y.dtype != np.int16:
                 self.fail(f"int16 input needs an int16 output, got {y.dtype}")
@@ -108,6 +109,10 @@ class Softmax(Kernel):
     def _prepare_int8(self, beta, in_scale, out_dtype):
         # PreprocessSoftmaxScaling, then QuantizeMultiplierGreaterThanOne
         real = min(beta * in_scale * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
+        if not real > 1:
+            # TFLM's QuantizeMultiplierGreaterThanOne aborts the program here
+            self.fail(f"beta {beta} x input scale {in_scale} x 2^26 is {real}; TFLM needs it "
+                      "above 1 (it aborts otherwise)")
         mult, left = quant.quantize_multiplier(real)
         radius = math.floor(((1 << SCALED_DIFF_INTEGER_BITS) - 1)
                             * (1 << (31 - SCALED_DIFF_INTEGER_BITS)) / (1 << left))
@@ -123,6 +128,14 @@ class Softmax(Kernel):
                                                                ACCUMULATION_INTEGER_BITS), 0), 1)
         self.reciprocal_cache = {}
         self.out_bits = np.dtype(out_dtype).itemsize * 8
+        # The Q12.19 sum of a row's exps (each at most 1.0, 2^19) sets the exponent of TFLM's
+        # last RoundingDivideByPOT: floor(log2(sum)) + 31 - out_bits, which its assert keeps
+        # at 31 or less (sums below 2^(out_bits + 1), 512 for int8); the int32 sum must stay
+        # below 2^31 anyway.
+        # TFLM aborts on a row past the first (and its sum wraps past the second), so such a
+        # row is refused at eval (_reciprocals).
+        self.sum_limit = 1 << min(self.out_bits + 20, 31)
+        self.sum_may_overflow = self.depth << 19 >= self.sum_limit
         self.out_min, self.out_max = quant.dtype_range(out_dtype)
         self.out_dtype = out_dtype
         self.single = self.depth > 0 and int(np.prod(self.shape)) == self.depth
@@ -136,6 +149,12 @@ class Softmax(Kernel):
         """Per row: the Q0.31 reciprocal of the sum of exps, the output exponent e, and the
         term 2^(e-1) + out_min 2^e of the final rounding. Results are remembered (exactly: they
         depend on the sum alone), which spares repeated rows the fixed-point reciprocal."""
+        if self.sum_may_overflow and np.any(sums >= self.sum_limit):
+            why = (f"TFLM's {self.out_bits}-bit output stage takes sums below "
+                   f"{self.sum_limit >> 19} and aborts otherwise" if self.sum_limit < 1 << 31
+                   else "its Q12.19 value leaves TFLM's int32 sum (undefined behaviour)")
+            self.fail(f"a row's sum of exps is {np.max(sums) / (1 << 19):.6g} (too many of "
+                      f"its {self.depth} values near the row's maximum); {why}")
         cache = self.reciprocal_cache
         key = sums.tobytes()
         hit = cache.get(key)

@@ -5,6 +5,7 @@ Every index, offset and length is checked here, so everything downstream may tru
 """
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,11 +127,7 @@ class Model:
 def load_model(source, max_bytes=DEFAULT_MAX_BYTES):
     """Read a model from a path, bytes, bytearray or memoryview."""
     if isinstance(source, (str, os.PathLike)):
-        try:
-            with open(source, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            raise ModelError(f"cannot read model file {os.fspath(source)!r}: {e.strerror}") from None
+        data = read_model_file(source, max_bytes)
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source) if not isinstance(source, bytes) else source
     else:
@@ -139,6 +136,53 @@ def load_model(source, max_bytes=DEFAULT_MAX_BYTES):
         return _Reader(data, max_bytes).read()
     except RecursionError:
         raise ModelError("model nests tables too deeply") from None
+
+
+def read_model_file(path, max_bytes=DEFAULT_MAX_BYTES):
+    """The bytes of the regular file at ``path``, at most ``max_bytes`` of them.
+
+    Opened without blocking (a FIFO would otherwise wait for a writer forever) and checked to
+    be a regular file before anything is read: a device such as /dev/zero or /dev/urandom
+    never ends. The read stops one byte past the limit, so a file that grows while being
+    read cannot make it take more."""
+    name = os.fspath(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(name, flags)
+    except OSError as e:
+        raise ModelError(f"cannot read model file {name!r}: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ModelError(f"model file {name!r} is not a regular file "
+                             f"({_file_kind(st.st_mode)})")
+        if st.st_size > max_bytes:
+            raise ModelError(f"model file {name!r} has {st.st_size} bytes, over the limit of "
+                             f"{max_bytes} (raise max_model_bytes to allow it)")
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - total, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise ModelError(f"model file {name!r} grew past the limit of {max_bytes} bytes "
+                             "while being read (raise max_model_bytes to allow it)")
+        return b"".join(chunks)
+    except OSError as e:
+        raise ModelError(f"cannot read model file {name!r}: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _file_kind(mode):
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 def _option_fields(name, spec):
@@ -293,7 +337,7 @@ class _Reader:
         self.total_bytes += nbytes
         if self.total_bytes > self.max_bytes:
             raise ModelError(f"{where} brings the model's tensors to {self.total_bytes} bytes, "
-                             f"over the limit of {self.max_bytes} (raise max_bytes to allow it)")
+                             f"over the limit of {self.max_bytes} (raise max_model_bytes to allow it)")
         raw = self._buffer_bytes(t["buffer"], where)
         data = None
         if bits:
