@@ -25,6 +25,11 @@ class _AddSub(Kernel):
             self.lo, self.hi = quant.activation_range_float(act)
             self.native = native_binary(ctx, self.node.op_name, self.lo, self.hi)
             return
+        if dt == np.int32 and self.sign > 0:
+            # TFLM's int32 ADD ignores the fused activation
+            self.lo, self.hi = quant.dtype_range(dt)
+            self.native = native_binary(ctx, "ADD", self.lo, self.hi)
+            return
         if dt in (np.int32, np.int64):
             self.lo, self.hi = quant.activation_range_int(act, dt)
             return

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import quant
+from ..native.elementwise import native_binary
 from .base import Kernel, register
 from .common import (Int8PairTable, activation, check_broadcast, clamp_range, clip, same_types,
                      scale_of, zero_point_of)
@@ -27,6 +28,8 @@ class Div(Kernel):
             return
         self.lo, self.hi = (quant.activation_range_float(act) if dt == np.float32
                             else quant.activation_range_int(act, dt))
+        if dt == np.int32:
+            self.native = native_binary(ctx, "DIV", self.lo, self.hi)
 
     def _int8_table(self, a, b, y, act):
         if any(t.quantization is None for t in (a, b, y)):
@@ -103,9 +106,11 @@ class _MinMax(Kernel):
     def prepare(self, ctx):
         a, b = ctx.inputs[0], ctx.inputs[1]
         y = ctx.outputs[0]
-        same_types(self, [a, b, y], (np.float32, np.int8, np.int16, np.int32, np.int64))
+        dt = same_types(self, [a, b, y], (np.float32, np.int8, np.int16, np.int32, np.int64))
         check_broadcast(self, a, b, y)
         self.float = a.dtype == np.float32
+        if dt == np.int32:
+            self.native = native_binary(ctx, self.op_name, *quant.dtype_range(dt))
 
     def eval(self, inputs, outputs):
         a, b = inputs

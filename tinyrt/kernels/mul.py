@@ -44,6 +44,7 @@ class Mul(Kernel):
             return
         if dt == np.int32:
             self.lo, self.hi = quant.activation_range_int(act, dt)
+            self.native = native_binary(ctx, "MUL", self.lo, self.hi)
             return
         if any(t.quantization is None for t in (a, b, y)):
             self.fail("quantized inputs and output need quantization parameters")

@@ -8,6 +8,7 @@ CONCATENATION a row-by-row copy of its inputs; both move bytes, so they serve ev
 import numpy as np
 
 from ..native.core import OutOfRange, prepares_native
+from ..native.elementwise import native_cast
 from .base import Kernel, register
 
 ANY = ("float32", "int8", "int16", "int32", "int64", "uint8", "bool")
@@ -310,6 +311,7 @@ class Cast(Kernel):
               "bool", "float64"}
         if x.dtype.name not in ok or y.dtype.name not in ok:
             self.fail(f"{x.dtype} -> {y.dtype} is not supported")
+        self.native = native_cast(ctx)
 
     def eval(self, inputs, outputs):
         # static_cast: integers wrap; floats truncate towards zero, and out of range values

@@ -1,5 +1,5 @@
 """The builders of the element-wise C kernels several ops share: binary ops with broadcasting
-(float32 arithmetic, int8 through the op's table of every input pair), table lookups of 8- and
+(float32 and int32 arithmetic, int8 through the op's table of every input pair), casts, table lookups of 8- and
 16-bit inputs, and float32 functions of one input. Each kernel module calls them from its
 prepare with the op data it has computed (tables, activation bounds)."""
 import numpy as np
@@ -8,6 +8,7 @@ from .core import OutOfRange, prepares_native, requantization
 from .walk import broadcast_walk
 
 BINARY_F32 = {"ADD": 0, "SUB": 1, "MUL": 2, "SQUARED_DIFFERENCE": 3}      # binary_f32.h
+BINARY_S32 = {"ADD": 0, "MUL": 1, "DIV": 2, "MINIMUM": 3, "MAXIMUM": 4}    # binary_s32.h
 UNARY_F32 = {"LOGISTIC": 0, "TANH": 1, "HARD_SWISH": 2, "RSQRT": 3,      # unary_f32.h
              "GELU": 4, "GELU_TANH": 5}
 
@@ -18,14 +19,18 @@ def _size(tensor):
 
 @prepares_native
 def native_binary(ctx, op, lo=None, hi=None, pairs=None):
-    """The node of a binary op with broadcasting: float32 ``op`` (a BINARY_F32 name) clamped to
-    [lo, hi], or int8 through ``pairs`` (common.Int8PairTable)."""
+    """The node of a binary op with broadcasting: float32 ``op`` (a BINARY_F32 name) or int32
+    ``op`` (a BINARY_S32 name) clamped to [lo, hi], or int8 through ``pairs``
+    (common.Int8PairTable)."""
     a, b, y = ctx.inputs[0], ctx.inputs[1], ctx.outputs[0]
     rank, geometry = broadcast_walk(y.shape, a.shape, b.shape)
     io = dict(inputs=("input1", "input2"), outputs=("output",))
     if pairs is not None and a.dtype == np.int8:
         return ctx.native_node("binary_s8", keep=(geometry, pairs.table), table=pairs.table,
                                geometry=geometry, rank=rank, **io)
+    if a.dtype == np.int32 and b.dtype == np.int32 and y.dtype == np.int32 and op in BINARY_S32:
+        return ctx.native_node("binary_s32", keep=(geometry,), geometry=geometry, rank=rank,
+                               op=BINARY_S32[op], act_min=lo, act_max=hi, **io)
     if a.dtype != np.float32 or op not in BINARY_F32:
         raise OutOfRange(f"no C kernel for {a.dtype} {op}")
     return ctx.native_node("binary_f32", keep=(geometry,), geometry=geometry, rank=rank,
@@ -85,3 +90,18 @@ def native_binary_s16(ctx, op, za, zb, lo, hi, output, input1=None, input2=None,
                            left_shift=left_shift, output_multiplier=m[0], output_left=left[0],
                            output_right=right[0], output_zp=int(output.offset), act_min=lo,
                            act_max=hi, **fields)
+
+
+CAST_TYPES = {"int8": 0, "uint8": 1, "int16": 2, "uint16": 3, "int32": 4, "uint32": 5,   # cast.h
+              "float32": 6, "bool": 1}
+
+
+@prepares_native
+def native_cast(ctx):
+    """The cast node of a CAST between the CAST_TYPES (bool as input only)."""
+    x, y = ctx.inputs[0], ctx.outputs[0]
+    if x.dtype.name not in CAST_TYPES or y.dtype.name not in CAST_TYPES or y.dtype == np.bool_ \
+            or _size(x) != _size(y):
+        raise OutOfRange(f"no C kernel for a CAST {x.dtype} -> {y.dtype}")
+    return ctx.native_node("cast", n=_size(y), in_type=CAST_TYPES[x.dtype.name],
+                           out_type=CAST_TYPES[y.dtype.name])

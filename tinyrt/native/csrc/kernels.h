@@ -8,7 +8,9 @@
 #include "kernels/batch_matmul_s8.h"
 #include "kernels/binary_f32.h"
 #include "kernels/binary_s16.h"
+#include "kernels/binary_s32.h"
 #include "kernels/binary_s8.h"
+#include "kernels/cast.h"
 #include "kernels/conv_f32.h"
 #include "kernels/conv_s8.h"
 #include "kernels/depthwise_f32.h"
@@ -85,6 +87,8 @@
     K(lstm_int) \
     K(lstm_f32) \
     K(binary_s16) \
+    K(binary_s32) \
+    K(cast) \
     /* end of the list */
 
 #endif
