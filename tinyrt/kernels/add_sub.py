@@ -1,6 +1,8 @@
 """ADD and SUB: float32, int32, and int8 / int16 through TFLM's general rescaling path (both
 inputs brought to a common scale with a left shift of 20 bits (int8) or 15 (int16), summed,
-then requantized). Broadcasting as numpy (TFLM broadcasts the same way, up to 6-D)."""
+then requantized). Broadcasting as numpy (TFLM broadcasts the same way, up to 6-D). Int32 ADD
+wraps and, as TFLM's, ignores its fused activation. In the compiled core: binary_f32,
+binary_s8 (int8 through the pair table), binary_s16 and binary_s32 (int32 ADD)."""
 import numpy as np
 
 from .. import quant

@@ -1,4 +1,5 @@
-"""DIV, MAXIMUM, MINIMUM: element-wise binary ops with broadcasting."""
+"""DIV, MAXIMUM, MINIMUM: element-wise binary ops with broadcasting. Their int32 layers run in
+the compiled core's binary_s32 kernel."""
 import math
 
 import numpy as np

@@ -1,5 +1,6 @@
-"""MUL: float32, int32, and int8 / int16 (product of offset inputs, requantized by
-s1 * s2 / s_out)."""
+"""MUL: float32, int32 (wrapping, then the activation clamp), and int8 / int16 (product of
+offset inputs, requantized by s1 * s2 / s_out). In the compiled core: binary_f32, mul_s8 (or
+binary_s8's pair table), binary_s16 and binary_s32."""
 import numpy as np
 
 from .. import quant

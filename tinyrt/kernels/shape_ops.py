@@ -4,6 +4,7 @@ Where the movement is fixed by constant inputs, prepare turns it into a gather i
 of slices so eval is a single numpy call. In the compiled core, PAD, STRIDED_SLICE, TRANSPOSE
 (and SLICE) are one N-D strided byte copy with per-op counts, strides and offsets, and
 CONCATENATION a row-by-row copy of its inputs; both move bytes, so they serve every type.
+CAST between 8-, 16- and 32-bit integers and float32 is the core's cast kernel.
 """
 import numpy as np
 
