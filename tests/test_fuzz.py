@@ -82,6 +82,7 @@ def test_zero_point_outside_the_type_is_a_model_error():
         tinyrt.Interpreter(model_content=b.build())
 
 
+@pytest.mark.skipif(not SEEDS, reason="../shared/models absent")
 def test_fuzz_cli_takes_max_model_bytes_and_defaults_to_the_library(monkeypatch, capsys):
     """The CLI once hard-coded 64 MiB, so mutants of larger models never reached invoke."""
     import collections
