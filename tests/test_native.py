@@ -390,3 +390,30 @@ def test_softmax_rows():
     for shape in ((3, 10), (1, 1), (2, 300)):
         data = _single_op("SOFTMAX", shape, [], shape, y_q=(1 / 256, -128), beta=1.0)
         check(data, shape, rng)
+
+
+def test_unit_filter_with_a_single_output_column():
+    """A 1x1 filter whose stride leaves one output column: its window is cropped to unit
+    strides, yet the input's pixels are not the GEMM's rows (a hostile-model finding)."""
+    rng = np.random.default_rng(9902)
+    for shape, stride in (((2, 13, 5, 3), (1, 5)), ((1, 13, 1, 1), (13, 1))):
+        data = window_model(rng, "CONV_2D", shape, 16, 1, 1, stride, (1, 1), "VALID", "NONE")
+        check(data, shape, rng)
+
+
+def test_float_unit_filter_with_a_single_output_column():
+    rng = np.random.default_rng(9903)
+    b = ModelBuilder()
+    x = b.add_input("x", (1, 5, 6, 3), np.float32)
+    w = b.add_constant("w", rng.standard_normal((4, 1, 1, 3)).astype(np.float32))
+    y = b.add_tensor("y", (1, 5, 1, 4), np.float32)
+    b.add_operator("CONV_2D", [x, w], [y], padding="VALID", stride_h=1, stride_w=6)
+    b.mark_output(y)
+    data = b.build()
+    xs = [[rng.standard_normal((1, 5, 6, 3)).astype(np.float32)] for _ in range(2)]
+    for level in LEVELS:
+        it = tinyrt.Interpreter(model_content=data, native=level)
+        it.allocate_tensors()
+        assert it.kernels[0].native is not None
+        for ours, theirs in run_both(data, xs, tinyrt_interp=it):
+            assert ours[0].tobytes() == theirs[0].tobytes(), level

@@ -51,8 +51,7 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     corr_p[:out_c] = corr
     rows = batches * win.out_h * win.out_w
     rows4 = -(-rows // 4) * 4
-    pointwise = (win.kh, win.kw, win.stride_h, win.stride_w) == (1, 1, 1, 1) and \
-        not win.padded
+    pointwise = is_pointwise(win)
     padded_bytes = 0 if pointwise else batches * win.padded_h * win.padded_w * in_c + 16
     col_bytes = 1 if ctx.native.level == "avx512" else 2
     ctx.workspace(rows4 * (col_bytes * kp + 4 * op) + padded_bytes, "C convolution buffers")
@@ -70,6 +69,14 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
         kp=kp, op=op, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
+def is_pointwise(win):
+    """Whether the window's im2col rows are the input's pixels as they are: a 1x1 filter at unit
+    strides, unpadded, whose output has the input's height and width (a cropped window can have
+    unit strides and a smaller output)."""
+    return (win.kh, win.kw, win.stride_h, win.stride_w) == (1, 1, 1, 1) and not win.padded \
+        and (win.out_h, win.out_w) == (win.in_h, win.in_w)
 
 
 def pack_conv_weights(w, op, kp, level):
@@ -102,8 +109,7 @@ def native_conv_f32(ctx, weights, bias, win, batches, in_c, lo, hi):
     if win.padded and not np.all(np.isfinite(w)):
         # TFLM skips taps outside the input; the kernel's zero columns would make inf x 0 NaN
         raise OutOfRange("non-finite weights with padding")
-    pointwise = (win.kh, win.kw, win.stride_h, win.stride_w) == (1, 1, 1, 1) and \
-        not win.padded
+    pointwise = is_pointwise(win)
     chunk = max(24, FLOAT_CHUNK_VALUES // depth // 24 * 24)
     col = None if pointwise else np.zeros(chunk * depth, np.float32)
     ctx.workspace(4 * ((0 if col is None else col.size) + (out_c + 16) * (depth + 1)),
