@@ -36,9 +36,11 @@ def _runtime(cc):
 
 
 def kernel_tests(root):
-    """The tests of the C kernels: test_native.py and every tests/kernels/test_*core*.py."""
+    """The tests of the C kernels: test_native.py and every tests/kernels/test_*core*.py and
+    test_*native*.py."""
+    kernels = root / "tests" / "kernels"
     tests = [root / "tests" / "test_native.py"]
-    tests += sorted((root / "tests" / "kernels").glob("test_*core*.py"))
+    tests += sorted(set(kernels.glob("test_*core*.py")) | set(kernels.glob("test_*native*.py")))
     return [str(t.relative_to(root)) for t in tests if t.exists()]
 
 
