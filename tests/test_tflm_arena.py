@@ -60,24 +60,8 @@ def _control_flow():
 
 
 def _call_once_and_resource_variable():
-    from tinyrt.builder import ModelBuilder
-    b = ModelBuilder()
-    init = b.add_subgraph("init")
-    h = init.add_tensor("h", (), np.int32, type_name="RESOURCE")
-    init.add_operator("VAR_HANDLE", [], [h], shared_name="acc")
-    init.add_operator("ASSIGN_VARIABLE", [h, init.add_constant("v0", np.ones((1, 4), np.float32))],
-                      [])
-    x = b.add_input("x", (1, 4), np.float32)
-    b.add_operator("CALL_ONCE", [], [], init_subgraph_index=1)
-    hm = b.add_tensor("hm", (), np.int32, type_name="RESOURCE")
-    b.add_operator("VAR_HANDLE", [], [hm], shared_name="acc")
-    cur = b.add_tensor("cur", (1, 4), np.float32)
-    b.add_operator("READ_VARIABLE", [hm], [cur])
-    nxt = b.add_tensor("next", (1, 4), np.float32)
-    b.add_operator("ADD", [cur, x], [nxt])
-    b.add_operator("ASSIGN_VARIABLE", [hm, nxt], [])
-    b.mark_output(nxt)
-    return b.build()
+    from kernels.test_ops import resource_variable_model
+    return resource_variable_model(1.0)
 
 
 def _svdf():

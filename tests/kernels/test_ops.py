@@ -479,15 +479,14 @@ def test_while_and_if():
         np.testing.assert_array_equal(ours[0], theirs[0])
 
 
-def test_call_once_and_resource_variables():
-    """CALL_ONCE initialises a variable to 1.5; every invoke adds x to it and returns it."""
-    tflm()
-    from oracle import run_both
+def resource_variable_model(initial=1.5):
+    """CALL_ONCE initialises a resource variable to ``initial``; every invoke adds the input x
+    to it and returns it."""
     b = ModelBuilder()
     init = b.add_subgraph("init")
     h = init.add_tensor("h", (), np.int32, type_name="RESOURCE")
     init.add_operator("VAR_HANDLE", [], [h], shared_name="acc")
-    v0 = init.add_constant("v0", np.full((1, 4), 1.5, np.float32))
+    v0 = init.add_constant("v0", np.full((1, 4), initial, np.float32))
     init.add_operator("ASSIGN_VARIABLE", [h, v0], [])
     x = b.add_input("x", (1, 4), np.float32)
     b.add_operator("CALL_ONCE", [], [], init_subgraph_index=1)
@@ -499,7 +498,14 @@ def test_call_once_and_resource_variables():
     b.add_operator("ADD", [cur, x], [nxt])
     b.add_operator("ASSIGN_VARIABLE", [hm, nxt], [])
     b.mark_output(nxt)
-    data = b.build()
+    return b.build()
+
+
+def test_call_once_and_resource_variables():
+    """CALL_ONCE initialises a variable to 1.5; every invoke adds x to it and returns it."""
+    tflm()
+    from oracle import run_both
+    data = resource_variable_model(1.5)
     rng = np.random.default_rng(2)
     batches = [[rng.standard_normal((1, 4)).astype(np.float32)] for _ in range(4)]
     results = run_both(data, batches)
