@@ -141,4 +141,47 @@ static inline void tinyrt_store8_s8(int8_t *out, __m256i r)
 }
 #endif
 
+
+/* A row of n int32 sums requantized to int8 (zero point added, clamped). per_channel: the
+ * multiplier and shifts are arrays of n; else mult, left and right each point at one value for
+ * the whole row. The row's last lanes are done with masks (AVX-512) or one by one. */
+static inline void tinyrt_requantize_row_s8(const int32_t *acc, int n, const int32_t *mult,
+                                            const int32_t *left, const int32_t *right,
+                                            int per_channel, int32_t zp, int32_t lo, int32_t hi,
+                                            int8_t *out)
+{
+    int i = 0;
+#if defined(TINYRT_AVX512)
+    const __m512i vzp = _mm512_set1_epi32(zp), vlo = _mm512_set1_epi32(lo);
+    const __m512i vhi = _mm512_set1_epi32(hi);
+    const __m512i m1 = _mm512_set1_epi32(mult[0]), l1 = _mm512_set1_epi32(left[0]);
+    const __m512i r1 = _mm512_set1_epi32(right[0]);
+    for (; i < n; i += 16) {
+        __mmask16 keep = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512i m = per_channel ? _mm512_maskz_loadu_epi32(keep, mult + i) : m1;
+        __m512i l = per_channel ? _mm512_maskz_loadu_epi32(keep, left + i) : l1;
+        __m512i r = per_channel ? _mm512_maskz_loadu_epi32(keep, right + i) : r1;
+        __m512i v = tinyrt_requantize16(_mm512_maskz_loadu_epi32(keep, acc + i), m, l, r, vzp,
+                                        vlo, vhi);
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, keep, v);
+    }
+#elif defined(TINYRT_AVX2)
+    const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo);
+    const __m256i vhi = _mm256_set1_epi32(hi);
+    const __m256i m1 = _mm256_set1_epi32(mult[0]), l1 = _mm256_set1_epi32(left[0]);
+    const __m256i r1 = _mm256_set1_epi32(right[0]);
+    for (; i + 8 <= n; i += 8) {
+        __m256i m = per_channel ? _mm256_loadu_si256((const __m256i *)(mult + i)) : m1;
+        __m256i l = per_channel ? _mm256_loadu_si256((const __m256i *)(left + i)) : l1;
+        __m256i r = per_channel ? _mm256_loadu_si256((const __m256i *)(right + i)) : r1;
+        tinyrt_store8_s8(out + i, tinyrt_requantize8(
+            _mm256_loadu_si256((const __m256i *)(acc + i)), m, l, r, vzp, vlo, vhi));
+    }
+#endif
+    for (; i < n; i++) {
+        int c = per_channel ? i : 0;
+        out[i] = (int8_t)tinyrt_requantize_clamp(acc[i], mult[c], left[c], right[c], zp, lo, hi);
+    }
+}
+
 #endif

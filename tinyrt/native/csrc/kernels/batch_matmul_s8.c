@@ -178,33 +178,6 @@ static void sums(const tinyrt_batch_matmul_s8_opdata *op, const int16_t *w, int3
     }
 }
 
-static void requantize_row(const tinyrt_batch_matmul_s8_opdata *op, const int32_t *acc,
-                           int8_t *out, int n)
-{
-    int j = 0;
-#if defined(TINYRT_AVX512)
-    const __m512i m = _mm512_set1_epi32(op->mult), l = _mm512_set1_epi32(op->left),
-                  r = _mm512_set1_epi32(op->right), zp = _mm512_set1_epi32(op->output_zp),
-                  lo = _mm512_set1_epi32(op->act_min), hi = _mm512_set1_epi32(op->act_max);
-    for (; j < n; j += 16) {
-        __m512i v = tinyrt_requantize16(_mm512_loadu_si512((const void *)(acc + j)), m, l, r,
-                                        zp, lo, hi);
-        int left = n - j < 16 ? n - j : 16;
-        _mm512_mask_cvtepi32_storeu_epi8(out + j, (__mmask16)((1u << left) - 1), v);
-    }
-#elif defined(TINYRT_AVX2)
-    const __m256i m = _mm256_set1_epi32(op->mult), l = _mm256_set1_epi32(op->left),
-                  r = _mm256_set1_epi32(op->right), zp = _mm256_set1_epi32(op->output_zp),
-                  lo = _mm256_set1_epi32(op->act_min), hi = _mm256_set1_epi32(op->act_max);
-    for (; j + 8 <= n; j += 8)
-        tinyrt_store8_s8(out + j, tinyrt_requantize8(
-            _mm256_loadu_si256((const __m256i *)(acc + j)), m, l, r, zp, lo, hi));
-#endif
-    for (; j < n; j++)
-        out[j] = (int8_t)tinyrt_requantize_clamp(acc[j], op->mult, op->left, op->right,
-                                                 op->output_zp, op->act_min, op->act_max);
-}
-
 int tinyrt_batch_matmul_s8(const tinyrt_batch_matmul_s8_opdata *op)
 {
     const int m = op->m, k = op->k, n = op->n, np = (n + BLOCK - 1) / BLOCK * BLOCK;
@@ -220,7 +193,9 @@ int tinyrt_batch_matmul_s8(const tinyrt_batch_matmul_s8_opdata *op)
         sums(op, op->packed + (size_t)op->rhs_index[b] * packed_size, op->acc, np);
         int8_t *out = op->output + (size_t)b * m * n;
         for (int i = 0; i < m; i++)
-            requantize_row(op, op->acc + (size_t)i * np, out + (size_t)i * n, n);
+            tinyrt_requantize_row_s8(op->acc + (size_t)i * np, n, &op->mult, &op->left,
+                                     &op->right, 0, op->output_zp, op->act_min, op->act_max,
+                                     out + (size_t)i * n);
     }
     return TINYRT_OK;
 }

@@ -178,39 +178,6 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
 }
 #endif
 
-static void requantize_row(const int32_t *acc, int n, const tinyrt_conv_s8_opdata *c, int8_t *out)
-{
-    int i = 0;
-#if defined(TINYRT_AVX512)
-    __m512i zp = _mm512_set1_epi32(c->output_zp), lo = _mm512_set1_epi32(c->act_min);
-    __m512i hi = _mm512_set1_epi32(c->act_max);
-    for (; i < n; i += 16) {
-        /* the last piece masked: layers with fewer than 16 channels are common */
-        __mmask16 keep = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
-        __m512i r = tinyrt_requantize16(_mm512_maskz_loadu_epi32(keep, acc + i),
-                                        _mm512_maskz_loadu_epi32(keep, c->mult + i),
-                                        _mm512_maskz_loadu_epi32(keep, c->left + i),
-                                        _mm512_maskz_loadu_epi32(keep, c->right + i), zp, lo, hi);
-        _mm512_mask_cvtepi32_storeu_epi8(out + i, keep, r);
-    }
-#elif defined(TINYRT_AVX2)
-    __m256i zp = _mm256_set1_epi32(c->output_zp), lo = _mm256_set1_epi32(c->act_min);
-    __m256i hi = _mm256_set1_epi32(c->act_max);
-    for (; i + 8 <= n; i += 8)
-        tinyrt_store8_s8(out + i, tinyrt_requantize8(
-            _mm256_loadu_si256((const __m256i *)(acc + i)),
-            _mm256_loadu_si256((const __m256i *)(c->mult + i)),
-            _mm256_loadu_si256((const __m256i *)(c->left + i)),
-            _mm256_loadu_si256((const __m256i *)(c->right + i)), zp, lo, hi));
-#endif
-    /* locals: the int8 stores may alias the op data for all the compiler knows */
-    const int32_t *mult = c->mult, *left = c->left, *right = c->right;
-    const int32_t zp1 = c->output_zp, lo1 = c->act_min, hi1 = c->act_max;
-    for (; i < n; i++)
-        out[i] = (int8_t)tinyrt_requantize_clamp(acc[i], mult[i], left[i], right[i], zp1, lo1,
-                                                 hi1);
-}
-
 /* n input values as unsigned (x + 128) columns */
 static inline void flip_copy(col_t *dst, const int8_t *src, size_t n)
 {
@@ -286,7 +253,8 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
     }
     gemm(col, rows, c->kp, c->weights, c->corr, c->acc, c->op);
     for (int p = 0; p < rows; p++)
-        requantize_row(c->acc + (size_t)p * c->op, c->out_c, c,
-                       c->output + (size_t)p * c->out_c);
+        tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult, c->left,
+                                 c->right, 1, c->output_zp, c->act_min, c->act_max,
+                                 c->output + (size_t)p * c->out_c);
     return TINYRT_OK;
 }
