@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import tinyrt
-from oracle import run_both, tflm
+from oracle import run_both
+from kernels.core_check import check_levels
 from kernels.single_op import values
 from tinyrt import native
 from tinyrt.builder import ModelBuilder
@@ -144,26 +145,13 @@ def batches_for(rng, shape, lo=None, hi=None):
 
 
 def check(data, shape, rng, expect_native=True, lo=None, hi=None):
-    """tinyrt at every available SIMD level (with the numpy twin alongside, see run_both)
-    against tflite-micro; the node runs in C exactly when ``expect_native``. Returns the
-    outputs (the same at every level)."""
-    tflm()
-    batches = batches_for(rng, shape, lo, hi)
-    first = None
-    for level in LEVELS:
-        it = tinyrt.Interpreter(model_content=data, native=level)
-        it.allocate_tensors()
-        k = it.kernels[0]
-        assert (k.native is not None) == expect_native, (level, k.node.op_name)
-        outs = []
-        for ours, theirs in run_both(data, batches, tinyrt_interp=it):
-            np.testing.assert_array_equal(ours[0], theirs[0], err_msg=level)
-            assert ours[0].dtype == theirs[0].dtype and ours[0].shape == theirs[0].shape
-            outs.append(ours[0])
-        if first is None:
-            first = outs
-        assert [o.tobytes() for o in outs] == [o.tobytes() for o in first], level
-    return first
+    """tinyrt at every available SIMD level (with the numpy twin alongside) against
+    tflite-micro (kernels.core_check.check_levels); the node runs in C exactly when
+    ``expect_native``. Returns the outputs (the same at every level)."""
+    outs = check_levels(data, batches_for(rng, shape, lo, hi),
+                        native_nodes=[0] if expect_native else [],
+                        numpy_nodes=[] if expect_native else [0], exact_nan=True)
+    return [o[0] for o in outs]
 
 
 # op -> (layer generator, first seed, number of seeds); 8 random layers per seed
@@ -411,9 +399,4 @@ def test_float_unit_filter_with_a_single_output_column():
     b.mark_output(y)
     data = b.build()
     xs = [[rng.standard_normal((1, 5, 6, 3)).astype(np.float32)] for _ in range(2)]
-    for level in LEVELS:
-        it = tinyrt.Interpreter(model_content=data, native=level)
-        it.allocate_tensors()
-        assert it.kernels[0].native is not None
-        for ours, theirs in run_both(data, xs, tinyrt_interp=it):
-            assert ours[0].tobytes() == theirs[0].tobytes(), level
+    check_levels(data, xs, exact_nan=True)

@@ -218,7 +218,6 @@ def text_info(r):
 # plan
 # ---------------------------------------------------------------------------------------------
 def cmd_plan(args):
-    import json
     it = _load(args, plan_unresolved=True)
     rep = it.memory_report()
     if args.plot:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinyrt
+from kernels.core_check import check_levels
 from kernels.single_op import SPECIAL_FLOATS, one_op
 from oracle import run_both, tflm
 from tinyrt import native
@@ -37,7 +38,6 @@ def check(data, input_shapes, rng, expect_native=True, dtype=F32):
     """tinyrt at every level against tflite-micro on three input sets (float: plain, edge
     values, signed zeros; int8: full range); returns the outputs, which are the same bytes at
     every level."""
-    tflm()
     if dtype == np.int8:
         batches = [[rng.integers(-128, 128, s).astype(np.int8) for s in input_shapes]
                    for _ in range(3)]
@@ -46,21 +46,9 @@ def check(data, input_shapes, rng, expect_native=True, dtype=F32):
                    [draw(rng, s, 0.05) for s in input_shapes],
                    [np.where(rng.random(s) < 0.5, F32(-0.0), draw(rng, s)).astype(F32)
                     for s in input_shapes]]
-    first = None
-    for level in LEVELS:
-        it = tinyrt.Interpreter(model_content=data, native=level)
-        it.allocate_tensors()
-        assert (it.kernels[0].native is not None) == expect_native, level
-        outs = []
-        for ours, theirs in run_both(data, batches, tinyrt_interp=it):
-            assert ours[0].dtype == theirs[0].dtype and ours[0].shape == theirs[0].shape
-            assert ours[0].tobytes() == theirs[0].tobytes(), \
-                (level, np.flatnonzero(ours[0].view(np.int32) != theirs[0].view(np.int32))[:5])
-            outs.append(ours[0].tobytes())
-        if first is None:
-            first = outs
-        assert outs == first, level
-    return first
+    outs = check_levels(data, batches, native_nodes=[0] if expect_native else [],
+                        numpy_nodes=[] if expect_native else [0], exact_nan=True)
+    return [o[0].tobytes() for o in outs]
 
 
 def weights(rng, shape, special_rate=0.0, finite=False):

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import tinyrt
-from kernels.signal_models import preprocessor_ops
 from kernels.test_signal_fft import fft_model, random_frames
 from kernels.test_signal_post import (_subtraction_options, log_frames, log_model, pcan_frames,
                                       pcan_model, subtraction_model)

@@ -1,7 +1,6 @@
 """From lifetimes to offsets: hand the planned buffers (and, for a planner that can use them,
 the overlaps operators allow) to a planner, and keep the interpreter exact where a plan lets an
 output overlap an input."""
-import numpy as np
 
 from .arena import align_up
 from .streaming import overlap_gaps
