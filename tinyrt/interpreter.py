@@ -103,7 +103,7 @@ class Graph:
         self.arrays = None
         self.steps = []
         self.step_kernels = []     # per step: the kernels it runs
-        self.programs = []         # the native.core.Program of each C step
+        self.step_programs = []    # per step: its native.core.Program, or None (numpy eval)
 
     def bind(self, overlapping=()):
         """Build the steps. ``overlapping``: positions of nodes whose output the plan lets
@@ -144,14 +144,12 @@ class Graph:
             close_run()
             add((k.eval, ins, outs), [k])
         close_run()
-        self.programs = [p for p in self.step_programs if p is not None]
         self.inputs = [arrays[i] for i in self.subgraph.inputs]
         self.outputs = [arrays[i] for i in self.subgraph.outputs]
 
     def failed_kernel(self, step, code):
         """The kernel that failed in ``step`` (code: what the step returned)."""
-        kernels = self.step_kernels[step]
-        return kernels[code - 1] if len(kernels) > 1 or code > 1 else kernels[0]
+        return self.step_kernels[step][code - 1]
 
     def invoke(self):
         for i, (fn, a, b) in enumerate(self.steps):

@@ -213,13 +213,6 @@ class NativeNode:
                     raise ValueError(f"{self.kernel}: tensor for {field} is not contiguous")
                 setattr(self.opdata, field, a.ctypes.data)
 
-    def __call__(self, inputs, outputs):
-        """Run this node alone (binding the given arrays first)."""
-        self.bind(inputs, outputs)
-        program = Program(self.core, [self])
-        if program.run():
-            raise RuntimeError(f"{self.kernel} failed")
-
 
 class Program:
     """Consecutive native nodes as the executor's node array: ``run()`` is one C call."""
