@@ -241,12 +241,13 @@ class Interpreter:
         self._planner_name = next((n for n, c in _PLANNERS.items() if c is planner),
                                   planner.__name__)
         self.plan_unresolved = plan_unresolved
-        if native is not None and not isinstance(native, (bool, np.bool_)) and \
-                native not in native_kernels.LEVELS:
+        if native is not None and not isinstance(native, (bool, np.bool_, native_kernels.Core)) \
+                and native not in native_kernels.LEVELS:
             raise ArgumentError(f"native must be None, True, False or one of "
                               f"{', '.join(native_kernels.LEVELS)}, not {native!r}")
         self.native = native
         self.unresolved_ops = []
+        self.firmware_target = None
         self._allocated = False
         self.kernels = []
         self.profiler = None
@@ -275,6 +276,8 @@ class Interpreter:
                 g.kernels.append(cls(node, g.index))
         work = Workspace()    # eval-time temporaries the kernels share (host memory, not arena)
         native_lib = native_kernels.resolve(self.native)
+        self.firmware_target = native_lib.level if native_lib is not None and \
+            native_lib.firmware else None
         for g in graphs:  # 2. init and prepare
             tensors = g.subgraph.tensors
             for k in g.kernels:
@@ -411,6 +414,9 @@ class Interpreter:
         """Run every node once. Inputs must be set before each invoke: as in TFLM, the arena
         reuses input memory for later tensors."""
         self._require_allocated("invoke()")
+        if self.firmware_target is not None:
+            raise StateError(f"this interpreter prepared its nodes for {self.firmware_target} "
+                             "firmware (tinyrt codegen); it does not invoke on the host")
         if not self._invoking.acquire(blocking=False):
             raise StateError("invoke() is already running on this interpreter in another "
                              "thread; an interpreter runs one invoke at a time (give each "

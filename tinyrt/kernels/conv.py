@@ -46,6 +46,9 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     corr = np.asarray(offset, np.int64) - 128 * w.astype(np.int64).sum(axis=1)
     if np.any(np.abs(corr) >= INT32_LIMIT):
         raise OutOfRange("the bias term does not fit int32")
+    if ctx.native.firmware:
+        return firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c,
+                             input_zp, output_zp, lo, hi)
     packed = pack_conv_weights(w, op, kp, ctx.native.level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
@@ -68,7 +71,29 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
-        kp=kp, op=op, output_zp=output_zp, act_min=lo, act_max=hi)
+        kp=kp, op=op, input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
+def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, input_zp,
+                  output_zp, lo, hi):
+    """conv_s8's op data as generated firmware's kernel reads it (csrc/mcu/conv_s8.c): int8
+    weights [out_c][kp], the bias folded with the input's zero point, two columns of work."""
+    out_c, depth = w.shape
+    corr = np.asarray(offset, np.int64)
+    if np.any(np.abs(corr) >= INT32_LIMIT):
+        raise OutOfRange("the bias term does not fit int32")
+    corr = corr.astype(np.int32)
+    packed = np.zeros((out_c, kp), np.int8)
+    packed[:, :depth] = w
+    col = np.zeros(2 * kp, np.int16)
+    return ctx.native_node(
+        "conv_s8", keep=(packed, corr, mult, left, right, col), weights=packed,
+        corr=corr, mult=mult, left=left, right=right, col=col, acc=None,
+        padded=None, batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c,
+        out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
+        stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
+        pad_top=win.pad_top, pad_left=win.pad_left, pad_h=0, pad_w=0, kp=kp, op=out_c,
+        input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
 
 
 def is_pointwise(win):

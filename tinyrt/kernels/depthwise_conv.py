@@ -231,6 +231,9 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
     # |x - zp| <= 255, |w| <= 128: every sum stays inside int32 when this holds
     if np.any(np.abs(bias) + 255 * 128 * taps.shape[0] >= 1 << 31):
         raise OutOfRange("depthwise sums could leave int32")
+    if ctx.native.firmware:
+        return firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, dm,
+                                  input_zp, output_zp, lo, hi)
     st = win.stride_w
     # Strided columns are dealt to stride phase planes, so that a tap's inputs for a whole
     # output row are contiguous for the level's vectors, unless the channels come in multiples
@@ -265,6 +268,23 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
         kw=win.kw, stride_h=win.stride_h, stride_w=st, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, plane_w=plane_w,
         phases=phases, input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
+def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, dm, input_zp,
+                       output_zp, lo, hi):
+    """depthwise_s8's op data as generated firmware's kernel reads it
+    (csrc/mcu/depthwise_s8.c): int8 taps [kh * kw][out_c], the bias folded with the input's
+    zero point, no work memory."""
+    folded = (bias - int(input_zp) * taps.astype(np.int64).sum(axis=0)).astype(np.int32)
+    weights = np.ascontiguousarray(taps)
+    return ctx.native_node(
+        "depthwise_s8", keep=(weights, folded, mult, left, right), weights=weights,
+        bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=None,
+        batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
+        out_w=win.out_w, out_c=in_c * dm, dm=dm, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
+        stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,
+        pad_left=win.pad_left, pad_h=0, plane_w=0, phases=1, input_zp=input_zp,
+        output_zp=output_zp, act_min=lo, act_max=hi)
 
 
 @prepares_native

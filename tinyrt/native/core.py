@@ -11,6 +11,9 @@ import numpy as np
 from ..errors import TinyrtError
 
 LEVELS = ("avx512", "avx2", "neon", "portable")      # best first
+# the targets of generated firmware (tinyrt codegen): their kernels are csrc's, built by the
+# generated Makefile, some with a variant for small memories (csrc/mcu)
+FIRMWARE_TARGETS = ("host", "cortex-m4", "cortex-m55")
 
 _CTYPES = {0: ctypes.c_void_p, 1: ctypes.c_int32, 2: ctypes.c_int64, 3: ctypes.c_float}
 _RANGES = {1: (-(1 << 31), (1 << 31) - 1), 2: (-(1 << 63), (1 << 63) - 1)}
@@ -28,9 +31,10 @@ class OutOfRange(ValueError):
 class Core:
     """One built level of the core: its executor entry point, kernel ids and op data types."""
 
-    def __init__(self, module, level):
+    def __init__(self, module, level, firmware=False):
         self.module = module
         self.level = level
+        self.firmware = firmware    # prepares op data for generated firmware, not for the host
         self.run = module.run                       # run(nodes_address, count[, seconds])
         self.kernel_ids = {n: i for i, n in enumerate(module.kernels())}
         self.structs = {name: _mirror(name, size, fields)
@@ -100,6 +104,16 @@ def load(level):
     return core
 
 
+def firmware(target):
+    """A core that prepares op data for generated firmware of ``target`` (FIRMWARE_TARGETS):
+    the host's portable build supplies the op data layouts; nodes prepared with it are emitted
+    as C (tinyrt.codegen), never run on the host."""
+    if target not in FIRMWARE_TARGETS:
+        raise NativeUnavailable(f"unknown firmware target {target!r}; targets are "
+                                f"{', '.join(FIRMWARE_TARGETS)}")
+    return Core(_import("portable"), target, firmware=True)
+
+
 def available():
     """The levels that are built and that this CPU runs, best first."""
     out = []
@@ -141,6 +155,8 @@ def resolve(native):
     level."""
     if native is False or (isinstance(native, np.bool_) and not native):
         return None
+    if isinstance(native, Core):
+        return native
     if isinstance(native, str):
         return load(native)
     core = default()

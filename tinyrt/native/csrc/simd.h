@@ -1,6 +1,7 @@
 /* Which SIMD instructions this build of the kernels uses. The host library is built once per
- * level (tinyrt/native/build.py: portable, avx2, avx512, neon) and Python picks the best the
- * CPU runs at load time; firmware builds pick by the compiler's target. Every level gives the
+ * level (tinyrt/native/build_config.py: portable, avx2, avx512, neon) and Python picks the best
+ * the CPU runs at load time; generated firmware (tinyrt codegen) picks by the compiler's target:
+ * the Cortex-M DSP extension or Helium. Every level gives the
  * same bytes: float kernels vectorise across outputs only, integer ones keep TFLM's arithmetic.
  * TINYRT_PORTABLE turns every intrinsic path off. */
 #ifndef TINYRT_SIMD_H
@@ -17,6 +18,13 @@
 #if defined(__ARM_NEON) && defined(__aarch64__)
 #define TINYRT_NEON 1
 #endif
+/* Cortex-M: the DSP extension's 16-bit SIMD multiplies (M4, M7, M33, M55), Helium (M55) */
+#if defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
+#define TINYRT_ARM_DSP 1
+#endif
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define TINYRT_ARM_MVE 1
+#endif
 #endif
 
 #if defined(TINYRT_AVX512) || defined(TINYRT_AVX2)
@@ -25,6 +33,12 @@
 #if defined(TINYRT_NEON)
 #include <arm_neon.h>
 #endif
+#if defined(TINYRT_ARM_DSP)
+#include <arm_acle.h>
+#endif
+#if defined(TINYRT_ARM_MVE)
+#include <arm_mve.h>
+#endif
 
 #if defined(TINYRT_AVX512)
 #define TINYRT_ISA_NAME "avx512"
@@ -32,6 +46,10 @@
 #define TINYRT_ISA_NAME "avx2"
 #elif defined(TINYRT_NEON)
 #define TINYRT_ISA_NAME "neon"
+#elif defined(TINYRT_ARM_MVE)
+#define TINYRT_ISA_NAME "helium"
+#elif defined(TINYRT_ARM_DSP)
+#define TINYRT_ISA_NAME "dsp"
 #else
 #define TINYRT_ISA_NAME "portable"
 #endif

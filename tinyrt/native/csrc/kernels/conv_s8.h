@@ -1,5 +1,6 @@
 /* int8 CONV_2D and FULLY_CONNECTED (a 1x1 convolution over the rows) with TFLM's arithmetic.
- * See conv_s8.c. */
+ * See conv_s8.c (the host's levels) and mcu/conv_s8.c (generated firmware), which read some
+ * fields differently, as each says. */
 #ifndef TINYRT_CONV_S8_H
 #define TINYRT_CONV_S8_H
 #include "../tinyrt.h"
@@ -23,7 +24,8 @@
     F(I32, int32_t, stride_h) F(I32, int32_t, stride_w) F(I32, int32_t, dil_h) \
     F(I32, int32_t, dil_w) F(I32, int32_t, pad_top) F(I32, int32_t, pad_left) \
     F(I32, int32_t, pad_h) F(I32, int32_t, pad_w) F(I32, int32_t, kp) F(I32, int32_t, op) \
-    F(I32, int32_t, output_zp) F(I32, int32_t, act_min) F(I32, int32_t, act_max)
+    F(I32, int32_t, input_zp) F(I32, int32_t, output_zp) F(I32, int32_t, act_min) \
+    F(I32, int32_t, act_max)
 TINYRT_DECLARE_OPDATA(conv_s8)
 
 #endif

@@ -1,4 +1,5 @@
-/* int8 DEPTHWISE_CONV_2D with TFLM's arithmetic. See depthwise_s8.c. */
+/* int8 DEPTHWISE_CONV_2D with TFLM's arithmetic. See depthwise_s8.c (the host's levels) and
+ * mcu/depthwise_s8.c (generated firmware), which reads some fields differently. */
 #ifndef TINYRT_DEPTHWISE_S8_H
 #define TINYRT_DEPTHWISE_S8_H
 #include "../tinyrt.h"

@@ -1,0 +1,38 @@
+/* The test program of a generated model: reads input.bin (the input tensors' raw bytes, in
+ * the model's input order, concatenated) from the folder it starts in, runs one invoke and
+ * writes output.bin (the output tensors' bytes, likewise). Exits 0, or non-zero with a
+ * message: 2 bad input file, 3 a node failed, 4 output file. */
+#include "io.h"
+#include "tinyrt_model.h"
+
+int main(void)
+{
+    size_t total = 0;
+    for (int i = 0; i < TINYRT_MODEL_INPUTS; i++)
+        total += tinyrt_model_input_bytes(i);
+    tinyrt_model_init();
+    long size = io_file_size("input.bin");
+    if (size < 0)
+        return io_fail("cannot open input.bin", 2);
+    if ((size_t)size != total)
+        return io_fail("input.bin does not hold the model's input bytes", 2);
+    int f = io_open("input.bin", 0);
+    for (int i = 0; i < TINYRT_MODEL_INPUTS; i++)
+        if (io_read(f, tinyrt_model_input(i), tinyrt_model_input_bytes(i)) != 0)
+            return io_fail("cannot read input.bin", 2);
+    io_close(f);
+
+    int status = tinyrt_model_invoke();
+    if (status != 0)
+        return io_fail_node("invoke failed at node ", status - 1, 3);
+
+    f = io_open("output.bin", 1);
+    if (f < 0)
+        return io_fail("cannot create output.bin", 4);
+    for (int i = 0; i < TINYRT_MODEL_OUTPUTS; i++)
+        if (io_write(f, tinyrt_model_output(i), tinyrt_model_output_bytes(i)) != 0)
+            return io_fail("cannot write output.bin", 4);
+    io_close(f);
+    io_report();
+    return 0;
+}
