@@ -11,6 +11,7 @@ import collections
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -441,6 +442,87 @@ def cmd_demo(args):
 
 
 # ---------------------------------------------------------------------------------------------
+# codegen
+# ---------------------------------------------------------------------------------------------
+def cmd_codegen(args):
+    from . import codegen
+    from .codegen import measure
+    src = codegen.generate(args.model, args.out, args.target, planner=args.planner)
+    t = codegen.TARGETS[args.target]
+    report = {"model": args.model, "target": args.target, "out": args.out,
+              "program": str(Path(args.out) / t.program), "planner": args.planner,
+              "nodes": len(src.nodes), "kernels": src.kernels,
+              "arena_bytes": int(src.arena.nbytes), "work_bytes": src.scratch_bytes,
+              "state_bytes": src.state_bytes,
+              "inputs": [_io_entry(d) for d in src.inputs],
+              "outputs": [_io_entry(d) for d in src.outputs],
+              "built": False, "sizes": None, "run": None}
+    if not (args.build or args.run):
+        return report
+    codegen.build(args.out, args.target)
+    report["built"] = True
+    if t.embedded:
+        report["sizes"] = measure.sizes(args.out, t.program)
+    if args.run:
+        it = src.interpreter
+        arrays, sources = _inputs(args, it)
+        data, console, _ = codegen.run(args.out, arrays, args.target)
+        outputs = codegen.split_outputs(data, src)
+        # the same inputs through tinyrt's interpreter on this host: the figures must agree
+        from .interpreter import Interpreter
+        host = Interpreter(model_path=args.model)
+        host.allocate_tensors()
+        for i, x in enumerate(arrays):
+            host.set_input(x, i)
+        _invoke(host)
+        same = all(y.tobytes() == host.get_output(i).tobytes() for i, y in enumerate(outputs))
+        details = it.get_output_details()
+        if args.output:
+            _save_outputs(args.output, _output_keys(details), outputs)
+        report["run"] = {"inputs": sources, "stack_bytes": measure.stack_bytes(console),
+                         "equals_interpreter": same, "saved_to": args.output,
+                         "outputs": [y.tolist() for y in outputs]}
+        if not same:
+            raise RunFailure(f"the generated program's outputs differ from tinyrt's "
+                             f"interpreter on the same inputs")
+    return report
+
+
+def _io_entry(d):
+    return {"name": d["name"], "shape": list(d["shape"]), "dtype": d["dtype"].name,
+            "bytes": d["bytes"], "arena_offset": d["offset"]}
+
+
+def text_codegen(r):
+    print(f"wrote {r['out']}/ for {r['target']}: {r['nodes']} nodes, kernels "
+          f"{', '.join(r['kernels'])}")
+    print(f"  static RAM: arena {r['arena_bytes']:,} B + work {r['work_bytes']:,} B + kernel "
+          f"state {r['state_bytes']:,} B")
+    if not r["built"]:
+        print(f"  build: make -C {r['out']}  (then run {r['program']} in a folder holding "
+              f"input.bin)")
+        return
+    print(f"  built {r['program']}")
+    s = r["sizes"]
+    if s:
+        print(f"  flash {s['flash_bytes']:,} B (model constants {s['model_constants_bytes']:,}, "
+              f"op data {s['op_data_bytes']:,}, code {s['code_bytes']:,}); "
+              f"RAM data+bss {s['data_bytes'] + s['bss_bytes']:,} B + stack")
+    run = r["run"]
+    if run:
+        if run["stack_bytes"] is not None:
+            print(f"  stack used: {run['stack_bytes']:,} B")
+        print("  outputs equal tinyrt's interpreter on the same inputs: "
+              f"{'yes' if run['equals_interpreter'] else 'NO'}")
+        if run["saved_to"]:
+            print(f"  saved outputs to {run['saved_to']} (.npz keyed by tensor name)")
+        else:
+            np.set_printoptions(threshold=64, edgeitems=8, linewidth=100)
+            for d, y in zip(r["outputs"], run["outputs"]):
+                print(f"  output {d['name']!r}: {np.array(y)}")
+
+
+# ---------------------------------------------------------------------------------------------
 # parser and main
 # ---------------------------------------------------------------------------------------------
 def _add_input_options(s, what):
@@ -524,6 +606,34 @@ def build_parser():
                    help="bar chart of per-layer error (needs matplotlib)")
     _add_json(s)
     s.set_defaults(fn=cmd_compare, text=text_compare)
+
+    s = sub.add_parser(
+        "codegen", help="the model as a C99 project for a host or a Cortex-M part",
+        description="Write the model as a self-contained C99 project: its constants, op data "
+                    "as initialised structs, one static arena, an invoke calling tinyrt's C "
+                    "kernels in order, a test program (reads input.bin, writes output.bin) and "
+                    "a Makefile. No heap, no interpreter. Cortex-M targets add startup code, a "
+                    "linker script with a real part's memory, and semihosting I/O for QEMU.",
+        epilog="Cortex-M targets need arm-none-eabi-gcc and, to run, qemu-system-arm (Debian: "
+               "apt-get install --no-install-recommends gcc-arm-none-eabi "
+               "libnewlib-arm-none-eabi qemu-system-arm).")
+    s.add_argument("model", help="path of a .tflite file")
+    s.add_argument("-o", "--out", required=True, metavar="DIR", help="folder to write")
+    s.add_argument("--target", choices=["host", "cortex-m4", "cortex-m55"], default="host",
+                   help="host (portable C, this computer), cortex-m4 (DSP extension, QEMU "
+                        "mps2-an386; 1 MB flash, 320 KB SRAM) or cortex-m55 (Helium, QEMU "
+                        "mps3-an547). Default: host")
+    s.add_argument("--planner", choices=["greedy", "linear"], default="greedy",
+                   help="arena planner (default: greedy, TFLM's)")
+    s.add_argument("--build", action="store_true", help="run make and report flash and RAM")
+    s.add_argument("--run", action="store_true",
+                   help="build, run one invoke (on QEMU for Cortex-M) on --input (default: "
+                        "random) and check the outputs against tinyrt's interpreter")
+    _add_input_options(s, "--run")
+    s.add_argument("--output", metavar="OUT.npz",
+                   help="with --run, save the program's outputs, .npz keyed by tensor name")
+    _add_json(s)
+    s.set_defaults(fn=cmd_codegen, text=text_codegen)
 
     s = sub.add_parser("demo", help="plan and run the small example model shipped with tinyrt")
     s.set_defaults(fn=cmd_demo, text=None)

@@ -72,6 +72,7 @@ class ModelSource:
 
     def __init__(self, interpreter, prefix="tinyrt_model"):
         it = interpreter
+        self.interpreter = it
         self.prefix = prefix
         graphs = it._graphs
         if len(graphs) > 1:

@@ -120,7 +120,10 @@ def build(out_dir, target="host"):
         text = p.stderr + p.stdout
         over = re.findall(r"region `(\w+)' overflowed by (\d+) bytes", text)
         if over:
-            detail = "; ".join(f"{region} by {int(n):,} bytes" for region, n in over)
+            size = {"FLASH": t.flash_kb * 1024, "RAM": t.ram_kb * 1024}
+            detail = "; ".join(f"{region} needs {size[region] + int(n):,} B of "
+                               f"{size[region]:,} B ({int(n):,} B over)"
+                               for region, n in over if region in size)
             raise BuildError(f"the model does not fit {t.part}: {detail}\n{text.strip()}")
         raise BuildError(f"make failed in {out_dir}:\n{text.strip()}")
     return Path(out_dir) / t.program
