@@ -100,7 +100,7 @@ def test_binary_broadcasting(op, dtype):
 
 UNARY = {"LOGISTIC": (np.float32, np.int8, np.int16), "TANH": (np.float32, np.int8, np.int16),
          "HARD_SWISH": (np.float32, np.int8), "ELU": (np.int8,),
-         "RSQRT": (np.float32, np.int8, np.int16)}
+         "RSQRT": (np.float32, np.int8, np.int16), "RELU": (np.int8,), "RELU6": (np.int8,)}
 
 
 def unary_quant(rng, op, dtype):
@@ -132,6 +132,15 @@ def test_unary(op, dtype):
         if op == "RSQRT" and dtype == np.float32:
             batches = [[np.abs(x) for x in xs] for xs in batches]
         check(data, batches)
+
+
+@pytest.mark.parametrize("alpha", [0.3, -0.5, 1.7])
+def test_leaky_relu_int8(alpha):
+    rng = np.random.default_rng(int(alpha * 10) + 20)
+    shape = random_shape(rng, 1, 4, 12)
+    qx, qy = random_quant(rng, np.int8, 0.01, 0.2), random_quant(rng, np.int8, 0.01, 0.2)
+    data = one_op("LEAKY_RELU", [(shape, np.int8, qx)], [(shape, np.int8, qy)], alpha=alpha)
+    check(data, inputs_for(rng, [(shape, np.int8)]))
 
 
 @pytest.mark.parametrize("pair", [("float32", "int8"), ("float32", "int16"), ("int8", "int8"),
