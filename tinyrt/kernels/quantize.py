@@ -3,12 +3,14 @@ DEQUANTIZE (int8/int16/uint8 -> float32), as TFLM's reference kernels.
 
 An 8- or 16-bit input has few possible values, so its outputs are tabulated in prepare (with the
 same arithmetic) and eval is one lookup. The table is indexed by the value modulo 2^bits, which
-is how numpy's take wraps a signed index, so the input indexes it as it is.
+is how numpy's take wraps a signed index, so the input indexes it as it is. In C, 8-bit inputs
+look their table up too; wider ones are computed value by value (csrc/kernels/requantize.c),
+as a 64K-entry table would not fit a microcontroller's flash.
 """
 import numpy as np
 
 from .. import quant
-from ..native.core import OutOfRange, prepares_native
+from ..native.core import OutOfRange, prepares_native, requantization
 from ..native.elementwise import native_lookup
 from .base import Kernel, register
 from .common import clip
@@ -32,6 +34,35 @@ def native_quantize(ctx, scale, zero_point, out_range):
     return ctx.native_node("quantize_f32", n=int(np.prod(y.shape, dtype=np.int64)),
                            out_bytes=y.dtype.itemsize, scale=scale, zero_point=zero_point,
                            out_min=out_range[0], out_max=out_range[1])
+
+
+@prepares_native
+def native_requantize(ctx, requant, zx, out_range):
+    """The requantize node of an int16 or int32 QUANTIZE to an integer type."""
+    x, y = ctx.inputs[0], ctx.outputs[0]
+    if x.dtype not in (np.int16, np.int32) or y.dtype not in (np.int8, np.uint8, np.int16,
+                                                                np.int32):
+        raise OutOfRange("not a requantization the C kernel takes")
+    if x.dtype == np.int32 and zx:
+        raise OutOfRange("int32 input with a zero point: the difference could wrap")
+    m, left, right = requantization(requant.multiplier, requant.shift, 1)
+    return ctx.native_node("requantize_int", n=int(np.prod(y.shape, dtype=np.int64)),
+                           in_bytes=x.dtype.itemsize,
+                           out_bytes=0 if y.dtype == np.uint8 else y.dtype.itemsize,
+                           input_zp=zx, output_zp=int(requant.offset), mult=m[0],
+                           left=left[0], right=right[0], out_min=out_range[0],
+                           out_max=out_range[1])
+
+
+@prepares_native
+def native_dequantize(ctx, scale, zx):
+    """The dequantize node of an int16 DEQUANTIZE."""
+    x = ctx.inputs[0]
+    if x.dtype != np.int16:
+        raise OutOfRange("8-bit inputs look their table up")
+    return ctx.native_node("dequantize_int", n=int(np.prod(x.shape, dtype=np.int64)), in_bytes=2,
+                           zero_point=zx,
+                           scale_bits=int(np.array(scale, np.float64).view(np.int64)))
 
 
 _REQUANTIZE = {("int16", "int8"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
@@ -67,8 +98,10 @@ class Quantize(Kernel):
         m, s = quant.quantize_multiplier(real)
         self.requant = quant.Requantizer(m, s, self.zy)
         self.table = value_table(x.dtype, lambda v: self._requantize(v).astype(y.dtype))
-        if self.table is not None:
+        if x.dtype.itemsize == 1:
             self.native = native_lookup(ctx, self.table)
+        else:
+            self.native = native_requantize(ctx, self.requant, self.zx, self.out_range)
 
     def _requantize(self, x):
         r = self.requant(x.astype(np.int64) - self.zx)
@@ -108,7 +141,8 @@ class Dequantize(Kernel):
         # TFLM: static_cast<float>(double scale * (value - zero_point))
         self.table = value_table(x.dtype,
                                  lambda v: ((v.astype(np.int64) - zx) * scale).astype(np.float32))
-        self.native = native_lookup(ctx, self.table)
+        self.native = native_lookup(ctx, self.table) if x.dtype.itemsize == 1 else \
+            native_dequantize(ctx, scale, zx)
 
     def eval(self, inputs, outputs):
         np.take(self.table, inputs[0].reshape(outputs[0].shape), out=outputs[0], mode="wrap")

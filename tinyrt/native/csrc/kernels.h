@@ -25,6 +25,7 @@
 #include "kernels/quantize_f32.h"
 #include "kernels/reduce_f32.h"
 #include "kernels/reduce_s8.h"
+#include "kernels/requantize.h"
 #include "kernels/signal_delay.h"
 #include "kernels/signal_energy.h"
 #include "kernels/signal_fft_auto_scale.h"
@@ -77,6 +78,8 @@
     K(signal_overlap_add) \
     K(signal_stacker) \
     K(svdf_int) \
+    K(requantize_int) \
+    K(dequantize_int) \
     K(svdf_f32) \
     K(copy_nd) \
     K(concat) \
