@@ -90,23 +90,24 @@ def _makefile(t, files, src):
              + (f":\n#   {' '.join(t.command(t.program))}" if t.embedded else "."), "",
              f"CC = {t.cc}" if t.embedded else "CC ?= cc",
              f"CFLAGS = {t.cflags} {EXACT_FLAGS} -Itinyrt",
+             "EXTRA_CFLAGS ?=",
              f"SRCS = {srcs}", ""]
     if t.embedded:
         lines += ["LDFLAGS = -T link.ld -nostartfiles --specs=nano.specs -Wl,--gc-sections",
                   "LDLIBS = -lm", "",
                   f"{t.program}: $(SRCS) tinyrt_model.h link.ld",
-                  "\t$(CC) $(CFLAGS) $(SRCS) $(LDFLAGS) $(LDLIBS) -o $@", "",
+                  "\t$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SRCS) $(LDFLAGS) $(LDLIBS) -o $@", "",
                   "run: " + t.program, "\t" + " ".join(t.command(t.program)), ""]
     else:
         lines += ["LDLIBS = -lm", "",
                   f"{t.program}: $(SRCS) tinyrt_model.h",
-                  "\t$(CC) $(CFLAGS) $(SRCS) $(LDLIBS) -o $@", "",
+                  "\t$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SRCS) $(LDLIBS) -o $@", "",
                   "run: " + t.program, f"\t./{t.program}", ""]
     lines += ["clean:", f"\trm -f {t.program}", "", ".PHONY: run clean", ""]
     return "\n".join(lines)
 
 
-def build(out_dir, target="host"):
+def build(out_dir, target="host", extra_cflags=""):
     """make in ``out_dir``: the program's path. BuildError with make's output on failure
     (a model too big for the part fails the link, saying by how much)."""
     t = TARGETS[target]
@@ -115,7 +116,9 @@ def build(out_dir, target="host"):
         raise BuildError(f"building for {target} needs {', '.join(missing)} (on Debian: "
                          "apt-get install --no-install-recommends gcc-arm-none-eabi "
                          "libnewlib-arm-none-eabi qemu-system-arm)")
-    p = subprocess.run(["make", "-s", "-C", str(out_dir)], capture_output=True, text=True)
+    cmd = ["make", "-s", "-C", str(out_dir)] + ([f"EXTRA_CFLAGS={extra_cflags}", "-B"]
+                                                 if extra_cflags else [])
+    p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         text = p.stderr + p.stdout
         over = re.findall(r"region `(\w+)' overflowed by (\d+) bytes", text)

@@ -94,11 +94,15 @@ extern uint32_t __stack_start__, __stack_end__;
 
 void io_report(void)
 {
-    const uint32_t *p = &__stack_start__;
-    while (p < &__stack_end__ && *p == 0xA5A5A5A5u)
+    /* the lowest word that no longer holds the paint, four words a step */
+    const uint32_t *p = &__stack_start__, *end = &__stack_end__;
+    const uint32_t paint = 0xA5A5A5A5u;
+    while (p + 4 <= end && ((p[0] ^ paint) | (p[1] ^ paint) | (p[2] ^ paint) |
+                            (p[3] ^ paint)) == 0)
+        p += 4;
+    while (p < end && *p == paint)
         p++;
-    print_number("model_run: stack_bytes=", (unsigned long)((uintptr_t)&__stack_end__ -
-                                                            (uintptr_t)p));
+    print_number("model_run: stack_bytes=", (unsigned long)((uintptr_t)end - (uintptr_t)p));
 }
 
 void io_exit(int code)
