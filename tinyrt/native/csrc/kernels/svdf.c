@@ -6,32 +6,34 @@
  *
  * Integer: TFLM's int32 sums wrap; they are done in uint32_t here. The zero points are folded
  * into per-row offsets computed in prepare (sum w * (x - zp) == sum w * x - zp * sum w modulo
- * 2^32), which leaves plain int8 / int16 dot products that compilers vectorize. */
+ * 2^32), which leaves plain int8 / int16 dot products (dot.h). */
 #include <math.h>
 
 #include "svdf.h"
+#include "../dot.h"
 #include "../fixedpoint.h"
 
 static void shift_state(void *state, size_t count, size_t bytes)
 {
-    if (count > 1)
-        memmove(state, (char *)state + bytes, (count - 1) * bytes);
-}
-
-static inline int32_t dot_s8(const int8_t *a, const int8_t *b, int n)
-{
-    uint32_t sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += (uint32_t)((int32_t)a[i] * b[i]);
-    return (int32_t)sum;
-}
-
-static inline int32_t dot_s16(const int16_t *a, const int16_t *b, int n)
-{
-    uint32_t sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += (uint32_t)((int32_t)a[i] * b[i]);
-    return (int32_t)sum;
+    if (count <= 1)
+        return;
+#if defined(__arm__)
+    /* newlib-nano's memmove (Cortex-M firmware) moves a byte at a time; a word at a time,
+     * ascending, is as safe here: each word is read before anything at or above it is
+     * written, as the destination lies below the source */
+    uint8_t *dst = (uint8_t *)state;
+    const uint8_t *src = dst + bytes;
+    size_t n = (count - 1) * bytes, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t w;
+        memcpy(&w, src + i, 4);
+        memcpy(dst + i, &w, 4);
+    }
+    for (; i < n; i++)
+        dst[i] = src[i];
+#else
+    memmove(state, (char *)state + bytes, (count - 1) * bytes);
+#endif
 }
 
 int tinyrt_svdf_int(const tinyrt_svdf_int_opdata *p)
@@ -43,7 +45,7 @@ int tinyrt_svdf_int(const tinyrt_svdf_int_opdata *p)
     for (int b = 0; b < p->batch; b++) {
         const int8_t *x = p->input + (size_t)b * n_input;
         for (int f = 0; f < n_filter; f++) {
-            uint32_t dot = (uint32_t)dot_s8(p->weights_feature + (size_t)f * n_input, x,
+            uint32_t dot = (uint32_t)tinyrt_dot_s8(p->weights_feature + (size_t)f * n_input, x,
                                             n_input) + (uint32_t)p->feature_offset[f];
             int32_t v = tinyrt_clamp_i32(
                 tinyrt_requantize((int32_t)dot, p->mult1, p->left1, p->right1),
@@ -61,9 +63,9 @@ int tinyrt_svdf_int(const tinyrt_svdf_int_opdata *p)
         for (int u = 0; u < n_unit; u++) {
             size_t at = (size_t)b * per_batch + (size_t)u * span;
             int32_t dot = wide ?
-                dot_s16((const int16_t *)p->weights_time + (size_t)u * span,
+                tinyrt_dot_s16((const int16_t *)p->weights_time + (size_t)u * span,
                         (const int16_t *)p->state + at, (int)span) :
-                dot_s8((const int8_t *)p->weights_time + (size_t)u * span,
+                tinyrt_dot_s8((const int8_t *)p->weights_time + (size_t)u * span,
                        (const int8_t *)p->state + at, (int)span);
             int32_t acc = (int32_t)((uint32_t)dot + (uint32_t)p->unit_offset[u]);
             p->output[(size_t)b * n_unit + u] = (int8_t)tinyrt_requantize_clamp(

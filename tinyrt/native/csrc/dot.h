@@ -1,0 +1,60 @@
+/* Integer dot products whose int32 sums wrap as TFLM's accumulators do (done in uint32_t).
+ * The portable loops vectorise on hosts; with the Cortex-M DSP extension, SMLAD multiplies
+ * and adds two int16 pairs at a time (int8 values widened by SXTB16 first). */
+#ifndef TINYRT_DOT_H
+#define TINYRT_DOT_H
+
+#include "tinyrt.h"
+
+#if defined(TINYRT_ARM_DSP)
+static inline uint32_t tinyrt_load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* bytes 1 and 3 of v sign-extended to two halfwords (SXTB16 with its rotation) */
+static inline uint32_t tinyrt_sxtb16_ror8(uint32_t v)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+#endif
+
+static inline int32_t tinyrt_dot_s8(const int8_t *a, const int8_t *b, int n)
+{
+    uint32_t sum = 0;
+    int i = 0;
+#if defined(TINYRT_ARM_DSP)
+    int32_t s = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t x = tinyrt_load32(a + i), y = tinyrt_load32(b + i);
+        /* the even bytes of both, then the odd: pairs in the same order, so the sums match */
+        s = __smlad(__sxtb16(x), __sxtb16(y), s);
+        s = __smlad(tinyrt_sxtb16_ror8(x), tinyrt_sxtb16_ror8(y), s);
+    }
+    sum = (uint32_t)s;
+#endif
+    for (; i < n; i++)
+        sum += (uint32_t)((int32_t)a[i] * b[i]);
+    return (int32_t)sum;
+}
+
+static inline int32_t tinyrt_dot_s16(const int16_t *a, const int16_t *b, int n)
+{
+    uint32_t sum = 0;
+    int i = 0;
+#if defined(TINYRT_ARM_DSP)
+    int32_t s = 0;
+    for (; i + 2 <= n; i += 2)
+        s = __smlad(tinyrt_load32(a + i), tinyrt_load32(b + i), s);
+    sum = (uint32_t)s;
+#endif
+    for (; i < n; i++)
+        sum += (uint32_t)((int32_t)a[i] * b[i]);
+    return (int32_t)sum;
+}
+
+#endif
