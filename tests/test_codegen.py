@@ -34,11 +34,11 @@ def _needs(target):
         pytest.skip(f"{target} needs {', '.join(missing)}")
 
 
-def _check(name, target, tmp_path):
+def _check(name, target, tmp_path, planner="greedy"):
     """Generate, build and run ``name`` for ``target`` on random inputs; each run is one fresh
     program start, so each is compared with a fresh tflite-micro interpreter."""
     data = _model(name)
-    src = codegen.generate(data, tmp_path / "gen", target)
+    src = codegen.generate(data, tmp_path / "gen", target, planner=planner)
     codegen.build(tmp_path / "gen", target)
     details = src.interpreter.get_input_details()
     rng = np.random.default_rng(len(name))
@@ -70,6 +70,25 @@ def test_cortex_m_program_equals_tflite_micro(name, target, tmp_path):
     src, console = _check(name, target, tmp_path)
     stack = codegen.measure.stack_bytes(console)
     assert stack is not None and 0 < stack < codegen.TARGETS[target].stack
+
+
+COMPACT = [("person_detect", "host"), ("mlperf_tiny_vww_int8", "host"),
+           ("mlperf_tiny_kws_int8", "host"), ("micro_speech_quantized", "host"),
+           ("keyword_scrambled", "host"), ("person_detect", "cortex-m4"),
+           ("mlperf_tiny_kws_int8", "cortex-m4"), ("mlperf_tiny_kws_int8", "cortex-m55")]
+
+
+@pytest.mark.parametrize("name,target", COMPACT)
+def test_compact_plan_in_generated_code(name, target, tmp_path):
+    """The compact plan's overlapping buffers with the firmware kernels writing in place (no
+    private outputs, as the interpreter's kernels need): still tflite-micro's bits, in a
+    smaller arena than TFLM's head."""
+    _needs(target)
+    src, _ = _check(name, target, tmp_path, planner="compact")
+    greedy = codegen.prepare(_model(name), target)._arena.bytes.nbytes
+    assert src.arena.nbytes <= greedy
+    if name in ("person_detect", "mlperf_tiny_vww_int8", "mlperf_tiny_kws_int8"):
+        assert src.arena.nbytes < 0.8 * greedy
 
 
 def test_generated_project_is_self_contained(tmp_path):

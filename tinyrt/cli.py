@@ -623,8 +623,9 @@ def build_parser():
                    help="host (portable C, this computer), cortex-m4 (DSP extension, QEMU "
                         "mps2-an386; 1 MB flash, 320 KB SRAM) or cortex-m55 (Helium, QEMU "
                         "mps3-an547). Default: host")
-    s.add_argument("--planner", choices=["greedy", "linear"], default="greedy",
-                   help="arena planner (default: greedy, TFLM's)")
+    s.add_argument("--planner", choices=["greedy", "linear", "compact"], default="greedy",
+                   help="arena planner (default: greedy, TFLM's; compact: a smaller arena, "
+                        "the same outputs)")
     s.add_argument("--build", action="store_true", help="run make and report flash and RAM")
     s.add_argument("--run", action="store_true",
                    help="build, run one invoke (on QEMU for Cortex-M) on --input (default: "

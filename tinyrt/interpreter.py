@@ -341,7 +341,10 @@ class Interpreter:
             for k, ctx in zip(g.kernels, g.contexts):
                 k.scratch = [arena.view(p.offset, (p.size,), np.uint8)
                              for _, p in zip(ctx.scratch_requests, scratch)]
-            g.bind({n for gi, n in overlapping if gi == g.index})
+            # generated firmware's kernels write their outputs in the order the compact plan
+            # assumes (memory/streaming.py), so they need no private outputs
+            g.bind(set() if self.firmware_target else
+                   {n for gi, n in overlapping if gi == g.index})
         for g in graphs:
             for k in g.kernels:
                 self._guarded(k, "bind", k.bind)
