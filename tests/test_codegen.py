@@ -214,3 +214,16 @@ def test_prepared_for_firmware_does_not_invoke_on_the_host():
     it = codegen.prepare(shared_model("hello_world_int8.tflite"), "cortex-m4")
     with pytest.raises(tinyrt.errors.StateError, match="cortex-m4 firmware"):
         it.invoke()
+
+
+def test_plan_reports_the_generated_programs_ram(capsys):
+    import json
+    model = shared_model("person_detect.tflite")
+    assert cli(["plan", str(model), "--planner", "compact", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    gen = r["generated_c_ram"]
+    src = codegen.ModelSource(codegen.prepare(model, "cortex-m4", "compact"))
+    assert gen["arena_bytes"] == src.arena.nbytes == r["arena_size"]
+    assert gen["total_bytes"] == src.arena.nbytes + src.scratch_bytes + src.state_bytes
+    # below TFLM's own head (greedy) + 2 KB, far below the arena TFLM needs on the part
+    assert gen["total_bytes"] < r["tflm"]["head_bytes"] + 2048 < r["tflm_arena_bytes"]["cortex_m"]

@@ -237,8 +237,26 @@ def cmd_plan(args):
     d["host_work_memory"] = {"bytes": work[0][0] if work else 0,
                              "node": work[0][2] if work else None,
                              "op": work[0][3] if work else None}
+    d["generated_c_ram"] = _generated_ram(args)
     d["_lines"] = rep.lines() + rep.tflm_lines()
     return d
+
+
+def _generated_ram(args):
+    """Static RAM of the model as generated C for Cortex-M (tinyrt codegen) with this plan:
+    the arena, the kernels' shared work memory and their state; or why it cannot be
+    generated."""
+    from . import codegen
+    planner = getattr(args, "planner", "greedy")
+    if planner not in ("greedy", "linear", "compact"):
+        return {"error": "codegen takes the greedy, linear and compact planners"}
+    try:
+        src = codegen.ModelSource(codegen.prepare(args.model, "cortex-m4", planner))
+    except TinyrtError as e:
+        return {"error": str(e)}
+    arena, work, state = int(src.arena.nbytes), src.scratch_bytes, src.state_bytes
+    return {"arena_bytes": arena, "work_bytes": work, "state_bytes": state,
+            "total_bytes": arena + work + state}
 
 
 def text_plan(r):
@@ -250,6 +268,13 @@ def text_plan(r):
     work = r["host_work_memory"]
     largest = f"  (largest layer: {work['op']}, node {work['node']})" if work["op"] else ""
     print(f"host work memory  {work['bytes']:>10} bytes{largest}")
+    gen = r["generated_c_ram"]
+    if "error" in gen:
+        print(f"generated C (tinyrt codegen): not possible: {gen['error']}")
+    else:
+        print(f"generated C RAM   {gen['total_bytes']:>10} bytes  (tinyrt codegen for Cortex-M: "
+              f"arena {gen['arena_bytes']}, kernels' work {gen['work_bytes']}, state "
+              f"{gen['state_bytes']}; plus the stack, and no TFLM tail)")
     print()
     print(f"{'offset':>8} {'size':>8} {'first':>5} {'last':>5}  tensor")
     for p in r["buffers"]:
