@@ -27,6 +27,7 @@ from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot, pack_f32_
 
 
 INT32_LIMIT = 1 << 31
+CHUNK_BYTES = 1 << 16    # the C convolution's columns and sums per GEMM (see native_conv)
 
 
 @prepares_native
@@ -52,17 +53,18 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     packed = pack_conv_weights(w, op, kp, ctx.native.level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
-    rows = batches * win.out_h * win.out_w
-    rows4 = -(-rows // 4) * 4
     pointwise = is_pointwise(win)
-    padded_bytes = 0 if pointwise else batches * win.padded_h * win.padded_w * in_c + 16
+    padded_bytes = 0 if pointwise else win.padded_h * win.padded_w * in_c + 16
     col_bytes = 1 if ctx.native.level == "avx512" else 2
-    ctx.workspace(rows4 * (col_bytes * kp + 4 * op) + padded_bytes, "C convolution buffers")
+    # output pixels per GEMM: the chunk's columns and sums fit in about 64 KB of cache
+    pixels4 = -(-(win.out_h * win.out_w) // 4) * 4
+    chunk = min(pixels4, max(4, CHUNK_BYTES // (col_bytes * kp + 4 * op) // 4 * 4))
+    ctx.workspace(chunk * (col_bytes * kp + 4 * op) + padded_bytes, "C convolution buffers")
     get = Workspace.arrays(Workspace.of(ctx))
     # slack after the columns and the padded input: copies run in pieces of 16 values
-    col = get("native_columns", (rows4 * kp * col_bytes + 32,), np.uint8)
-    acc = get("native_sums", (rows4, op), np.int32)
-    # the padded input is the node's own: its border keeps the zero point between calls
+    col = get("native_columns", (chunk * kp * col_bytes + 32,), np.uint8)
+    acc = get("native_sums", (chunk, op), np.int32)
+    # the padded image is the node's own: its border keeps the zero point between calls
     padded = None if pointwise else np.full(padded_bytes, int(input_zp) + 128, np.uint8)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr_p, mult, left, right, col, acc, padded),
@@ -71,7 +73,8 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
-        kp=kp, op=op, input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
+        kp=kp, op=op, chunk=chunk, input_zp=input_zp, output_zp=output_zp, act_min=lo,
+        act_max=hi)
 
 
 def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, input_zp,

@@ -245,7 +245,7 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
     # written and the last output column reads
     last = (out_w - 1) * st + (win.kw - 1) * win.dil_w
     plane_w = max((win.in_w - 1 + win.pad_left) // phases, last // phases) + 1
-    plane_values = batches * phases * win.padded_h * plane_w * out_c
+    plane_values = phases * win.padded_h * plane_w * out_c      # one image's, reused
     row = out_w * out_c
     ctx.workspace(4 * (plane_values + row * (taps.shape[0] + 4)), "C depthwise buffers")
 

@@ -209,52 +209,69 @@ static inline void copy_run(col_t *dst, const uint8_t *src, int n)
     }
 }
 
-int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
+/* rows [r0, r0 + n) of image b's im2col columns */
+static void columns(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t *col)
 {
-    int rows = c->batches * c->out_h * c->out_w;
-    col_t *col = (col_t *)c->col;
+    const size_t kp = (size_t)c->kp;
     if (c->padded == NULL) {
         /* 1x1, unit strides, no padding: the input's pixels are the GEMM's rows */
-        size_t k = (size_t)c->in_c;
-        if (k == (size_t)c->kp) {
-            flip_copy(col, c->input, (size_t)rows * k);
+        const size_t k = (size_t)c->in_c;
+        const int8_t *src = c->input + ((size_t)b * c->out_h * c->out_w + (size_t)r0) * k;
+        if (k == kp) {
+            flip_copy(col, src, (size_t)n * k);
         } else {
-            for (int p = 0; p < rows; p++) {
-                flip_copy(col + (size_t)p * c->kp, c->input + (size_t)p * k, k);
-                memset(col + (size_t)p * c->kp + k, 0, ((size_t)c->kp - k) * sizeof *col);
+            for (int p = 0; p < n; p++) {
+                flip_copy(col + (size_t)p * kp, src + (size_t)p * k, k);
+                memset(col + (size_t)p * kp + k, 0, (kp - k) * sizeof *col);
             }
         }
-    } else {
-        /* the input, as unsigned bytes, inside its padded border; then every window row is
-         * one contiguous run of kw * in_c bytes (unit dilation) or kw runs of in_c */
-        size_t prow = (size_t)c->pad_w * c->in_c;
-        for (int b = 0; b < c->batches; b++)
-            for (int y = 0; y < c->in_h; y++)
-                flip_bytes(c->padded + ((size_t)b * c->pad_h + y + c->pad_top) * prow +
-                          (size_t)c->pad_left * c->in_c,
-                          c->input + ((size_t)b * c->in_h + y) * c->in_w * c->in_c,
-                          (size_t)c->in_w * c->in_c);
-        int run = c->dil_w == 1 ? c->kw * c->in_c : c->in_c;
-        int runs = c->dil_w == 1 ? 1 : c->kw;
-        for (int b = 0; b < c->batches; b++)
-            for (int oy = 0; oy < c->out_h; oy++)
-                for (int ox = 0; ox < c->out_w; ox++) {
-                    col_t *dst = col + ((size_t)(b * c->out_h + oy) * c->out_w + ox) * c->kp;
-                    for (int ky = 0; ky < c->kh; ky++) {
-                        const uint8_t *src = c->padded +
-                            ((size_t)b * c->pad_h + (size_t)oy * c->stride_h +
-                             (size_t)ky * c->dil_h) * prow + (size_t)ox * c->stride_w * c->in_c;
-                        for (int r = 0; r < runs; r++) {
-                            copy_run(dst, src + (size_t)r * c->dil_w * c->in_c, run);
-                            dst += run;
-                        }
-                    }
-                }
+        return;
     }
-    gemm(col, rows, c->kp, c->weights, c->corr, c->acc, c->op);
-    for (int p = 0; p < rows; p++)
-        tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult, c->left,
-                                 c->right, 1, c->output_zp, c->act_min, c->act_max,
-                                 c->output + (size_t)p * c->out_c);
+    /* every window row is one contiguous run of kw * in_c bytes of the padded image (unit
+     * dilation) or kw runs of in_c */
+    const size_t prow = (size_t)c->pad_w * c->in_c;
+    const int run = c->dil_w == 1 ? c->kw * c->in_c : c->in_c;
+    const int runs = c->dil_w == 1 ? 1 : c->kw;
+    for (int p = 0; p < n; p++) {
+        int oy = (r0 + p) / c->out_w, ox = (r0 + p) % c->out_w;
+        col_t *dst = col + (size_t)p * kp;
+        for (int ky = 0; ky < c->kh; ky++) {
+            const uint8_t *src = c->padded + ((size_t)oy * c->stride_h +
+                (size_t)ky * c->dil_h) * prow + (size_t)ox * c->stride_w * c->in_c;
+            for (int r = 0; r < runs; r++) {
+                copy_run(dst, src + (size_t)r * c->dil_w * c->in_c, run);
+                dst += run;
+            }
+        }
+    }
+}
+
+int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
+{
+    /* image by image, chunk output pixels at a time: the columns and sums of a chunk stay in
+     * the cache between the copy, the GEMM and the requantization */
+    const int pixels = c->out_h * c->out_w;
+    col_t *col = (col_t *)c->col;
+    for (int b = 0; b < c->batches; b++) {
+        if (c->padded != NULL) {
+            /* the image, as unsigned bytes, inside its padded border */
+            const size_t prow = (size_t)c->pad_w * c->in_c;
+            for (int y = 0; y < c->in_h; y++)
+                flip_bytes(c->padded + (size_t)(y + c->pad_top) * prow +
+                           (size_t)c->pad_left * c->in_c,
+                           c->input + ((size_t)b * c->in_h + y) * c->in_w * c->in_c,
+                           (size_t)c->in_w * c->in_c);
+        }
+        int8_t *out = c->output + (size_t)b * pixels * c->out_c;
+        for (int r0 = 0; r0 < pixels; r0 += c->chunk) {
+            int n = pixels - r0 < c->chunk ? pixels - r0 : c->chunk;
+            columns(c, b, r0, n, col);
+            gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
+            for (int p = 0; p < n; p++)
+                tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult,
+                                         c->left, c->right, 1, c->output_zp, c->act_min,
+                                         c->act_max, out + (size_t)(r0 + p) * c->out_c);
+        }
+    }
     return TINYRT_OK;
 }

@@ -13,10 +13,10 @@
     F(PTR, const int32_t *, mult)      /* [out_c] requantization multipliers */ \
     F(PTR, const int32_t *, left)      /* [out_c] left shifts */ \
     F(PTR, const int32_t *, right)     /* [out_c] right shifts */ \
-    F(PTR, void *, col)                /* work [rows4][kp] of bytes (AVX-512) or int16, \
+    F(PTR, void *, col)                /* work [chunk][kp] of bytes (AVX-512) or int16, \
                                           + 16 bytes */ \
-    F(PTR, int32_t *, acc)             /* work [rows4][op] */ \
-    F(PTR, uint8_t *, padded)          /* own [batches][pad_h][pad_w][in_c] + 16 bytes, its \
+    F(PTR, int32_t *, acc)             /* work [chunk][op] */ \
+    F(PTR, uint8_t *, padded)          /* own [pad_h][pad_w][in_c] + 16 bytes: one image, its \
                                           border holding input_zp + 128; NULL for pointwise */ \
     F(I32, int32_t, batches) F(I32, int32_t, in_h) F(I32, int32_t, in_w) \
     F(I32, int32_t, in_c) F(I32, int32_t, out_h) F(I32, int32_t, out_w) \
@@ -24,6 +24,7 @@
     F(I32, int32_t, stride_h) F(I32, int32_t, stride_w) F(I32, int32_t, dil_h) \
     F(I32, int32_t, dil_w) F(I32, int32_t, pad_top) F(I32, int32_t, pad_left) \
     F(I32, int32_t, pad_h) F(I32, int32_t, pad_w) F(I32, int32_t, kp) F(I32, int32_t, op) \
+    F(I32, int32_t, chunk)             /* output pixels per GEMM: a multiple of 4 */ \
     F(I32, int32_t, input_zp) F(I32, int32_t, output_zp) F(I32, int32_t, act_min) \
     F(I32, int32_t, act_max)
 TINYRT_DECLARE_OPDATA(conv_s8)

@@ -93,7 +93,7 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
     const int32_t out_zp = d->output_zp, act_min = d->act_min, act_max = d->act_max;
     const int32_t *mult = d->mult, *left = d->left, *right = d->right, *bias = d->bias;
     for (int b = 0; b < d->batches; b++) {
-        plane_t *planes = (plane_t *)d->planes + (size_t)b * ph * plane;
+        plane_t *planes = (plane_t *)d->planes;     /* one image's, reused */
         for (int y = 0; y < d->in_h; y++) {
             const int8_t *src = d->input + ((size_t)(b * d->in_h + y) * d->in_w) * d->in_c;
             plane_t *rowp = planes + (size_t)(y + d->pad_top) * plane_row;

@@ -13,7 +13,7 @@
     F(PTR, const int32_t *, bias)      /* [out_w * out_c], tiled likewise */ \
     F(PTR, const int32_t *, mult) F(PTR, const int32_t *, left) \
     F(PTR, const int32_t *, right)     /* [out_w * out_c], tiled likewise */ \
-    F(PTR, void *, planes)             /* own, zeroed once: [batches][phases][pad_h][plane_w] \
+    F(PTR, void *, planes)             /* own, zeroed once: [phases][pad_h][plane_w] \
                                           [out_c], the input minus its zero point inside the \
                                           padding, channels repeated dm times, padded column \
                                           j in plane j % phases at j / phases; int32, or \
