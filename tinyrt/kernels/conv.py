@@ -41,7 +41,9 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     if w.dtype != np.int8 or out_c == 0 or depth == 0 or win.pad_top < 0 or win.pad_left < 0:
         raise OutOfRange("not a layer the C kernel takes")
     mult, left, right = requantization(multiplier, shift, out_c)
-    kp, op = -(-depth // 4) * 4, -(-out_c // 16) * 16
+    # channels padded to the GEMM's blocks: 16, or 8 at AVX2's last block
+    block = 8 if ctx.native.level == "avx2" else 16
+    kp, op = -(-depth // 4) * 4, -(-out_c // block) * block
     # sum (x - zp) w + bias = sum (x + 128) w + offset - 128 sum w; the kernel's int32
     # arithmetic wraps as TFLM's accumulator does, so only the constant must fit
     corr = np.asarray(offset, np.int64) - 128 * w.astype(np.int64).sum(axis=1)
@@ -110,14 +112,17 @@ def is_pointwise(win):
 def pack_conv_weights(w, op, kp, level):
     """int8 weights [out_c, depth] as conv_s8's GEMM at ``level`` reads them (see conv_s8.c),
     zero-padded to op channels and kp taps: AVX-512 int8 [op/16][kp/4][16][4], AVX2 int16
-    [op/16][kp/2][16][2], the others int16 [op][kp]."""
+    [op/16][kp/2][16][2] then [kp/2][8][2] for a last 8 channels, the others int16 [op][kp]."""
     padded = np.zeros((op, kp), np.int8)
     padded[:w.shape[0], :w.shape[1]] = w
     if level == "avx512":
         return np.ascontiguousarray(padded.reshape(op // 16, 16, kp // 4, 4).transpose(0, 2, 1, 3))
     wide = padded.astype(np.int16)
     if level == "avx2":
-        return np.ascontiguousarray(wide.reshape(op // 16, 16, kp // 2, 2).transpose(0, 2, 1, 3))
+        blocks = op // 16 * 16
+        head = wide[:blocks].reshape(op // 16, 16, kp // 2, 2).transpose(0, 2, 1, 3)
+        tail = wide[blocks:].reshape(op % 16, kp // 2, 2).transpose(1, 0, 2)
+        return np.ascontiguousarray(np.concatenate([head.reshape(-1), tail.reshape(-1)]))
     return wide
 
 

@@ -9,8 +9,9 @@
  * Weights are packed by prepare (tinyrt/kernels/conv.py) for the level's GEMM: AVX-512 VNNI
  * multiplies bytes with vpdpbusd (int8 [op / 16][kp / 4][16][4]: per block of 16 output
  * channels, per group of 4 taps, the 16 x 4 bytes [o][k]); AVX2 multiplies int16 pairs with
- * vpmaddwd (int16 [op / 16][kp / 2][16][2]; exact, unlike vpmaddubsw, which saturates); the
- * portable loops take int16 [op][kp]. */
+ * vpmaddwd (int16 [op / 16][kp / 2][16][2], then [kp / 2][8][2] for a last 8 channels, op
+ * being a multiple of 8 there; exact, unlike vpmaddubsw, which saturates); the portable loops
+ * take int16 [op][kp]. */
 #include "conv_s8.h"
 #include "../fixedpoint.h"
 
@@ -121,19 +122,50 @@ static inline void gemm_rows_avx2(const col_t *c0, int kp, const int16_t *w, int
     }
 }
 
+/* the last 8 channels when op is an odd multiple of 8: weights int16 [kp / 2][8][2] */
+static inline void gemm_rows8_avx2(const col_t *c0, int kp, const int16_t *wp, int k2s,
+                                   const int32_t *corr, int32_t *ap, int op, int nr)
+{
+    __m256i a[4];
+    for (int r = 0; r < nr; r++)
+        a[r] = _mm256_setzero_si256();
+    for (int k2 = 0; k2 < k2s; k2++, wp += 16) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
+        for (int r = 0; r < nr; r++) {
+            int32_t v;
+            memcpy(&v, c0 + (size_t)r * kp + 2 * k2, 4);
+            a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(_mm256_set1_epi32(v), w0));
+        }
+    }
+    __m256i k0 = _mm256_loadu_si256((const __m256i *)corr);
+    for (int r = 0; r < nr; r++)
+        _mm256_storeu_si256((__m256i *)(ap + (size_t)r * op), _mm256_add_epi32(a[r], k0));
+}
+
+/* weights: the 16-channel blocks, then (op % 16 == 8) the last 8 channels */
 static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
                  int32_t *acc, int op)
 {
     const int16_t *w = (const int16_t *)weights;
-    int k2s = kp / 2, blocks = op / 16;
+    int k2s = kp / 2, blocks = op / 16, tail = op % 16;
+    const int16_t *w8 = w + (size_t)blocks * k2s * 32;
     for (int p = 0; p < rows; p += 4) {
         const col_t *c0 = col + (size_t)p * kp;
         int32_t *ap = acc + (size_t)p * op;
-        switch (rows - p) {      /* the last rows alone: a single-row layer costs one row */
+        int nr = rows - p < 4 ? rows - p : 4;
+        switch (nr) {      /* the last rows alone: a single-row layer costs one row */
         case 1: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 1); break;
         case 2: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 2); break;
         case 3: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 3); break;
         default: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 4); break;
+        }
+        if (tail) {
+            switch (nr) {
+            case 1: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 1); break;
+            case 2: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 2); break;
+            case 3: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 3); break;
+            default: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 4); break;
+            }
         }
     }
 }
@@ -230,18 +262,22 @@ static void columns(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t 
     /* every window row is one contiguous run of kw * in_c bytes of the padded image (unit
      * dilation) or kw runs of in_c */
     const size_t prow = (size_t)c->pad_w * c->in_c;
+    const size_t row_step = (size_t)c->stride_h * prow, col_step = (size_t)c->stride_w * c->in_c;
+    const size_t ky_step = (size_t)c->dil_h * prow, kx_step = (size_t)c->dil_w * c->in_c;
     const int run = c->dil_w == 1 ? c->kw * c->in_c : c->in_c;
-    const int runs = c->dil_w == 1 ? 1 : c->kw;
+    const int runs = c->dil_w == 1 ? 1 : c->kw, kh = c->kh, out_w = c->out_w;
+    int oy = r0 / out_w, ox = r0 % out_w;
     for (int p = 0; p < n; p++) {
-        int oy = (r0 + p) / c->out_w, ox = (r0 + p) % c->out_w;
         col_t *dst = col + (size_t)p * kp;
-        for (int ky = 0; ky < c->kh; ky++) {
-            const uint8_t *src = c->padded + ((size_t)oy * c->stride_h +
-                (size_t)ky * c->dil_h) * prow + (size_t)ox * c->stride_w * c->in_c;
-            for (int r = 0; r < runs; r++) {
-                copy_run(dst, src + (size_t)r * c->dil_w * c->in_c, run);
-                dst += run;
-            }
+        const uint8_t *window = c->padded + (size_t)oy * row_step + (size_t)ox * col_step;
+        for (int ky = 0; ky < kh; ky++, window += ky_step) {
+            const uint8_t *src = window;
+            for (int r = 0; r < runs; r++, src += kx_step, dst += run)
+                copy_run(dst, src, run);
+        }
+        if (++ox == out_w) {
+            ox = 0;
+            oy++;
         }
     }
 }
