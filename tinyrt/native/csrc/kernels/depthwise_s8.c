@@ -65,9 +65,17 @@ static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const plane_
     vec_t zp = VSET1(d->output_zp), lo = VSET1(d->act_min), hi = VSET1(d->act_max);
     for (int b0 = 0; b0 < end; b0 += BAND) {
         int b1 = b0 + BAND < end ? b0 + BAND : end;
-        for (int oy = 0; oy < d->out_h; oy++)
+        for (int oy = 0; oy < d->out_h; oy++) {
+            /* output pixel px's tap inputs lie (colstep - 1) * oc values further per pixel;
+             * px is counted along, not divided out per vector */
+            const size_t skip = (size_t)(colstep - 1) * oc;
+            int px = b0 / oc, next = (px + 1) * oc;
             for (int i = b0; i < b1; i += LANES) {
-                size_t x = (size_t)oy * step + (size_t)i + (size_t)(i / oc) * (colstep - 1) * oc;
+                if (i == next) {
+                    px++;
+                    next += oc;
+                }
+                size_t x = (size_t)oy * step + (size_t)i + (size_t)px * skip;
                 vec_t a = VLOAD(d->bias + i);
                 for (int t = 0; t < taps; t++)
                     a = VADD(a, VMADD(VLOAD(xt[t] + x), VLOAD(weights + (size_t)t * row + i)));
@@ -75,6 +83,7 @@ static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const plane_
                           VREQUANT(a, VLOAD(d->mult + i), VLOAD(d->left + i),
                                    VLOAD(d->right + i), zp, lo, hi));
             }
+        }
     }
     return end;
 }
