@@ -77,15 +77,32 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
 def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, input_zp,
                   output_zp, lo, hi):
     """conv_s8's op data as generated firmware's kernel reads it (csrc/mcu/conv_s8.c): int8
-    weights [out_c][kp], the bias folded with the input's zero point, two columns of work."""
+    weights laid out for the target, the bias folded with the input's zero point, a few
+    windows of work (none for most pointwise layers)."""
     out_c, depth = w.shape
     corr = np.asarray(offset, np.int64)
     if np.any(np.abs(corr) >= INT32_LIMIT):
         raise OutOfRange("the bias term does not fit int32")
     corr = corr.astype(np.int32)
-    packed = np.zeros((out_c, kp), np.int8)
-    packed[:, :depth] = w
-    col = np.zeros(2 * kp, np.int16)
+    pairs = -(-out_c // 2)
+    packed = np.zeros((2 * pairs, kp), np.int8)
+    packed[:out_c, :depth] = w
+    pointwise = is_pointwise(win)
+    level = ctx.native.level
+    if level == "cortex-m4":
+        # channel pairs, 4 taps of one then the same 4 of the other: [out_c / 2][kp / 4][2][4]
+        packed = np.ascontiguousarray(packed.reshape(pairs, 2, kp // 4, 4).transpose(0, 2, 1, 3))
+        from_input = pointwise and in_c % 4 == 0
+        pixels = batches * win.out_h * win.out_w
+        # two int16 windows, plus kp bytes to gather into unless they are the input's pixels;
+        # none when pixels are unpacked as they are read: a lone pixel, a long window
+        col = None if from_input and (pixels == 1 or kp > 256) else \
+            np.zeros(4 * kp + (0 if from_input else kp), np.int8)
+    else:
+        packed = packed[:out_c]
+        # Helium: four windows of bytes; portable: one
+        windows = 4 if level == "cortex-m55" else 1
+        col = None if pointwise else np.zeros(windows * kp, np.int8)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr, mult, left, right, col), weights=packed,
         corr=corr, mult=mult, left=left, right=right, col=col, acc=None,

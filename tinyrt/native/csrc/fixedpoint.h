@@ -44,6 +44,43 @@ static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t
     return tinyrt_clamp_i32(tinyrt_requantize(acc, mult, left, right) + zp, lo, hi);
 }
 
+/* tinyrt_requantize for the common case left == 0, right >= 2 in one 64-bit multiply-add
+ * (SMLAL on Arm), for loops that hoist a channel's values. With h the high product, e = right
+ * and s = (h < 0), TFLM's value is floor((h + 2^(e-1) - s) / 2^e); the two floors fold into
+ * floor((acc * mult + 2^30 - s 2^31 + 2^(30+e)) / 2^(31+e)), whose nudge has the high word
+ * 2^(e-2) - s and the low word 2^30 + s 2^31, so the value is the high word of the sum shifted
+ * right by e - 1. s may be taken as (acc < 0): the two differ only when h == 0, where both
+ * give 0. tinyrt_requantize_folds says whether a channel qualifies; nudge_high is
+ * tinyrt_folded_nudge(right), shift is right - 1. */
+static inline int tinyrt_requantize_folds(int32_t left, int32_t right)
+{
+    return left == 0 && right >= 2;
+}
+
+static inline int32_t tinyrt_folded_nudge(int32_t right)
+{
+    return (int32_t)1 << (right - 2);
+}
+
+static inline int32_t tinyrt_requantize_folded(int32_t acc, int32_t mult, int32_t nudge_high,
+                                               int32_t shift)
+{
+    uint32_t lo = 0x40000000u | ((uint32_t)acc & 0x80000000u);
+    int32_t hi = nudge_high + (acc >> 31);
+    int64_t v = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)acc * mult;
+    return (int32_t)(v >> 32) >> shift;
+}
+
+/* v clamped to int8's range: one SSAT with the DSP extension */
+static inline int32_t tinyrt_saturate_s8(int32_t v)
+{
+#if defined(TINYRT_ARM_DSP)
+    return __ssat(v, 8);
+#else
+    return tinyrt_clamp_i32(v, -128, 127);
+#endif
+}
+
 /* TFLM's MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier, int shift) of the 16x8
  * kernels' int64 accumulators: the multiplier reduced to 16 bits, one rounding shift by
  * 15 - shift, truncated to int32. Prepare keeps shift in [-47, 14] (a total shift in [1, 62]).
@@ -84,6 +121,21 @@ static inline int tinyrt_count_leading_zeros(uint32_t v)
         v <<= 1;
     return n;
 }
+
+#if defined(TINYRT_ARM_MVE)
+/* tinyrt_requantize of 4 lanes, one channel's multiplier and shifts (Helium). VQRDMULH is the
+ * high product (the multiplier is >= 0, so it never saturates); VRSHL by -right rounds ties
+ * up, so when right > 0 negative values are first lowered by one (a saturating add: at
+ * INT32_MIN the shifted value is the same), which makes it round half away from zero. */
+static inline int32x4_t tinyrt_requantize4_mve(int32x4_t acc, int32_t mult, int32_t left,
+                                               int32_t right)
+{
+    int32x4_t h = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), mult);
+    if (right > 0)
+        h = vqaddq_s32(h, vshrq_n_s32(h, 31));
+    return vrshlq_n_s32(h, -right);
+}
+#endif
 
 #if defined(TINYRT_AVX512)
 /* tinyrt_requantize_clamp of 16 lanes with per-lane multipliers and shifts */
