@@ -273,10 +273,16 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
 def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, dm, input_zp,
                        output_zp, lo, hi):
     """depthwise_s8's op data as generated firmware's kernel reads it
-    (csrc/mcu/depthwise_s8.c): int8 taps [kh * kw][out_c], the bias folded with the input's
-    zero point, no work memory."""
+    (csrc/mcu/depthwise_s8.c): int8 taps, the bias folded with the input's zero point, no work
+    memory. The taps are [kh * kw][out_c], or on Cortex-M targets, where a depth multiplier
+    of 1 and whole blocks of 4 channels let the kernel go 4 channels at a time,
+    [out_c / 4][kh * kw][4]: a block's taps together."""
     folded = (bias - int(input_zp) * taps.astype(np.int64).sum(axis=0)).astype(np.int32)
+    out_c = in_c * dm
     weights = np.ascontiguousarray(taps)
+    if ctx.native.level in ("cortex-m4", "cortex-m55") and dm == 1 and out_c % 4 == 0:
+        weights = np.ascontiguousarray(
+            taps.reshape(len(taps), out_c // 4, 4).transpose(1, 0, 2))
     return ctx.native_node(
         "depthwise_s8", keep=(weights, folded, mult, left, right), weights=weights,
         bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=None,

@@ -123,12 +123,23 @@ static inline int tinyrt_count_leading_zeros(uint32_t v)
 }
 
 #if defined(TINYRT_ARM_MVE)
-/* tinyrt_requantize of 4 lanes, one channel's multiplier and shifts (Helium). VQRDMULH is the
- * high product (the multiplier is >= 0, so it never saturates); VRSHL by -right rounds ties
- * up, so when right > 0 negative values are first lowered by one (a saturating add: at
- * INT32_MIN the shifted value is the same), which makes it round half away from zero. */
-static inline int32x4_t tinyrt_requantize4_mve(int32x4_t acc, int32_t mult, int32_t left,
-                                               int32_t right)
+/* tinyrt_requantize of 4 lanes with per-lane multipliers and shifts (Helium). VQRDMULH is the
+ * high product (multipliers are >= 0, so it never saturates); VRSHL by -right rounds ties up,
+ * so where right > 0 negative values are first lowered by one (-right's sign bit, ANDed and
+ * shifted down, makes the -1; the saturating add leaves INT32_MIN, which shifts to the same
+ * value), which makes it round half away from zero. */
+static inline int32x4_t tinyrt_requantize4_mve(int32x4_t acc, int32x4_t mult, int32x4_t left,
+                                               int32x4_t right)
+{
+    int32x4_t h = vqrdmulhq_s32(vshlq_s32(acc, left), mult);
+    int32x4_t down = vnegq_s32(right);
+    h = vqaddq_s32(h, vshrq_n_s32(vandq_s32(h, down), 31));
+    return vrshlq_s32(h, down);
+}
+
+/* the same with one channel's multiplier and shifts for all 4 lanes */
+static inline int32x4_t tinyrt_requantize4_mve_n(int32x4_t acc, int32_t mult, int32_t left,
+                                                 int32_t right)
 {
     int32x4_t h = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), mult);
     if (right > 0)

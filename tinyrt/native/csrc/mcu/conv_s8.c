@@ -146,7 +146,7 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
             int8_t *o_px = out + (size_t)p * out_c;
             for (int o = 0; o < out_c; o++) {
                 int32x4_t s = dot_4x1(w + (size_t)o * kp, x, n, c->corr[o]);
-                int32x4_t r = tinyrt_requantize4_mve(s, c->mult[o], c->left[o], c->right[o]);
+                int32x4_t r = tinyrt_requantize4_mve_n(s, c->mult[o], c->left[o], c->right[o]);
                 r = vminq_s32(vmaxq_s32(vaddq_s32(r, zp), lo), hi);
                 vstrbq_scatter_offset_p_s32(o_px + o, offsets, r, keep);
             }
@@ -203,21 +203,41 @@ static void widen_window(const int8_t *src, int n, int16_t *col)
         s11 = __smlad(b02, y02, s11); s11 = __smlad(b13, y13, s11); \
     } while (0)
 
-/* channel pair w ([kp / 4][2][4]) against the two interleaved int16 columns; s[0], s[1]:
+/* 4 taps of a channel pair against the two interleaved columns, in registers GCC's scheduler
+ * would otherwise spill from (it hoists every load): LDRD the pair's weight words, unpack
+ * them, then LDRD each pixel's halfword pairs for 4 SMLADs */
+#define GROUP_2X2 \
+    "ldrd %[a], %[b], [%[w]], #8\n\t" \
+    "sxtb16 %[a02], %[a]\n\t" \
+    "sxtb16 %[a], %[a], ror #8\n\t" \
+    "sxtb16 %[b02], %[b]\n\t" \
+    "sxtb16 %[b], %[b], ror #8\n\t" \
+    "ldrd %[p], %[q], [%[x]], #8\n\t" \
+    "smlad %[s00], %[a02], %[p], %[s00]\n\t" \
+    "smlad %[s00], %[a], %[q], %[s00]\n\t" \
+    "smlad %[s01], %[b02], %[p], %[s01]\n\t" \
+    "smlad %[s01], %[b], %[q], %[s01]\n\t" \
+    "ldrd %[p], %[q], [%[x]], #8\n\t" \
+    "smlad %[s10], %[a02], %[p], %[s10]\n\t" \
+    "smlad %[s10], %[a], %[q], %[s10]\n\t" \
+    "smlad %[s11], %[b02], %[p], %[s11]\n\t" \
+    "smlad %[s11], %[b], %[q], %[s11]\n\t"
+
+/* channel pair w ([kp / 4][2][4]) against the two interleaved int16 columns x; s[0], s[1]:
  * the first pixel's channels, s[2], s[3] the second's */
 static inline void dot_2x2(const int8_t *w, const int16_t *x, int kp, int32_t *s)
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
-    const int16_t *end = x + 2 * kp;
-    for (; x + 16 <= end; x += 16, w += 16) {
-        MAC_2X2(load32(w), load32(w + 4), load32(x), load32(x + 2), load32(x + 4),
-                load32(x + 6));
-        MAC_2X2(load32(w + 8), load32(w + 12), load32(x + 8), load32(x + 10), load32(x + 12),
-                load32(x + 14));
-    }
-    if (x < end)
-        MAC_2X2(load32(w), load32(w + 4), load32(x), load32(x + 2), load32(x + 4),
-                load32(x + 6));
+    uint32_t a, b, a02, b02, p, q;
+    int k = kp;
+#define DOT_OPERANDS [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), \
+        [w] "+r"(w), [x] "+r"(x), [a] "=&r"(a), [b] "=&r"(b), [a02] "=&r"(a02), \
+        [b02] "=&r"(b02), [p] "=&r"(p), [q] "=&r"(q)
+    for (; k >= 8; k -= 8)
+        __asm__(GROUP_2X2 GROUP_2X2 : DOT_OPERANDS : : "memory");
+    if (k)
+        __asm__(GROUP_2X2 : DOT_OPERANDS : : "memory");
+#undef DOT_OPERANDS
     s[0] = s00; s[1] = s01; s[2] = s10; s[3] = s11;
 }
 
