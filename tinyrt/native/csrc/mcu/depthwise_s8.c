@@ -59,7 +59,7 @@ static inline int32x4_t mac4(int32x4_t s, int32x4_t x, int32x4_t w)
 
 /* Helium: channels c .. c + 4 of one output pixel whose window starts at (iy0, ix0), weights
  * w [kh * kw][4]; ``inside``: the whole window lies in the input */
-static inline void block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
+static TINYRT_ALWAYS_INLINE void block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
                           int ix0, int c, const int8_t *w, int inside, int8_t *out)
 {
     const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
@@ -93,52 +93,81 @@ static inline void block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *ima
 }
 
 #elif defined(TINYRT_ARM_DSP)
-/* s0..s3 += the 4 channels of input word x times weight word w */
-#define MAC4(x, w) do { \
-        uint32_t x_ = (x), w_ = (w); \
-        uint32_t x02 = __sxtb16(x_), x13 = tinyrt_sxtb16_ror8(x_); \
-        uint32_t w02 = __sxtb16(w_), w13 = tinyrt_sxtb16_ror8(w_); \
-        s0 = __smlabb(x02, w02, s0); s2 = __smlatt(x02, w02, s2); \
-        s1 = __smlabb(x13, w13, s1); s3 = __smlatt(x13, w13, s3); \
-    } while (0)
+/* One tap of 4 channels: input word at [%[x] + offset] times weight word [%[w]], 4 SMLAxy;
+ * inline assembly keeps the sums in registers where GCC's scheduler, hoisting every load,
+ * would spill them. */
+#define TAP4(address) \
+    "ldr %[xv], " address "\n\t" \
+    "ldr %[wv], [%[w]], #4\n\t" \
+    "sxtb16 %[xp], %[xv]\n\t" \
+    "sxtb16 %[wp], %[wv]\n\t" \
+    "smlabb %[s0], %[xp], %[wp], %[s0]\n\t" \
+    "smlatt %[s2], %[xp], %[wp], %[s2]\n\t" \
+    "sxtb16 %[xp], %[xv], ror #8\n\t" \
+    "sxtb16 %[wp], %[wv], ror #8\n\t" \
+    "smlabb %[s1], %[xp], %[wp], %[s1]\n\t" \
+    "smlatt %[s3], %[xp], %[wp], %[s3]\n\t"
+#define ROW3 TAP4("[%[r]]") TAP4("[%[r], %[cs]]") TAP4("[%[r], %[cs], lsl #1]")
 
-/* channels c .. c + 4 of one output pixel whose window starts at (iy0, ix0), weights w
- * [kh * kw][4]; ``inside``: the whole window lies in the input (a constant after inlining, so
- * the checks go) */
-static inline void block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                          int ix0, int c, const int8_t *w, int inside, int8_t *out)
+/* s[0..4) += a 3x3 window of 4 channels: taps col_step and row_step bytes apart from x,
+ * weights w [9][4] */
+static inline void taps_3x3(const int8_t *x, const int8_t *w, int col_step, int row_step,
+                            int32_t *s)
 {
-    const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
-    int32_t s0 = d->bias[c], s1 = d->bias[c + 1], s2 = d->bias[c + 2], s3 = d->bias[c + 3];
-    if (inside && d->kh == 3 && d->kw == 3) {
-        const int8_t *x = image + ((size_t)iy0 * d->in_w + ix0) * d->in_c + c;
-        const int col_step2 = 2 * col_step;
-        for (int ky = 0; ky < 3; ky++, x += row_step, w += 12) {
-            MAC4(load32(x), load32(w));
-            MAC4(load32(x + col_step), load32(w + 4));
-            MAC4(load32(x + col_step2), load32(w + 8));
-        }
-    } else {
-        const uint32_t zp4 = (uint32_t)(uint8_t)d->input_zp * 0x01010101u;
-        for (int ky = 0; ky < d->kh; ky++) {
-            int iy = iy0 + ky * d->dil_h;
-            int row_in = inside || (iy >= 0 && iy < d->in_h);
-            for (int kx = 0; kx < d->kw; kx++, w += 4) {
-                int ix = ix0 + kx * d->dil_w;
-                uint32_t v = zp4;
-                if (inside || (row_in && ix >= 0 && ix < d->in_w))
-                    v = load32(image + ((size_t)iy * d->in_w + ix) * d->in_c + c);
-                MAC4(v, load32(w));
-            }
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    const int8_t *r = x;
+    uint32_t xv, wv, xp, wp;
+    __asm__(ROW3 "add %[r], %[r], %[rs]\n\t" ROW3 "add %[r], %[r], %[rs]\n\t" ROW3
+            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [w] "+r"(w),
+              [r] "+r"(r), [xv] "=&r"(xv), [wv] "=&r"(wv), [xp] "=&r"(xp), [wp] "=&r"(wp)
+            : [cs] "r"(col_step), [rs] "r"(row_step)
+            : "memory");
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+}
+
+/* s[0..4) += any window of 4 channels (weights w [kh * kw][4]) whose first tap is at
+ * (iy0, ix0); taps outside the input read the zero point */
+static void taps_any(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
+                     int ix0, int c, const int8_t *w, int32_t *s)
+{
+    const uint32_t zp4 = (uint32_t)(uint8_t)d->input_zp * 0x01010101u;
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    for (int ky = 0; ky < d->kh; ky++) {
+        int iy = iy0 + ky * d->dil_h;
+        int row_in = iy >= 0 && iy < d->in_h;
+        for (int kx = 0; kx < d->kw; kx++, w += 4) {
+            int ix = ix0 + kx * d->dil_w;
+            uint32_t x = zp4;
+            if (row_in && ix >= 0 && ix < d->in_w)
+                x = load32(image + ((size_t)iy * d->in_w + ix) * d->in_c + c);
+            uint32_t x02 = __sxtb16(x), x13 = tinyrt_sxtb16_ror8(x);
+            uint32_t w02 = __sxtb16(load32(w)), w13 = tinyrt_sxtb16_ror8(load32(w));
+            s0 = __smlabb(x02, w02, s0); s2 = __smlatt(x02, w02, s2);
+            s1 = __smlabb(x13, w13, s1); s3 = __smlatt(x13, w13, s3);
         }
     }
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+}
+
+/* Whether every channel takes the folded requantization (tinyrt_requantize_folded) and the
+ * activation is int8's whole range, a saturation */
+static int fast_requantization(const tinyrt_depthwise_s8_opdata *d)
+{
+    if (d->act_min != -128 || d->act_max != 127)
+        return 0;
+    for (int c = 0; c < d->out_c; c++)
+        if (!tinyrt_requantize_folds(d->left[c], d->right[c]))
+            return 0;
+    return 1;
+}
+
+/* channels c .. c + 4's sums s requantized into out[c .. c + 4) */
+static TINYRT_ALWAYS_INLINE void store4(const tinyrt_depthwise_s8_opdata *d, int c,
+                                        const int32_t *s, int fast, int8_t *out)
+{
     const int32_t zp = d->output_zp;
     const int32_t *mult = d->mult + c, *left = d->left + c, *right = d->right + c;
-    int32_t s[4] = { s0, s1, s2, s3 };
-    if (d->act_min == -128 && d->act_max == 127 && tinyrt_requantize_folds(left[0], right[0]) &&
-        tinyrt_requantize_folds(left[1], right[1]) &&
-        tinyrt_requantize_folds(left[2], right[2]) &&
-        tinyrt_requantize_folds(left[3], right[3])) {
+    if (fast) {
         for (int i = 0; i < 4; i++)
             out[c + i] = (int8_t)tinyrt_saturate_s8(tinyrt_requantize_folded(
                 s[i], mult[i], tinyrt_folded_nudge(right[i]), right[i] - 1) + zp);
@@ -148,15 +177,61 @@ static inline void block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *ima
                                                          d->act_min, d->act_max);
     }
 }
-#endif
 
-#if defined(TINYRT_ARM_DSP)
-/* every 4 channels of one output pixel whose window starts at (iy0, ix0) */
+/* every 4 channels of one output pixel whose window starts at (iy0, ix0): a 3x3 window inside
+ * the input read where it is, one crossing the border copied with the zero point into a
+ * window of 9 words first; other windows tap by tap */
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int8_t *out)
+                         int ix0, int inside, int fast, int8_t *out)
 {
     const int taps4 = 4 * d->kh * d->kw;
     const int8_t *w = (const int8_t *)d->weights;
+    const int32_t *bias = d->bias;
+    if (d->kh != 3 || d->kw != 3) {
+        for (int c = 0; c < d->out_c; c += 4, w += taps4) {
+            int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
+            taps_any(d, image, iy0, ix0, c, w, s);
+            store4(d, c, s, fast, out);
+        }
+        return;
+    }
+    const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
+    if (inside) {
+        const int8_t *x = image + ((size_t)iy0 * d->in_w + ix0) * d->in_c;
+        for (int c = 0; c < d->out_c; c += 4, w += taps4) {
+            int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
+            taps_3x3(x + c, w, col_step, row_step, s);
+            store4(d, c, s, fast, out);
+        }
+        return;
+    }
+    /* the taps inside the input, and where they are relative to channel 0 */
+    int offset[9], in[9];
+    for (int t = 0; t < 9; t++) {
+        int iy = iy0 + t / 3 * d->dil_h, ix = ix0 + t % 3 * d->dil_w;
+        in[t] = iy >= 0 && iy < d->in_h && ix >= 0 && ix < d->in_w;
+        offset[t] = in[t] ? (iy * d->in_w + ix) * d->in_c : 0;
+    }
+    const uint32_t zp4 = (uint32_t)(uint8_t)d->input_zp * 0x01010101u;
+    uint32_t window[9];
+    for (int c = 0; c < d->out_c; c += 4, w += taps4) {
+        for (int t = 0; t < 9; t++)
+            window[t] = in[t] ? load32(image + offset[t] + c) : zp4;
+        int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
+        taps_3x3((const int8_t *)window, w, 4, 12, s);
+        store4(d, c, s, fast, out);
+    }
+}
+#endif
+
+#if defined(TINYRT_ARM_MVE)
+/* every 4 channels of one output pixel whose window starts at (iy0, ix0) */
+static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
+                         int ix0, int inside, int fast, int8_t *out)
+{
+    const int taps4 = 4 * d->kh * d->kw;
+    const int8_t *w = (const int8_t *)d->weights;
+    (void)fast;
     if (inside) {
         for (int c = 0; c < d->out_c; c += 4, w += taps4)
             block4(d, image, iy0, ix0, c, w, 1, out);
@@ -165,7 +240,7 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
             block4(d, image, iy0, ix0, c, w, 0, out);
     }
 }
-#else
+#elif !defined(TINYRT_ARM_DSP)
 /* portable C: channels c .. c + 4 of one output pixel ([kh * kw][out_c] weights) */
 static inline void pixel_block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *image,
                                 int iy0, int ix0, int c, int8_t *out)
@@ -192,9 +267,10 @@ static inline void pixel_block4(const tinyrt_depthwise_s8_opdata *d, const int8_
 }
 
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int8_t *out)
+                         int ix0, int inside, int fast, int8_t *out)
 {
     (void)inside;
+    (void)fast;
     for (int c = 0; c < d->out_c; c += 4)
         pixel_block4(d, image, iy0, ix0, c, out);
 }
@@ -204,6 +280,11 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
 {
     const int by4 = d->dm == 1 && d->in_c % 4 == 0;
     const int span_h = (d->kh - 1) * d->dil_h, span_w = (d->kw - 1) * d->dil_w;
+#if defined(TINYRT_ARM_DSP) && !defined(TINYRT_ARM_MVE)
+    const int fast = by4 && fast_requantization(d);
+#else
+    const int fast = 0;
+#endif
     for (int b = 0; b < d->batches; b++) {
         const int8_t *image = d->input + (size_t)b * d->in_h * d->in_w * d->in_c;
         for (int oy = 0; oy < d->out_h; oy++) {
@@ -216,7 +297,8 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
                     pixel_any(d, image, iy0, ix0, out);
                 else
                     pixel_blocks(d, image, iy0, ix0, iy0 >= 0 && ix0 >= 0 &&
-                                 iy0 + span_h < d->in_h && ix0 + span_w < d->in_w, out);
+                                 iy0 + span_h < d->in_h && ix0 + span_w < d->in_w, fast,
+                                 out);
             }
         }
     }
