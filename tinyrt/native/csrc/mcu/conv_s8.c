@@ -156,17 +156,11 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
 }
 
 #elif defined(TINYRT_ARM_DSP)
-/* Requantized sums of channels o and o1 (o1 == o past an odd last channel) for one pixel,
- * stored to out[o], out[o1]. */
-static inline void store_pixel(const tinyrt_conv_s8_opdata *c, int o, int o1, int32_t s0,
-                               int32_t s1, int8_t *out)
+/* channel o's sum s requantized into out[o] */
+static inline void store_pixel(const tinyrt_conv_s8_opdata *c, int o, int32_t s, int8_t *out)
 {
-    const int32_t zp = c->output_zp, lo = c->act_min, hi = c->act_max;
-    out[o] = (int8_t)tinyrt_requantize_clamp(s0, c->mult[o], c->left[o], c->right[o], zp, lo,
-                                             hi);
-    if (o1 != o)
-        out[o1] = (int8_t)tinyrt_requantize_clamp(s1, c->mult[o1], c->left[o1], c->right[o1],
-                                                  zp, lo, hi);
+    out[o] = (int8_t)tinyrt_requantize_clamp(s, c->mult[o], c->left[o], c->right[o],
+                                             c->output_zp, c->act_min, c->act_max);
 }
 
 /* Whether every channel takes the folded requantization (tinyrt_requantize_folded) and the
@@ -254,53 +248,67 @@ static inline void dot_2x2_s8(const int8_t *w, const int8_t *x0, const int8_t *x
     s[0] = s00; s[1] = s01; s[2] = s10; s[3] = s11;
 }
 
-/* channels o, o1's sums s of two pixels stored to out0 and, when it is not NULL, out1; fast:
- * see fast_requantization */
-static inline void store_2x2(const tinyrt_conv_s8_opdata *c, int o, int o1, const int32_t *s,
-                             int8_t *out0, int8_t *out1, int fast)
+/* Every output channel of two pixels: their int16 columns col, or where col is NULL their
+ * int8 windows x0, x1 (the same for an odd last pixel, whose outputs are then stored twice).
+ * The outputs are restrict and the op data's fields locals: stores through int8_t pointers
+ * could otherwise alias them, and GCC would load them again after every output. */
+static void channel_pairs(const tinyrt_conv_s8_opdata *c, const int16_t *col, const int8_t *x0,
+                          const int8_t *x1, int fast, int8_t *restrict out0,
+                          int8_t *restrict out1)
 {
-    if (!fast) {
-        store_pixel(c, o, o1, s[0], s[1], out0);
-        if (out1)
-            store_pixel(c, o, o1, s[2], s[3], out1);
-        return;
-    }
-    const int32_t zp = c->output_zp, m0 = c->mult[o], m1 = c->mult[o1];
-    const int32_t r0 = c->right[o], r1 = c->right[o1];
-    const int32_t n0 = tinyrt_folded_nudge(r0), n1 = tinyrt_folded_nudge(r1);
-    out0[o] = (int8_t)tinyrt_saturate_s8(tinyrt_requantize_folded(s[0], m0, n0, r0 - 1) + zp);
-    if (out1)
-        out1[o] = (int8_t)tinyrt_saturate_s8(tinyrt_requantize_folded(s[2], m0, n0, r0 - 1) +
-                                             zp);
-    if (o1 != o) {
-        out0[o1] = (int8_t)tinyrt_saturate_s8(tinyrt_requantize_folded(s[1], m1, n1, r1 - 1) +
-                                              zp);
-        if (out1)
+    const int out_c = c->out_c, kp = c->kp;
+    const int8_t *wo = (const int8_t *)c->weights;
+    const int32_t *corr = c->corr, *mult = c->mult, *right = c->right, zp = c->output_zp;
+    for (int o = 0; o < out_c; o += 2, wo += 2 * kp) {
+        /* past an odd last channel, o1 == o: its outputs are stored first, then overwritten
+         * by channel o's */
+        const int o1 = o + 1 < out_c ? o + 1 : o;
+        int32_t s[4] = { corr[o], corr[o1], corr[o], corr[o1] };
+        if (col)
+            dot_2x2(wo, col, kp, s);
+        else
+            dot_2x2_s8(wo, x0, x1, kp, s);
+        if (fast) {
+            int32_t m = mult[o1], r = right[o1], n = tinyrt_folded_nudge(r);
+            out0[o1] = (int8_t)tinyrt_saturate_s8(
+                tinyrt_requantize_folded(s[1], m, n, r - 1) + zp);
             out1[o1] = (int8_t)tinyrt_saturate_s8(
-                tinyrt_requantize_folded(s[3], m1, n1, r1 - 1) + zp);
+                tinyrt_requantize_folded(s[3], m, n, r - 1) + zp);
+            m = mult[o], r = right[o], n = tinyrt_folded_nudge(r);
+            out0[o] = (int8_t)tinyrt_saturate_s8(
+                tinyrt_requantize_folded(s[0], m, n, r - 1) + zp);
+            out1[o] = (int8_t)tinyrt_saturate_s8(
+                tinyrt_requantize_folded(s[2], m, n, r - 1) + zp);
+        } else {
+            store_pixel(c, o1, s[1], out0);
+            store_pixel(c, o1, s[3], out1);
+            store_pixel(c, o, s[0], out0);
+            store_pixel(c, o, s[2], out1);
+        }
     }
 }
 
 int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
 {
-    const int out_c = c->out_c, kp = c->kp, pointwise = is_pointwise(c);
+    const int out_c = c->out_c, kp = c->kp, in_c = c->in_c, pointwise = is_pointwise(c);
     const int fast = fast_requantization(c);
-    const int8_t *w = (const int8_t *)c->weights;
+    const int8_t *input = c->input;
     int16_t *col = (int16_t *)c->col;
     int8_t *window = col ? (int8_t *)(col + 2 * kp) : NULL;
-    const int direct = col == NULL, from_input = pointwise && c->in_c % 4 == 0;
+    const int direct = col == NULL, from_input = pointwise && in_c % 4 == 0;
     /* a pointwise layer's pixels follow one another across the batches */
     const int images = pointwise ? 1 : c->batches;
     const int pixels = c->out_h * c->out_w * (pointwise ? c->batches : 1);
     for (int b = 0; b < images; b++) {
         int8_t *out = c->output + (size_t)b * pixels * out_c;
         for (int p = 0; p < pixels; p += 2) {
-            /* an odd last pixel is paired with itself, its second sums dropped */
+            /* an odd last pixel is paired with itself: its second outputs are the same values
+             * stored again */
             const int q = p + 1 < pixels ? p + 1 : p;
             const int8_t *x0 = window, *x1 = window;
             if (direct || from_input) {
-                x0 = c->input + (size_t)p * c->in_c;
-                x1 = c->input + (size_t)q * c->in_c;
+                x0 = input + (size_t)p * in_c;
+                x1 = input + (size_t)q * in_c;
             }
             if (!direct) {
                 for (int slot = 0; slot < 2; slot++) {
@@ -312,17 +320,8 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
                     widen_window(src, kp, col + 4 * slot);
                 }
             }
-            int8_t *out0 = out + (size_t)p * out_c, *out1 = q != p ? out0 + out_c : NULL;
-            const int8_t *wo = w;
-            for (int o = 0; o < out_c; o += 2, wo += 2 * kp) {
-                const int o1 = o + 1 < out_c ? o + 1 : o;
-                int32_t s[4] = { c->corr[o], c->corr[o1], c->corr[o], c->corr[o1] };
-                if (direct)
-                    dot_2x2_s8(wo, x0, x1, kp, s);
-                else
-                    dot_2x2(wo, col, kp, s);
-                store_2x2(c, o, o1, s, out0, out1, fast);
-            }
+            channel_pairs(c, direct ? NULL : col, x0, x1, fast, out + (size_t)p * out_c,
+                          out + (size_t)q * out_c);
         }
     }
     return TINYRT_OK;

@@ -109,21 +109,18 @@ static TINYRT_ALWAYS_INLINE void block4(const tinyrt_depthwise_s8_opdata *d, con
     "smlatt %[s3], %[xp], %[wp], %[s3]\n\t"
 #define ROW3 TAP4("[%[r]]") TAP4("[%[r], %[cs]]") TAP4("[%[r], %[cs], lsl #1]")
 
-/* s[0..4) += a 3x3 window of 4 channels: taps col_step and row_step bytes apart from x,
+/* s0..s3 += a 3x3 window of 4 channels: taps col_step and row_step bytes apart from x,
  * weights w [9][4] */
-static inline void taps_3x3(const int8_t *x, const int8_t *w, int col_step, int row_step,
-                            int32_t *s)
-{
-    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    const int8_t *r = x;
-    uint32_t xv, wv, xp, wp;
-    __asm__(ROW3 "add %[r], %[r], %[rs]\n\t" ROW3 "add %[r], %[r], %[rs]\n\t" ROW3
-            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [w] "+r"(w),
-              [r] "+r"(r), [xv] "=&r"(xv), [wv] "=&r"(wv), [xp] "=&r"(xp), [wp] "=&r"(wp)
-            : [cs] "r"(col_step), [rs] "r"(row_step)
-            : "memory");
-    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
-}
+#define TAPS_3X3(x, w, col_step, row_step) do { \
+        const int8_t *r_ = (x), *w_ = (w); \
+        uint32_t xv, wv, xp, wp; \
+        __asm__(ROW3 "add %[r], %[r], %[rs]\n\t" ROW3 "add %[r], %[r], %[rs]\n\t" ROW3 \
+                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [w] "+r"(w_), \
+                  [r] "+r"(r_), [xv] "=&r"(xv), [wv] "=&r"(wv), [xp] "=&r"(xp), \
+                  [wp] "=&r"(wp) \
+                : [cs] "r"(col_step), [rs] "r"(row_step) \
+                : "memory"); \
+    } while (0)
 
 /* s[0..4) += any window of 4 channels (weights w [kh * kw][4]) whose first tap is at
  * (iy0, ix0); taps outside the input read the zero point */
@@ -161,20 +158,34 @@ static int fast_requantization(const tinyrt_depthwise_s8_opdata *d)
     return 1;
 }
 
-/* channels c .. c + 4's sums s requantized into out[c .. c + 4) */
-static TINYRT_ALWAYS_INLINE void store4(const tinyrt_depthwise_s8_opdata *d, int c,
-                                        const int32_t *s, int fast, int8_t *out)
+/* channels c .. c + 4's sums s0..s3 requantized into out[c .. c + 4); the op data's arrays and
+ * values are read before any store (the int8_t stores could alias them) */
+static TINYRT_ALWAYS_INLINE void store4(const tinyrt_depthwise_s8_opdata *d, int c, int32_t s0,
+                                        int32_t s1, int32_t s2, int32_t s3, int fast,
+                                        int8_t *restrict out)
 {
     const int32_t zp = d->output_zp;
     const int32_t *mult = d->mult + c, *left = d->left + c, *right = d->right + c;
     if (fast) {
-        for (int i = 0; i < 4; i++)
-            out[c + i] = (int8_t)tinyrt_saturate_s8(tinyrt_requantize_folded(
-                s[i], mult[i], tinyrt_folded_nudge(right[i]), right[i] - 1) + zp);
+        int32_t r0 = right[0], r1 = right[1], r2 = right[2], r3 = right[3];
+        int32_t v0 = tinyrt_requantize_folded(s0, mult[0], tinyrt_folded_nudge(r0), r0 - 1);
+        int32_t v1 = tinyrt_requantize_folded(s1, mult[1], tinyrt_folded_nudge(r1), r1 - 1);
+        int32_t v2 = tinyrt_requantize_folded(s2, mult[2], tinyrt_folded_nudge(r2), r2 - 1);
+        int32_t v3 = tinyrt_requantize_folded(s3, mult[3], tinyrt_folded_nudge(r3), r3 - 1);
+        out[c] = (int8_t)tinyrt_saturate_s8(v0 + zp);
+        out[c + 1] = (int8_t)tinyrt_saturate_s8(v1 + zp);
+        out[c + 2] = (int8_t)tinyrt_saturate_s8(v2 + zp);
+        out[c + 3] = (int8_t)tinyrt_saturate_s8(v3 + zp);
     } else {
-        for (int i = 0; i < 4; i++)
-            out[c + i] = (int8_t)tinyrt_requantize_clamp(s[i], mult[i], left[i], right[i], zp,
-                                                         d->act_min, d->act_max);
+        const int32_t lo = d->act_min, hi = d->act_max;
+        int32_t v0 = tinyrt_requantize_clamp(s0, mult[0], left[0], right[0], zp, lo, hi);
+        int32_t v1 = tinyrt_requantize_clamp(s1, mult[1], left[1], right[1], zp, lo, hi);
+        int32_t v2 = tinyrt_requantize_clamp(s2, mult[2], left[2], right[2], zp, lo, hi);
+        int32_t v3 = tinyrt_requantize_clamp(s3, mult[3], left[3], right[3], zp, lo, hi);
+        out[c] = (int8_t)v0;
+        out[c + 1] = (int8_t)v1;
+        out[c + 2] = (int8_t)v2;
+        out[c + 3] = (int8_t)v3;
     }
 }
 
@@ -182,26 +193,26 @@ static TINYRT_ALWAYS_INLINE void store4(const tinyrt_depthwise_s8_opdata *d, int
  * the input read where it is, one crossing the border copied with the zero point into a
  * window of 9 words first; other windows tap by tap */
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int fast, int8_t *out)
+                         int ix0, int inside, int fast, int8_t *restrict out)
 {
-    const int taps4 = 4 * d->kh * d->kw;
+    const int taps4 = 4 * d->kh * d->kw, out_c = d->out_c;
     const int8_t *w = (const int8_t *)d->weights;
     const int32_t *bias = d->bias;
     if (d->kh != 3 || d->kw != 3) {
-        for (int c = 0; c < d->out_c; c += 4, w += taps4) {
+        for (int c = 0; c < out_c; c += 4, w += taps4) {
             int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
             taps_any(d, image, iy0, ix0, c, w, s);
-            store4(d, c, s, fast, out);
+            store4(d, c, s[0], s[1], s[2], s[3], fast, out);
         }
         return;
     }
     const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
     if (inside) {
         const int8_t *x = image + ((size_t)iy0 * d->in_w + ix0) * d->in_c;
-        for (int c = 0; c < d->out_c; c += 4, w += taps4) {
-            int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
-            taps_3x3(x + c, w, col_step, row_step, s);
-            store4(d, c, s, fast, out);
+        for (int c = 0; c < out_c; c += 4, w += taps4) {
+            int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
+            TAPS_3X3(x + c, w, col_step, row_step);
+            store4(d, c, s0, s1, s2, s3, fast, out);
         }
         return;
     }
@@ -214,12 +225,12 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
     }
     const uint32_t zp4 = (uint32_t)(uint8_t)d->input_zp * 0x01010101u;
     uint32_t window[9];
-    for (int c = 0; c < d->out_c; c += 4, w += taps4) {
+    for (int c = 0; c < out_c; c += 4, w += taps4) {
         for (int t = 0; t < 9; t++)
             window[t] = in[t] ? load32(image + offset[t] + c) : zp4;
-        int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
-        taps_3x3((const int8_t *)window, w, 4, 12, s);
-        store4(d, c, s, fast, out);
+        int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
+        TAPS_3X3((const int8_t *)window, w, 4, 12);
+        store4(d, c, s0, s1, s2, s3, fast, out);
     }
 }
 #endif
