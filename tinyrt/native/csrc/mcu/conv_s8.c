@@ -24,6 +24,13 @@
 #include "../kernels/conv_s8.h"
 #include "../fixedpoint.h"
 
+/* Windows' rows are short, often a few bytes: their copies go a word at a time where they can
+ * (unaligned words are fine on every target), and GCC is kept from turning them into calls to
+ * memset and memcpy, whose overhead would exceed the copying. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#endif
+
 static inline uint32_t load32(const void *p)
 {
     uint32_t v;
@@ -39,13 +46,20 @@ static int is_pointwise(const tinyrt_conv_s8_opdata *c)
 
 static inline void fill_bytes(int8_t *dst, int8_t v, int n)
 {
-    for (int i = 0; i < n; i++)
+    const uint32_t v4 = (uint32_t)(uint8_t)v * 0x01010101u;
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        memcpy(dst + i, &v4, 4);
+    for (; i < n; i++)
         dst[i] = v;
 }
 
 static inline void copy_bytes(int8_t *dst, const int8_t *src, int n)
 {
-    for (int i = 0; i < n; i++)
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        memcpy(dst + i, src + i, 4);
+    for (; i < n; i++)
         dst[i] = src[i];
 }
 
