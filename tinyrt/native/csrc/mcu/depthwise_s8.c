@@ -57,39 +57,64 @@ static inline int32x4_t mac4(int32x4_t s, int32x4_t x, int32x4_t w)
     return vaddq_s32(s, vmulq_s32(x, w));
 }
 
-/* Helium: channels c .. c + 4 of one output pixel whose window starts at (iy0, ix0), weights
- * w [kh * kw][4]; ``inside``: the whole window lies in the input */
-static TINYRT_ALWAYS_INLINE void block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                          int ix0, int c, const int8_t *w, int inside, int8_t *out)
+/* channels c .. c + 4's sums s requantized into out[c .. c + 4) */
+static inline void store4(int32x4_t s, const int32_t *mult, const int32_t *left,
+                          const int32_t *right, int c, int32x4_t zp, int32x4_t lo,
+                          int32x4_t hi, int8_t *out)
 {
-    const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
-    int32x4_t s = vldrwq_s32(d->bias + c);
-    if (inside && d->kh == 3 && d->kw == 3) {
-        const int8_t *x = image + ((size_t)iy0 * d->in_w + ix0) * d->in_c + c;
-        for (int ky = 0; ky < 3; ky++, x += row_step, w += 12) {
-            s = mac4(s, vldrbq_s32(x), vldrbq_s32(w));
-            s = mac4(s, vldrbq_s32(x + col_step), vldrbq_s32(w + 4));
-            s = mac4(s, vldrbq_s32(x + 2 * col_step), vldrbq_s32(w + 8));
+    int32x4_t r = tinyrt_requantize4_mve(s, vldrwq_s32(mult + c), vldrwq_s32(left + c),
+                                         vldrwq_s32(right + c));
+    vstrbq_s32(out + c, vminq_s32(vmaxq_s32(vaddq_s32(r, zp), lo), hi));
+}
+
+/* Helium: every 4 channels of one output pixel whose window starts at (iy0, ix0), weights
+ * [out_c / 4][kh * kw][4]; ``inside``: the whole window lies in the input. The op data's
+ * fields are locals: the stores through int8_t pointers could alias it. */
+static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
+                         int ix0, int inside, int fast, int8_t *restrict out)
+{
+    const int out_c = d->out_c, kh = d->kh, kw = d->kw, taps4 = 4 * kh * kw;
+    const int in_c = d->in_c, in_w = d->in_w, in_h = d->in_h;
+    const int dil_h = d->dil_h, dil_w = d->dil_w;
+    const int col_step = dil_w * in_c, row_step = dil_h * in_w * in_c;
+    const int8_t *w = (const int8_t *)d->weights;
+    const int32_t *bias = d->bias, *mult = d->mult, *left = d->left, *right = d->right;
+    const int32x4_t zp = vdupq_n_s32(d->output_zp), lo = vdupq_n_s32(d->act_min);
+    const int32x4_t hi = vdupq_n_s32(d->act_max), in_zp = vdupq_n_s32(d->input_zp);
+    (void)fast;
+    if (inside && kh == 3 && kw == 3) {
+        const int8_t *x = image + ((size_t)iy0 * in_w + ix0) * in_c;
+        for (int c = 0; c < out_c; c += 4, w += taps4, x += 4) {
+            const int8_t *r0 = x, *r1 = x + row_step, *r2 = r1 + row_step;
+            int32x4_t s = vldrwq_s32(bias + c);
+            s = mac4(s, vldrbq_s32(r0), vldrbq_s32(w));
+            s = mac4(s, vldrbq_s32(r0 + col_step), vldrbq_s32(w + 4));
+            s = mac4(s, vldrbq_s32(r0 + 2 * col_step), vldrbq_s32(w + 8));
+            s = mac4(s, vldrbq_s32(r1), vldrbq_s32(w + 12));
+            s = mac4(s, vldrbq_s32(r1 + col_step), vldrbq_s32(w + 16));
+            s = mac4(s, vldrbq_s32(r1 + 2 * col_step), vldrbq_s32(w + 20));
+            s = mac4(s, vldrbq_s32(r2), vldrbq_s32(w + 24));
+            s = mac4(s, vldrbq_s32(r2 + col_step), vldrbq_s32(w + 28));
+            s = mac4(s, vldrbq_s32(r2 + 2 * col_step), vldrbq_s32(w + 32));
+            store4(s, mult, left, right, c, zp, lo, hi, out);
         }
-    } else {
-        const int32x4_t zp = vdupq_n_s32(d->input_zp);
-        for (int ky = 0; ky < d->kh; ky++) {
-            int iy = iy0 + ky * d->dil_h;
-            int row_in = inside || (iy >= 0 && iy < d->in_h);
-            for (int kx = 0; kx < d->kw; kx++, w += 4) {
-                int ix = ix0 + kx * d->dil_w;
-                int32x4_t v = zp;
-                if (inside || (row_in && ix >= 0 && ix < d->in_w))
-                    v = vldrbq_s32(image + ((size_t)iy * d->in_w + ix) * d->in_c + c);
+        return;
+    }
+    for (int c = 0; c < out_c; c += 4) {
+        int32x4_t s = vldrwq_s32(bias + c);
+        for (int ky = 0; ky < kh; ky++) {
+            int iy = iy0 + ky * dil_h;
+            int row_in = iy >= 0 && iy < in_h;
+            for (int kx = 0; kx < kw; kx++, w += 4) {
+                int ix = ix0 + kx * dil_w;
+                int32x4_t v = in_zp;
+                if (row_in && ix >= 0 && ix < in_w)
+                    v = vldrbq_s32(image + ((size_t)iy * in_w + ix) * in_c + c);
                 s = mac4(s, v, vldrbq_s32(w));
             }
         }
+        store4(s, mult, left, right, c, zp, lo, hi, out);
     }
-    int32x4_t r = tinyrt_requantize4_mve(s, vldrwq_s32(d->mult + c), vldrwq_s32(d->left + c),
-                                         vldrwq_s32(d->right + c));
-    r = vaddq_s32(r, vdupq_n_s32(d->output_zp));
-    r = vminq_s32(vmaxq_s32(r, vdupq_n_s32(d->act_min)), vdupq_n_s32(d->act_max));
-    vstrbq_s32(out + c, r);
 }
 
 #elif defined(TINYRT_ARM_DSP)
@@ -235,23 +260,7 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
 }
 #endif
 
-#if defined(TINYRT_ARM_MVE)
-/* every 4 channels of one output pixel whose window starts at (iy0, ix0) */
-static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int fast, int8_t *out)
-{
-    const int taps4 = 4 * d->kh * d->kw;
-    const int8_t *w = (const int8_t *)d->weights;
-    (void)fast;
-    if (inside) {
-        for (int c = 0; c < d->out_c; c += 4, w += taps4)
-            block4(d, image, iy0, ix0, c, w, 1, out);
-    } else {
-        for (int c = 0; c < d->out_c; c += 4, w += taps4)
-            block4(d, image, iy0, ix0, c, w, 0, out);
-    }
-}
-#elif !defined(TINYRT_ARM_DSP)
+#if !defined(TINYRT_ARM_DSP)
 /* portable C: channels c .. c + 4 of one output pixel ([kh * kw][out_c] weights) */
 static inline void pixel_block4(const tinyrt_depthwise_s8_opdata *d, const int8_t *image,
                                 int iy0, int ix0, int c, int8_t *out)
