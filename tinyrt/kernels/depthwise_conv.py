@@ -274,18 +274,21 @@ def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, d
                        output_zp, lo, hi):
     """depthwise_s8's op data as generated firmware's kernel reads it
     (csrc/mcu/depthwise_s8.c): int8 taps, the bias folded with the input's zero point, no work
-    memory. The taps are [kh * kw][out_c], or on Cortex-M targets, where a depth multiplier
-    of 1 and whole blocks of 4 channels let the kernel go 4 channels at a time,
-    [out_c / 4][kh * kw][4]: a block's taps together."""
+    memory but, on Cortex-M4, a row of one pixel's sums. The taps are [kh * kw][out_c], or on
+    Cortex-M targets, where a depth multiplier of 1 and whole blocks of 4 channels let the
+    kernel go 4 channels at a time, [out_c / 4][kh * kw][4]: a block's taps together."""
     folded = (bias - int(input_zp) * taps.astype(np.int64).sum(axis=0)).astype(np.int32)
     out_c = in_c * dm
     weights = np.ascontiguousarray(taps)
-    if ctx.native.level in ("cortex-m4", "cortex-m55") and dm == 1 and out_c % 4 == 0:
+    blocks = ctx.native.level in ("cortex-m4", "cortex-m55") and dm == 1 and out_c % 4 == 0
+    if blocks:
         weights = np.ascontiguousarray(
             taps.reshape(len(taps), out_c // 4, 4).transpose(1, 0, 2))
+    # the DSP kernel (without Helium) sums a pixel's channels into a row of work first
+    acc = np.zeros(out_c, np.int32) if blocks and ctx.native.level == "cortex-m4" else None
     return ctx.native_node(
-        "depthwise_s8", keep=(weights, folded, mult, left, right), weights=weights,
-        bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=None,
+        "depthwise_s8", keep=(weights, folded, mult, left, right, acc), weights=weights,
+        bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=acc,
         batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
         out_w=win.out_w, out_c=in_c * dm, dm=dm, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
         stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,

@@ -247,4 +247,23 @@ static inline void tinyrt_requantize_row_s8(const int32_t *acc, int n, const int
     }
 }
 
+/* One or two rows (two: a constant, once inlined) of n int32 sums, the channels of one or two
+ * pixels, requantized to int8 with tinyrt_requantize_folded: for layers whose every channel has
+ * left == 0 and right >= 2 and whose activation is int8's whole range, a saturation. A
+ * channel's values are loaded once for both rows. */
+static inline void tinyrt_requantize_rows_folded_s8(const int32_t *acc0, const int32_t *acc1,
+                                                    int two, int n, const int32_t *mult,
+                                                    const int32_t *right, int32_t zp,
+                                                    int8_t *out0, int8_t *out1)
+{
+    for (int i = 0; i < n; i++) {
+        const int32_t m = mult[i], r = right[i], nudge = tinyrt_folded_nudge(r);
+        int32_t v0 = tinyrt_requantize_folded(acc0[i], m, nudge, r - 1) + zp;
+        int32_t v1 = two ? tinyrt_requantize_folded(acc1[i], m, nudge, r - 1) + zp : 0;
+        out0[i] = (int8_t)tinyrt_saturate_s8(v0);
+        if (two)
+            out1[i] = (int8_t)tinyrt_saturate_s8(v1);
+    }
+}
+
 #endif

@@ -9,7 +9,9 @@
  *   bias     [out_c]: bias - input_zp * sum w, so that sums over raw input values equal TFLM's
  *            bias + sum (x - input_zp) w, modulo 2^32 as its int32 accumulator wraps
  *   mult, left, right  [out_c]
- *   planes, taps, acc, pad_h, plane_w and phases are not read.
+ *   acc      work [out_c] on Cortex-M4 (the DSP extension without Helium) where the weights
+ *            are in blocks of 4 channels: one pixel's sums; else not read
+ *   planes, taps, pad_h, plane_w and phases are not read.
  *
  * With the DSP extension, a word of 4 input channels and a word of their 4 weights are
  * unpacked by SXTB16 into halfword pairs (0, 2) and (1, 3), multiplied and added by SMLABB and
@@ -183,80 +185,67 @@ static int fast_requantization(const tinyrt_depthwise_s8_opdata *d)
     return 1;
 }
 
-/* channels c .. c + 4's sums s0..s3 requantized into out[c .. c + 4); the op data's arrays and
- * values are read before any store (the int8_t stores could alias them) */
-static TINYRT_ALWAYS_INLINE void store4(const tinyrt_depthwise_s8_opdata *d, int c, int32_t s0,
-                                        int32_t s1, int32_t s2, int32_t s3, int fast,
-                                        int8_t *restrict out)
+/* the sums of one output pixel's channels (sums) requantized into out */
+static void store_row(const tinyrt_depthwise_s8_opdata *d, const int32_t *sums, int fast,
+                      int8_t *out)
 {
-    const int32_t zp = d->output_zp;
-    const int32_t *mult = d->mult + c, *left = d->left + c, *right = d->right + c;
-    if (fast) {
-        int32_t r0 = right[0], r1 = right[1], r2 = right[2], r3 = right[3];
-        int32_t v0 = tinyrt_requantize_folded(s0, mult[0], tinyrt_folded_nudge(r0), r0 - 1);
-        int32_t v1 = tinyrt_requantize_folded(s1, mult[1], tinyrt_folded_nudge(r1), r1 - 1);
-        int32_t v2 = tinyrt_requantize_folded(s2, mult[2], tinyrt_folded_nudge(r2), r2 - 1);
-        int32_t v3 = tinyrt_requantize_folded(s3, mult[3], tinyrt_folded_nudge(r3), r3 - 1);
-        out[c] = (int8_t)tinyrt_saturate_s8(v0 + zp);
-        out[c + 1] = (int8_t)tinyrt_saturate_s8(v1 + zp);
-        out[c + 2] = (int8_t)tinyrt_saturate_s8(v2 + zp);
-        out[c + 3] = (int8_t)tinyrt_saturate_s8(v3 + zp);
-    } else {
-        const int32_t lo = d->act_min, hi = d->act_max;
-        int32_t v0 = tinyrt_requantize_clamp(s0, mult[0], left[0], right[0], zp, lo, hi);
-        int32_t v1 = tinyrt_requantize_clamp(s1, mult[1], left[1], right[1], zp, lo, hi);
-        int32_t v2 = tinyrt_requantize_clamp(s2, mult[2], left[2], right[2], zp, lo, hi);
-        int32_t v3 = tinyrt_requantize_clamp(s3, mult[3], left[3], right[3], zp, lo, hi);
-        out[c] = (int8_t)v0;
-        out[c + 1] = (int8_t)v1;
-        out[c + 2] = (int8_t)v2;
-        out[c + 3] = (int8_t)v3;
-    }
+    if (fast)
+        tinyrt_requantize_rows_folded_s8(sums, NULL, 0, d->out_c, d->mult, d->right,
+                                         d->output_zp, out, NULL);
+    else
+        tinyrt_requantize_row_s8(sums, d->out_c, d->mult, d->left, d->right, 1, d->output_zp,
+                                 d->act_min, d->act_max, out);
 }
 
-/* every 4 channels of one output pixel whose window starts at (iy0, ix0): a 3x3 window inside
- * the input read where it is, one crossing the border copied with the zero point into a
- * window of 9 words first; other windows tap by tap */
+/* every 4 channels of one output pixel whose window starts at (iy0, ix0), summed into the work
+ * row acc, then requantized: two simple loops keep GCC from spilling around the taps'
+ * assembly. A 3x3 window inside the input is read where it is, one crossing the border is
+ * copied with the zero point into a window of 9 words first; other windows go tap by tap. */
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int fast, int8_t *restrict out)
+                         int ix0, int inside, int fast, int8_t *out)
 {
     const int taps4 = 4 * d->kh * d->kw, out_c = d->out_c;
     const int8_t *w = (const int8_t *)d->weights;
     const int32_t *bias = d->bias;
+    int32_t *sums = d->acc;
     if (d->kh != 3 || d->kw != 3) {
         for (int c = 0; c < out_c; c += 4, w += taps4) {
-            int32_t s[4] = { bias[c], bias[c + 1], bias[c + 2], bias[c + 3] };
-            taps_any(d, image, iy0, ix0, c, w, s);
-            store4(d, c, s[0], s[1], s[2], s[3], fast, out);
+            memcpy(sums + c, bias + c, 4 * sizeof(int32_t));
+            taps_any(d, image, iy0, ix0, c, w, sums + c);
         }
-        return;
-    }
-    const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
-    if (inside) {
+    } else if (inside) {
+        const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
         const int8_t *x = image + ((size_t)iy0 * d->in_w + ix0) * d->in_c;
         for (int c = 0; c < out_c; c += 4, w += taps4) {
             int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
             TAPS_3X3(x + c, w, col_step, row_step);
-            store4(d, c, s0, s1, s2, s3, fast, out);
+            sums[c] = s0;
+            sums[c + 1] = s1;
+            sums[c + 2] = s2;
+            sums[c + 3] = s3;
         }
-        return;
+    } else {
+        /* the taps inside the input, and where they are relative to channel 0 */
+        int offset[9], in[9];
+        for (int t = 0; t < 9; t++) {
+            int iy = iy0 + t / 3 * d->dil_h, ix = ix0 + t % 3 * d->dil_w;
+            in[t] = iy >= 0 && iy < d->in_h && ix >= 0 && ix < d->in_w;
+            offset[t] = in[t] ? (iy * d->in_w + ix) * d->in_c : 0;
+        }
+        const uint32_t zp4 = (uint32_t)(uint8_t)d->input_zp * 0x01010101u;
+        uint32_t window[9];
+        for (int c = 0; c < out_c; c += 4, w += taps4) {
+            for (int t = 0; t < 9; t++)
+                window[t] = in[t] ? load32(image + offset[t] + c) : zp4;
+            int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
+            TAPS_3X3((const int8_t *)window, w, 4, 12);
+            sums[c] = s0;
+            sums[c + 1] = s1;
+            sums[c + 2] = s2;
+            sums[c + 3] = s3;
+        }
     }
-    /* the taps inside the input, and where they are relative to channel 0 */
-    int offset[9], in[9];
-    for (int t = 0; t < 9; t++) {
-        int iy = iy0 + t / 3 * d->dil_h, ix = ix0 + t % 3 * d->dil_w;
-        in[t] = iy >= 0 && iy < d->in_h && ix >= 0 && ix < d->in_w;
-        offset[t] = in[t] ? (iy * d->in_w + ix) * d->in_c : 0;
-    }
-    const uint32_t zp4 = (uint32_t)(uint8_t)d->input_zp * 0x01010101u;
-    uint32_t window[9];
-    for (int c = 0; c < out_c; c += 4, w += taps4) {
-        for (int t = 0; t < 9; t++)
-            window[t] = in[t] ? load32(image + offset[t] + c) : zp4;
-        int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
-        TAPS_3X3((const int8_t *)window, w, 4, 12);
-        store4(d, c, s0, s1, s2, s3, fast, out);
-    }
+    store_row(d, sums, fast, out);
 }
 #endif
 
