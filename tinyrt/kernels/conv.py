@@ -98,6 +98,11 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         # none when pixels are unpacked as they are read: a lone pixel, a long window
         col = None if from_input and (pixels == 1 or kp > 256) else \
             np.zeros(4 * kp + (0 if from_input else kp), np.int8)
+        folded = folded_requantization(mult, left, right, output_zp, lo, hi)
+        if folded is not None and out_c % 2 == 0:
+            # one table of each channel's values instead of the four arrays
+            corr = np.ascontiguousarray(np.stack([corr, mult, *folded], axis=1))
+            mult = left = right = None
     else:
         packed = packed[:out_c]
         # Helium: four windows of bytes; portable: one
@@ -111,6 +116,19 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=0, pad_w=0, kp=kp, op=out_c,
         input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
+def folded_requantization(mult, left, right, output_zp, lo, hi):
+    """The per-channel (nudge, shift) int32 arrays of tinyrt_requantize_folded
+    (csrc/fixedpoint.h) with the output zero point added in the nudge, for a layer whose every
+    channel has left == 0 and right in [2, 23] and whose activation range is int8's whole range
+    (a saturation); else None. Up to right 23 the nudge, 2^(right-2) + zp 2^(right-1), and the
+    high word it is added to stay inside int32."""
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    if (lo, hi) != (-128, 127) or np.any(left != 0) or np.any(right < 2) or np.any(right > 23):
+        return None
+    nudge = (1 << (right - 2)) + int(output_zp) * (1 << (right - 1))
+    return nudge.astype(np.int32), (right - 1).astype(np.int32)
 
 
 def is_pointwise(win):

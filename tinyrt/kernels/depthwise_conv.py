@@ -12,7 +12,8 @@ from ..workspace import Workspace
 from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
-from .conv import bias_values, check_window, conv_requantization, native_conv
+from .conv import bias_values, check_window, conv_requantization, folded_requantization, \
+    native_conv
 from .gemm import IntegerGemm, ScaledGemm, filter_values, pad_f32_blocks
 
 # einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
@@ -284,8 +285,15 @@ def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, d
     if blocks:
         weights = np.ascontiguousarray(
             taps.reshape(len(taps), out_c // 4, 4).transpose(1, 0, 2))
-    # the DSP kernel (without Helium) sums a pixel's channels into a row of work first
-    acc = np.zeros(out_c, np.int32) if blocks and ctx.native.level == "cortex-m4" else None
+    acc = None
+    if blocks and ctx.native.level == "cortex-m4":
+        # the DSP kernel (without Helium) sums a pixel's channels into a row of work first,
+        # and where the requantization folds takes one table of each channel's values
+        acc = np.zeros(out_c, np.int32)
+        prepared = folded_requantization(mult, left, right, output_zp, lo, hi)
+        if prepared is not None:
+            folded = np.ascontiguousarray(np.stack([folded, mult, *prepared], axis=1))
+            mult = left = right = None
     return ctx.native_node(
         "depthwise_s8", keep=(weights, folded, mult, left, right, acc), weights=weights,
         bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=acc,

@@ -45,23 +45,14 @@ static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t
 }
 
 /* tinyrt_requantize for the common case left == 0, right >= 2 in one 64-bit multiply-add
- * (SMLAL on Arm), for loops that hoist a channel's values. With h the high product, e = right
- * and s = (h < 0), TFLM's value is floor((h + 2^(e-1) - s) / 2^e); the two floors fold into
+ * (SMLAL on Arm). With h the high product, e = right and s = (h < 0), TFLM's value is
+ * floor((h + 2^(e-1) - s) / 2^e); the two floors fold into
  * floor((acc * mult + 2^30 - s 2^31 + 2^(30+e)) / 2^(31+e)), whose nudge has the high word
  * 2^(e-2) - s and the low word 2^30 + s 2^31, so the value is the high word of the sum shifted
  * right by e - 1. s may be taken as (acc < 0): the two differ only when h == 0, where both
- * give 0. tinyrt_requantize_folds says whether a channel qualifies; nudge_high is
- * tinyrt_folded_nudge(right), shift is right - 1. */
-static inline int tinyrt_requantize_folds(int32_t left, int32_t right)
-{
-    return left == 0 && right >= 2;
-}
-
-static inline int32_t tinyrt_folded_nudge(int32_t right)
-{
-    return (int32_t)1 << (right - 2);
-}
-
+ * give 0. The caller passes nudge_high = 2^(e-2) and shift = e - 1; nudge_high may also carry
+ * zp 2^(e-1), which adds zp to the value exactly, as long as the high word stays in int32
+ * (tinyrt/kernels/conv.py folded_requantization prepares both per channel). */
 static inline int32_t tinyrt_requantize_folded(int32_t acc, int32_t mult, int32_t nudge_high,
                                                int32_t shift)
 {
@@ -247,19 +238,25 @@ static inline void tinyrt_requantize_row_s8(const int32_t *acc, int n, const int
     }
 }
 
+/* acc requantized to int8 by a channel's prepared values ch[1..4) (multiplier, nudge with the
+ * output zero point, shift: tinyrt_requantize_folded), saturated: for layers whose activation
+ * is int8's whole range */
+static inline int32_t tinyrt_requantize_folded_s8(int32_t acc, const int32_t *ch)
+{
+    return tinyrt_saturate_s8(tinyrt_requantize_folded(acc, ch[1], ch[2], ch[3]));
+}
+
 /* One or two rows (two: a constant, once inlined) of n int32 sums, the channels of one or two
- * pixels, requantized to int8 with tinyrt_requantize_folded: for layers whose every channel has
- * left == 0 and right >= 2 and whose activation is int8's whole range, a saturation. A
- * channel's values are loaded once for both rows. */
+ * pixels, requantized to int8 by a table [n][4] of prepared channel values (ch[0] is the
+ * caller's, ch[1..4) as tinyrt_requantize_folded_s8 reads them), loaded once for both rows. */
 static inline void tinyrt_requantize_rows_folded_s8(const int32_t *acc0, const int32_t *acc1,
-                                                    int two, int n, const int32_t *mult,
-                                                    const int32_t *right, int32_t zp,
+                                                    int two, int n, const int32_t *table,
                                                     int8_t *out0, int8_t *out1)
 {
-    for (int i = 0; i < n; i++) {
-        const int32_t m = mult[i], r = right[i], nudge = tinyrt_folded_nudge(r);
-        int32_t v0 = tinyrt_requantize_folded(acc0[i], m, nudge, r - 1) + zp;
-        int32_t v1 = two ? tinyrt_requantize_folded(acc1[i], m, nudge, r - 1) + zp : 0;
+    for (int i = 0; i < n; i++, table += 4) {
+        const int32_t m = table[1], nudge = table[2], shift = table[3];
+        int32_t v0 = tinyrt_requantize_folded(acc0[i], m, nudge, shift);
+        int32_t v1 = two ? tinyrt_requantize_folded(acc1[i], m, nudge, shift) : 0;
         out0[i] = (int8_t)tinyrt_saturate_s8(v0);
         if (two)
             out1[i] = (int8_t)tinyrt_saturate_s8(v1);

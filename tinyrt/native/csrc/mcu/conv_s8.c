@@ -8,6 +8,10 @@
  * The op data as this file reads it (tinyrt/kernels/conv.py, firmware levels):
  *   corr     [out_c]: bias - input_zp * sum w, so that the sums over raw input values equal
  *            TFLM's bias + sum (x - input_zp) w, modulo 2^32 as its int32 accumulator wraps
+ *   mult, left, right  [out_c]; on Cortex-M4 NULL for a layer with an even channel count whose
+ *            requantization folds (tinyrt/kernels/conv.py folded_requantization): corr is then
+ *            a table [out_c][4] of (corr, multiplier, nudge, shift) per channel, the values of
+ *            tinyrt_requantize_folded_s8, one load base for all of a channel's values
  *   weights, col  by target:
  *     Cortex-M4 (the DSP extension, no Helium): int8 [out_c / 2][kp / 4][2][4], the window's
  *       taps zero-padded to kp (a multiple of 4), channels paired (an odd last channel with a
@@ -177,18 +181,6 @@ static inline void store_pixel(const tinyrt_conv_s8_opdata *c, int o, int32_t s,
                                              c->output_zp, c->act_min, c->act_max);
 }
 
-/* Whether every channel takes the folded requantization (tinyrt_requantize_folded) and the
- * activation is int8's whole range, a saturation: the case the loops below make fast. */
-static int fast_requantization(const tinyrt_conv_s8_opdata *c)
-{
-    if (c->act_min != -128 || c->act_max != 127)
-        return 0;
-    for (int o = 0; o < c->out_c; o++)
-        if (!tinyrt_requantize_folds(c->left[o], c->right[o]))
-            return 0;
-    return 1;
-}
-
 /* one pixel's 4n window bytes widened into its int16 column slot: 4 taps as (0, 2, 1, 3) at
  * col[0..4), the next 4 at col[8..12) (the other pixel's slot interleaves) */
 static void widen_window(const int8_t *src, int n, int16_t *col)
@@ -264,15 +256,30 @@ static inline void dot_2x2_s8(const int8_t *w, const int8_t *x0, const int8_t *x
 
 /* Every output channel of two pixels: their int16 columns col, or where col is NULL their
  * int8 windows x0, x1 (the same for an odd last pixel, whose outputs are then stored twice).
- * The outputs are restrict and the op data's fields locals: stores through int8_t pointers
- * could otherwise alias them, and GCC would load them again after every output. */
+ * The outputs are restrict: stores through int8_t pointers could otherwise alias the op data,
+ * and GCC would load its fields again after every output. */
 static void channel_pairs(const tinyrt_conv_s8_opdata *c, const int16_t *col, const int8_t *x0,
-                          const int8_t *x1, int fast, int8_t *restrict out0,
-                          int8_t *restrict out1)
+                          const int8_t *x1, int8_t *restrict out0, int8_t *restrict out1)
 {
     const int out_c = c->out_c, kp = c->kp;
     const int8_t *wo = (const int8_t *)c->weights;
-    const int32_t *corr = c->corr, *mult = c->mult, *right = c->right, zp = c->output_zp;
+    if (!c->mult) {
+        /* a table of prepared channel values, an even number of channels (see the top) */
+        const int32_t *ch = c->corr;
+        for (int o = 0; o < out_c; o += 2, wo += 2 * kp, ch += 8) {
+            int32_t s[4] = { ch[0], ch[4], ch[0], ch[4] };
+            if (col)
+                dot_2x2(wo, col, kp, s);
+            else
+                dot_2x2_s8(wo, x0, x1, kp, s);
+            out0[o] = (int8_t)tinyrt_requantize_folded_s8(s[0], ch);
+            out1[o] = (int8_t)tinyrt_requantize_folded_s8(s[2], ch);
+            out0[o + 1] = (int8_t)tinyrt_requantize_folded_s8(s[1], ch + 4);
+            out1[o + 1] = (int8_t)tinyrt_requantize_folded_s8(s[3], ch + 4);
+        }
+        return;
+    }
+    const int32_t *corr = c->corr;
     for (int o = 0; o < out_c; o += 2, wo += 2 * kp) {
         /* past an odd last channel, o1 == o: its outputs are stored first, then overwritten
          * by channel o's */
@@ -282,30 +289,16 @@ static void channel_pairs(const tinyrt_conv_s8_opdata *c, const int16_t *col, co
             dot_2x2(wo, col, kp, s);
         else
             dot_2x2_s8(wo, x0, x1, kp, s);
-        if (fast) {
-            int32_t m = mult[o1], r = right[o1], n = tinyrt_folded_nudge(r);
-            out0[o1] = (int8_t)tinyrt_saturate_s8(
-                tinyrt_requantize_folded(s[1], m, n, r - 1) + zp);
-            out1[o1] = (int8_t)tinyrt_saturate_s8(
-                tinyrt_requantize_folded(s[3], m, n, r - 1) + zp);
-            m = mult[o], r = right[o], n = tinyrt_folded_nudge(r);
-            out0[o] = (int8_t)tinyrt_saturate_s8(
-                tinyrt_requantize_folded(s[0], m, n, r - 1) + zp);
-            out1[o] = (int8_t)tinyrt_saturate_s8(
-                tinyrt_requantize_folded(s[2], m, n, r - 1) + zp);
-        } else {
-            store_pixel(c, o1, s[1], out0);
-            store_pixel(c, o1, s[3], out1);
-            store_pixel(c, o, s[0], out0);
-            store_pixel(c, o, s[2], out1);
-        }
+        store_pixel(c, o1, s[1], out0);
+        store_pixel(c, o1, s[3], out1);
+        store_pixel(c, o, s[0], out0);
+        store_pixel(c, o, s[2], out1);
     }
 }
 
 int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
 {
     const int out_c = c->out_c, kp = c->kp, in_c = c->in_c, pointwise = is_pointwise(c);
-    const int fast = fast_requantization(c);
     const int8_t *input = c->input;
     int16_t *col = (int16_t *)c->col;
     int8_t *window = col ? (int8_t *)(col + 2 * kp) : NULL;
@@ -334,7 +327,7 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
                     widen_window(src, kp, col + 4 * slot);
                 }
             }
-            channel_pairs(c, direct ? NULL : col, x0, x1, fast, out + (size_t)p * out_c,
+            channel_pairs(c, direct ? NULL : col, x0, x1, out + (size_t)p * out_c,
                           out + (size_t)q * out_c);
         }
     }

@@ -8,7 +8,10 @@
  *            [kh * kw][out_c]
  *   bias     [out_c]: bias - input_zp * sum w, so that sums over raw input values equal TFLM's
  *            bias + sum (x - input_zp) w, modulo 2^32 as its int32 accumulator wraps
- *   mult, left, right  [out_c]
+ *   mult, left, right  [out_c]; on Cortex-M4 NULL where the weights are in blocks of 4
+ *            channels and the requantization folds (tinyrt/kernels/conv.py
+ *            folded_requantization): bias is then a table [out_c][4] of (bias, multiplier,
+ *            nudge, shift) per channel, the values of tinyrt_requantize_folded_s8
  *   acc      work [out_c] on Cortex-M4 (the DSP extension without Helium) where the weights
  *            are in blocks of 4 channels: one pixel's sums; else not read
  *   planes, taps, pad_h, plane_w and phases are not read.
@@ -73,7 +76,7 @@ static inline void store4(int32x4_t s, const int32_t *mult, const int32_t *left,
  * [out_c / 4][kh * kw][4]; ``inside``: the whole window lies in the input. The op data's
  * fields are locals: the stores through int8_t pointers could alias it. */
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int fast, int8_t *restrict out)
+                         int ix0, int inside, int8_t *restrict out)
 {
     const int out_c = d->out_c, kh = d->kh, kw = d->kw, taps4 = 4 * kh * kw;
     const int in_c = d->in_c, in_w = d->in_w, in_h = d->in_h;
@@ -83,7 +86,6 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
     const int32_t *bias = d->bias, *mult = d->mult, *left = d->left, *right = d->right;
     const int32x4_t zp = vdupq_n_s32(d->output_zp), lo = vdupq_n_s32(d->act_min);
     const int32x4_t hi = vdupq_n_s32(d->act_max), in_zp = vdupq_n_s32(d->input_zp);
-    (void)fast;
     if (inside && kh == 3 && kw == 3) {
         const int8_t *x = image + ((size_t)iy0 * in_w + ix0) * in_c;
         for (int c = 0; c < out_c; c += 4, w += taps4, x += 4) {
@@ -173,25 +175,11 @@ static void taps_any(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, i
     s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
 }
 
-/* Whether every channel takes the folded requantization (tinyrt_requantize_folded) and the
- * activation is int8's whole range, a saturation */
-static int fast_requantization(const tinyrt_depthwise_s8_opdata *d)
-{
-    if (d->act_min != -128 || d->act_max != 127)
-        return 0;
-    for (int c = 0; c < d->out_c; c++)
-        if (!tinyrt_requantize_folds(d->left[c], d->right[c]))
-            return 0;
-    return 1;
-}
-
 /* the sums of one output pixel's channels (sums) requantized into out */
-static void store_row(const tinyrt_depthwise_s8_opdata *d, const int32_t *sums, int fast,
-                      int8_t *out)
+static void store_row(const tinyrt_depthwise_s8_opdata *d, const int32_t *sums, int8_t *out)
 {
-    if (fast)
-        tinyrt_requantize_rows_folded_s8(sums, NULL, 0, d->out_c, d->mult, d->right,
-                                         d->output_zp, out, NULL);
+    if (!d->mult)
+        tinyrt_requantize_rows_folded_s8(sums, NULL, 0, d->out_c, d->bias, out, NULL);
     else
         tinyrt_requantize_row_s8(sums, d->out_c, d->mult, d->left, d->right, 1, d->output_zp,
                                  d->act_min, d->act_max, out);
@@ -202,22 +190,26 @@ static void store_row(const tinyrt_depthwise_s8_opdata *d, const int32_t *sums, 
  * assembly. A 3x3 window inside the input is read where it is, one crossing the border is
  * copied with the zero point into a window of 9 words first; other windows go tap by tap. */
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int fast, int8_t *out)
+                         int ix0, int inside, int8_t *out)
 {
     const int taps4 = 4 * d->kh * d->kw, out_c = d->out_c;
     const int8_t *w = (const int8_t *)d->weights;
+    /* the biases: every value of bias, or every fourth of its table of prepared values */
     const int32_t *bias = d->bias;
+    const int bs = d->mult ? 1 : 4;
     int32_t *sums = d->acc;
     if (d->kh != 3 || d->kw != 3) {
         for (int c = 0; c < out_c; c += 4, w += taps4) {
-            memcpy(sums + c, bias + c, 4 * sizeof(int32_t));
+            for (int i = 0; i < 4; i++)
+                sums[c + i] = bias[(c + i) * bs];
             taps_any(d, image, iy0, ix0, c, w, sums + c);
         }
     } else if (inside) {
         const int col_step = d->dil_w * d->in_c, row_step = d->dil_h * d->in_w * d->in_c;
         const int8_t *x = image + ((size_t)iy0 * d->in_w + ix0) * d->in_c;
         for (int c = 0; c < out_c; c += 4, w += taps4) {
-            int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
+            const int32_t *b = bias + c * bs;
+            int32_t s0 = b[0], s1 = b[bs], s2 = b[2 * bs], s3 = b[3 * bs];
             TAPS_3X3(x + c, w, col_step, row_step);
             sums[c] = s0;
             sums[c + 1] = s1;
@@ -237,7 +229,8 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
         for (int c = 0; c < out_c; c += 4, w += taps4) {
             for (int t = 0; t < 9; t++)
                 window[t] = in[t] ? load32(image + offset[t] + c) : zp4;
-            int32_t s0 = bias[c], s1 = bias[c + 1], s2 = bias[c + 2], s3 = bias[c + 3];
+            const int32_t *b = bias + c * bs;
+            int32_t s0 = b[0], s1 = b[bs], s2 = b[2 * bs], s3 = b[3 * bs];
             TAPS_3X3((const int8_t *)window, w, 4, 12);
             sums[c] = s0;
             sums[c + 1] = s1;
@@ -245,7 +238,7 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
             sums[c + 3] = s3;
         }
     }
-    store_row(d, sums, fast, out);
+    store_row(d, sums, out);
 }
 #endif
 
@@ -276,10 +269,9 @@ static inline void pixel_block4(const tinyrt_depthwise_s8_opdata *d, const int8_
 }
 
 static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
-                         int ix0, int inside, int fast, int8_t *out)
+                         int ix0, int inside, int8_t *out)
 {
     (void)inside;
-    (void)fast;
     for (int c = 0; c < d->out_c; c += 4)
         pixel_block4(d, image, iy0, ix0, c, out);
 }
@@ -289,11 +281,6 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
 {
     const int by4 = d->dm == 1 && d->in_c % 4 == 0;
     const int span_h = (d->kh - 1) * d->dil_h, span_w = (d->kw - 1) * d->dil_w;
-#if defined(TINYRT_ARM_DSP) && !defined(TINYRT_ARM_MVE)
-    const int fast = by4 && fast_requantization(d);
-#else
-    const int fast = 0;
-#endif
     for (int b = 0; b < d->batches; b++) {
         const int8_t *image = d->input + (size_t)b * d->in_h * d->in_w * d->in_c;
         for (int oy = 0; oy < d->out_h; oy++) {
@@ -306,8 +293,7 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
                     pixel_any(d, image, iy0, ix0, out);
                 else
                     pixel_blocks(d, image, iy0, ix0, iy0 >= 0 && ix0 >= 0 &&
-                                 iy0 + span_h < d->in_h && ix0 + span_w < d->in_w, fast,
-                                 out);
+                                 iy0 + span_h < d->in_h && ix0 + span_w < d->in_w, out);
             }
         }
     }
