@@ -272,10 +272,16 @@ static void channel_pairs(const tinyrt_conv_s8_opdata *c, const int16_t *col, co
                 dot_2x2(wo, col, kp, s);
             else
                 dot_2x2_s8(wo, x0, x1, kp, s);
-            out0[o] = (int8_t)tinyrt_requantize_folded_s8(s[0], ch);
-            out1[o] = (int8_t)tinyrt_requantize_folded_s8(s[2], ch);
-            out0[o + 1] = (int8_t)tinyrt_requantize_folded_s8(s[1], ch + 4);
-            out1[o + 1] = (int8_t)tinyrt_requantize_folded_s8(s[3], ch + 4);
+            /* all four values before any store, which GCC could not otherwise tell apart
+             * from the table */
+            const int32_t v00 = tinyrt_requantize_folded_s8(s[0], ch);
+            const int32_t v10 = tinyrt_requantize_folded_s8(s[2], ch);
+            const int32_t v01 = tinyrt_requantize_folded_s8(s[1], ch + 4);
+            const int32_t v11 = tinyrt_requantize_folded_s8(s[3], ch + 4);
+            out0[o] = (int8_t)v00;
+            out1[o] = (int8_t)v10;
+            out0[o + 1] = (int8_t)v01;
+            out1[o + 1] = (int8_t)v11;
         }
         return;
     }
