@@ -24,14 +24,6 @@
 
 enum { TINYRT_OK = 0, TINYRT_ERROR = 1 };
 
-/* a function inlined into every caller even where the compiler thinks it too big, so that
- * constant arguments specialise each copy */
-#if defined(__GNUC__)
-#define TINYRT_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define TINYRT_ALWAYS_INLINE inline
-#endif
-
 enum tinyrt_field_kind { TINYRT_KIND_PTR = 0, TINYRT_KIND_I32 = 1, TINYRT_KIND_I64 = 2,
                          TINYRT_KIND_F32 = 3 };
 

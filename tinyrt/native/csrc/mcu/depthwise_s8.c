@@ -1,6 +1,7 @@
-/* int8 DEPTHWISE_CONV_2D for microcontrollers: TFLM's arithmetic with no work memory. Each
- * output pixel's channels are summed four at a time in registers along the window; taps
- * outside the input read the input's zero point, so they add nothing, as TFLM skips them.
+/* int8 DEPTHWISE_CONV_2D for microcontrollers: TFLM's arithmetic with at most one row of sums
+ * as work memory. Each output pixel's channels are summed four at a time in registers along
+ * the window; taps outside the input read the input's zero point, so they add nothing, as
+ * TFLM skips them.
  *
  * The op data as this file reads it (tinyrt/kernels/depthwise_conv.py, firmware levels):
  *   weights  int8: [out_c / 4][kh * kw][4], each block of 4 channels' taps together, on
