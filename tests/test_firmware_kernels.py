@@ -61,7 +61,8 @@ def layer_chain(rng, layers):
     x = b.add_input("x", (1, h, w, c), np.int8, scale=sx, zero_point=int(rng.integers(-128, 128)))
     for i in range(layers):
         depthwise = i % 2 == 1
-        kh, kw = (3, 3) if rng.random() < 0.5 else (int(rng.integers(1, 5)), int(rng.integers(1, 4)))
+        kh, kw = (3, 3) if rng.random() < 0.5 else \
+            (int(rng.integers(1, 5)), int(rng.integers(1, 4)))
         stride = int(rng.integers(1, 3))
         dilation = 2 if rng.random() < 0.2 and min(h, w) > 6 else 1
         padding = "SAME" if rng.random() < 0.6 else "VALID"

@@ -1,9 +1,10 @@
-/* int8 CONV_2D and FULLY_CONNECTED for microcontrollers: TFLM's arithmetic in a few hundred
- * bytes of work memory. A few output pixels at a time, every output channel's sums run along
- * their windows and are requantized as they finish, so nothing larger than a few windows is
- * ever held. A pointwise convolution (1x1, unit strides, unpadded) reads its windows, the
- * input's pixels, where they are; other windows are gathered as bytes into ``col``, taps
- * outside the input holding the input's zero point.
+/* int8 CONV_2D and FULLY_CONNECTED for microcontrollers: TFLM's arithmetic in a few windows'
+ * worth of work memory (a kilobyte at most for the usual models). A few output pixels at a
+ * time, every output channel's sums run along their windows and are requantized as they
+ * finish, so nothing larger than a few windows is ever held. A pointwise convolution (1x1,
+ * unit strides, unpadded) reads its windows, the input's pixels, where they are; other
+ * windows are gathered as bytes into ``col``, taps outside the input holding the input's zero
+ * point.
  *
  * The op data as this file reads it (tinyrt/kernels/conv.py, firmware levels):
  *   corr     [out_c]: bias - input_zp * sum w, so that the sums over raw input values equal
