@@ -82,15 +82,37 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
 def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, input_zp,
                   output_zp, lo, hi):
     """conv_s8's op data as generated firmware's kernel reads it (csrc/mcu/conv_s8.c): int8
-    weights [out_c][kp], the bias folded with the input's zero point, two columns of work."""
+    weights laid out for the target, the bias folded with the input's zero point, a few
+    windows of work (none for most pointwise layers)."""
     out_c, depth = w.shape
     corr = np.asarray(offset, np.int64)
     if np.any(np.abs(corr) >= INT32_LIMIT):
         raise OutOfRange("the bias term does not fit int32")
     corr = corr.astype(np.int32)
-    packed = np.zeros((out_c, kp), np.int8)
-    packed[:, :depth] = w
-    col = np.zeros(2 * kp, np.int16)
+    pairs = -(-out_c // 2)
+    packed = np.zeros((2 * pairs, kp), np.int8)
+    packed[:out_c, :depth] = w
+    pointwise = is_pointwise(win)
+    level = ctx.native.level
+    if level == "cortex-m4":
+        # channel pairs, 4 taps of one then the same 4 of the other: [out_c / 2][kp / 4][2][4]
+        packed = np.ascontiguousarray(packed.reshape(pairs, 2, kp // 4, 4).transpose(0, 2, 1, 3))
+        from_input = pointwise and in_c % 4 == 0
+        pixels = batches * win.out_h * win.out_w
+        # two int16 windows, plus kp bytes to gather into unless they are the input's pixels;
+        # none when pixels are unpacked as they are read: a lone pixel, a long window
+        col = None if from_input and (pixels == 1 or kp > 256) else \
+            np.zeros(4 * kp + (0 if from_input else kp), np.int8)
+        folded = folded_requantization(mult, left, right, output_zp, lo, hi)
+        if folded is not None and out_c % 2 == 0:
+            # one table of each channel's values instead of the four arrays
+            corr = np.ascontiguousarray(np.stack([corr, mult, *folded], axis=1))
+            mult = left = right = None
+    else:
+        packed = packed[:out_c]
+        # Helium: four windows of bytes; portable: one
+        windows = 4 if level == "cortex-m55" else 1
+        col = None if pointwise else np.zeros(windows * kp, np.int8)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr, mult, left, right, col), weights=packed,
         corr=corr, mult=mult, left=left, right=right, col=col, acc=None,
@@ -99,6 +121,19 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=0, pad_w=0, kp=kp, op=out_c,
         input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
+
+
+def folded_requantization(mult, left, right, output_zp, lo, hi):
+    """The per-channel (nudge, shift) int32 arrays of tinyrt_requantize_folded
+    (csrc/fixedpoint.h) with the output zero point added in the nudge, for a layer whose every
+    channel has left == 0 and right in [2, 23] and whose activation range is int8's whole range
+    (a saturation); else None. Up to right 23 the nudge, 2^(right-2) + zp 2^(right-1), and the
+    high word it is added to stay inside int32."""
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    if (lo, hi) != (-128, 127) or np.any(left != 0) or np.any(right < 2) or np.any(right > 23):
+        return None
+    nudge = (1 << (right - 2)) + int(output_zp) * (1 << (right - 1))
+    return nudge.astype(np.int32), (right - 1).astype(np.int32)
 
 
 def is_pointwise(win):

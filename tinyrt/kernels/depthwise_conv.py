@@ -12,7 +12,8 @@ from ..workspace import Workspace
 from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
-from .conv import bias_values, check_window, conv_requantization, native_conv
+from .conv import bias_values, check_window, conv_requantization, folded_requantization, \
+    native_conv
 from .gemm import IntegerGemm, ScaledGemm, filter_values, pad_f32_blocks
 
 # einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
@@ -273,13 +274,29 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
 def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, dm, input_zp,
                        output_zp, lo, hi):
     """depthwise_s8's op data as generated firmware's kernel reads it
-    (csrc/mcu/depthwise_s8.c): int8 taps [kh * kw][out_c], the bias folded with the input's
-    zero point, no work memory."""
+    (csrc/mcu/depthwise_s8.c): int8 taps, the bias folded with the input's zero point, no work
+    memory but, on Cortex-M4, a row of one pixel's sums. The taps are [kh * kw][out_c], or on
+    Cortex-M targets, where a depth multiplier of 1 and whole blocks of 4 channels let the
+    kernel go 4 channels at a time, [out_c / 4][kh * kw][4]: a block's taps together."""
     folded = (bias - int(input_zp) * taps.astype(np.int64).sum(axis=0)).astype(np.int32)
+    out_c = in_c * dm
     weights = np.ascontiguousarray(taps)
+    blocks = ctx.native.level in ("cortex-m4", "cortex-m55") and dm == 1 and out_c % 4 == 0
+    if blocks:
+        weights = np.ascontiguousarray(
+            taps.reshape(len(taps), out_c // 4, 4).transpose(1, 0, 2))
+    acc = None
+    if blocks and ctx.native.level == "cortex-m4":
+        # the DSP kernel (without Helium) sums a pixel's channels into a row of work first,
+        # and where the requantization folds takes one table of each channel's values
+        acc = np.zeros(out_c, np.int32)
+        prepared = folded_requantization(mult, left, right, output_zp, lo, hi)
+        if prepared is not None:
+            folded = np.ascontiguousarray(np.stack([folded, mult, *prepared], axis=1))
+            mult = left = right = None
     return ctx.native_node(
-        "depthwise_s8", keep=(weights, folded, mult, left, right), weights=weights,
-        bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=None,
+        "depthwise_s8", keep=(weights, folded, mult, left, right, acc), weights=weights,
+        bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=acc,
         batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
         out_w=win.out_w, out_c=in_c * dm, dm=dm, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
         stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,

@@ -44,6 +44,34 @@ static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t
     return tinyrt_clamp_i32(tinyrt_requantize(acc, mult, left, right) + zp, lo, hi);
 }
 
+/* tinyrt_requantize for the common case left == 0, right >= 2 in one 64-bit multiply-add
+ * (SMLAL on Arm). With h the high product, e = right and s = (h < 0), TFLM's value is
+ * floor((h + 2^(e-1) - s) / 2^e); the two floors fold into
+ * floor((acc * mult + 2^30 - s 2^31 + 2^(30+e)) / 2^(31+e)), whose nudge has the high word
+ * 2^(e-2) - s and the low word 2^30 + s 2^31, so the value is the high word of the sum shifted
+ * right by e - 1. s may be taken as (acc < 0): the two differ only when h == 0, where both
+ * give 0. The caller passes nudge_high = 2^(e-2) and shift = e - 1; nudge_high may also carry
+ * zp 2^(e-1), which adds zp to the value exactly, as long as the high word stays in int32
+ * (tinyrt/kernels/conv.py folded_requantization prepares both per channel). */
+static inline int32_t tinyrt_requantize_folded(int32_t acc, int32_t mult, int32_t nudge_high,
+                                               int32_t shift)
+{
+    uint32_t lo = 0x40000000u | ((uint32_t)acc & 0x80000000u);
+    int32_t hi = nudge_high + (acc >> 31);
+    int64_t v = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)acc * mult;
+    return (int32_t)(v >> 32) >> shift;
+}
+
+/* v clamped to int8's range: one SSAT with the DSP extension */
+static inline int32_t tinyrt_saturate_s8(int32_t v)
+{
+#if defined(TINYRT_ARM_DSP)
+    return __ssat(v, 8);
+#else
+    return tinyrt_clamp_i32(v, -128, 127);
+#endif
+}
+
 /* TFLM's MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier, int shift) of the 16x8
  * kernels' int64 accumulators: the multiplier reduced to 16 bits, one rounding shift by
  * 15 - shift, truncated to int32. Prepare keeps shift in [-47, 14] (a total shift in [1, 62]).
@@ -84,6 +112,32 @@ static inline int tinyrt_count_leading_zeros(uint32_t v)
         v <<= 1;
     return n;
 }
+
+#if defined(TINYRT_ARM_MVE)
+/* tinyrt_requantize of 4 lanes with per-lane multipliers and shifts (Helium). VQRDMULH is the
+ * high product (multipliers are >= 0, so it never saturates); VRSHL by -right rounds ties up,
+ * so where right > 0 negative values are first lowered by one (-right's sign bit, ANDed and
+ * shifted down, makes the -1; the saturating add leaves INT32_MIN, which shifts to the same
+ * value), which makes it round half away from zero. */
+static inline int32x4_t tinyrt_requantize4_mve(int32x4_t acc, int32x4_t mult, int32x4_t left,
+                                               int32x4_t right)
+{
+    int32x4_t h = vqrdmulhq_s32(vshlq_s32(acc, left), mult);
+    int32x4_t down = vnegq_s32(right);
+    h = vqaddq_s32(h, vshrq_n_s32(vandq_s32(h, down), 31));
+    return vrshlq_s32(h, down);
+}
+
+/* the same with one channel's multiplier and shifts for all 4 lanes */
+static inline int32x4_t tinyrt_requantize4_mve_n(int32x4_t acc, int32_t mult, int32_t left,
+                                                 int32_t right)
+{
+    int32x4_t h = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), mult);
+    if (right > 0)
+        h = vqaddq_s32(h, vshrq_n_s32(h, 31));
+    return vrshlq_n_s32(h, -right);
+}
+#endif
 
 #if defined(TINYRT_AVX512)
 /* tinyrt_requantize_clamp of 16 lanes with per-lane multipliers and shifts */
@@ -181,6 +235,31 @@ static inline void tinyrt_requantize_row_s8(const int32_t *acc, int n, const int
     for (; i < n; i++) {
         int c = per_channel ? i : 0;
         out[i] = (int8_t)tinyrt_requantize_clamp(acc[i], mult[c], left[c], right[c], zp, lo, hi);
+    }
+}
+
+/* acc requantized to int8 by a channel's prepared values ch[1..4) (multiplier, nudge with the
+ * output zero point, shift: tinyrt_requantize_folded), saturated: for layers whose activation
+ * is int8's whole range */
+static inline int32_t tinyrt_requantize_folded_s8(int32_t acc, const int32_t *ch)
+{
+    return tinyrt_saturate_s8(tinyrt_requantize_folded(acc, ch[1], ch[2], ch[3]));
+}
+
+/* One or two rows (two: a constant, once inlined) of n int32 sums, the channels of one or two
+ * pixels, requantized to int8 by a table [n][4] of prepared channel values (ch[0] is the
+ * caller's, ch[1..4) as tinyrt_requantize_folded_s8 reads them), loaded once for both rows. */
+static inline void tinyrt_requantize_rows_folded_s8(const int32_t *acc0, const int32_t *acc1,
+                                                    int two, int n, const int32_t *table,
+                                                    int8_t *out0, int8_t *out1)
+{
+    for (int i = 0; i < n; i++, table += 4) {
+        const int32_t m = table[1], nudge = table[2], shift = table[3];
+        int32_t v0 = tinyrt_requantize_folded(acc0[i], m, nudge, shift);
+        int32_t v1 = two ? tinyrt_requantize_folded(acc1[i], m, nudge, shift) : 0;
+        out0[i] = (int8_t)tinyrt_saturate_s8(v0);
+        if (two)
+            out1[i] = (int8_t)tinyrt_saturate_s8(v1);
     }
 }
 

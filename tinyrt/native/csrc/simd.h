@@ -35,6 +35,15 @@
 #endif
 #if defined(TINYRT_ARM_DSP)
 #include <arm_acle.h>
+#include <stdint.h>
+/* SXTB16 of x rotated right by 8: bytes 1 and 3 sign-extended to halfwords. GCC does not fold
+ * __sxtb16((x >> 8) | (x << 24)) into the instruction's rotation, which costs a ROR each. */
+static inline uint32_t tinyrt_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
 #endif
 #if defined(TINYRT_ARM_MVE)
 #include <arm_mve.h>
