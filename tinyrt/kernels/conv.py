@@ -32,7 +32,7 @@ CHUNK_BYTES = 1 << 16    # the C convolution's columns and sums per GEMM (see na
 
 @prepares_native
 def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, input_zp,
-                output_zp, lo, hi):
+                output_zp, lo, hi, overlaps_input=True):
     """The conv_s8 node of an int8 CONV_2D (or of FULLY_CONNECTED, as a 1x1 convolution over
     its rows): ``weights`` int8 [out_c, kh * kw * in_c]; ``offset`` int64 [out_c], the bias
     minus input_zp * sum(w), as the numpy kernels add it."""
@@ -51,7 +51,7 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         raise OutOfRange("the bias term does not fit int32")
     if ctx.native.firmware:
         return firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c,
-                             input_zp, output_zp, lo, hi)
+                             input_zp, output_zp, lo, hi, overlaps_input)
     packed = pack_conv_weights(w, op, kp, ctx.native.level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
@@ -80,10 +80,12 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
 
 
 def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, input_zp,
-                  output_zp, lo, hi):
+                  output_zp, lo, hi, overlaps_input=True):
     """conv_s8's op data as generated firmware's kernel reads it (csrc/mcu/conv_s8.c): int8
     weights laid out for the target, the bias folded with the input's zero point, a few
-    windows of work (none for most pointwise layers)."""
+    windows of work. ``overlaps_input``: the plan may place the output over the input (a
+    CONV_2D or DEPTHWISE_CONV_2D under the compact plan), so each pixel's input must be read
+    before its outputs are stored; FULLY_CONNECTED passes False."""
     out_c, depth = w.shape
     corr = np.asarray(offset, np.int64)
     if np.any(np.abs(corr) >= INT32_LIMIT):
@@ -100,8 +102,9 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         from_input = pointwise and in_c % 4 == 0
         pixels = batches * win.out_h * win.out_w
         # two int16 windows, plus kp bytes to gather into unless they are the input's pixels;
-        # none when pixels are unpacked as they are read: a lone pixel, a long window
-        col = None if from_input and (pixels == 1 or kp > 256) else \
+        # none when pixels are unpacked as they are read (a lone pixel, a long window), which
+        # only a layer whose output never overlaps its input may do
+        col = None if not overlaps_input and from_input and (pixels == 1 or kp > 256) else \
             np.zeros(4 * kp + (0 if from_input else kp), np.int8)
         folded = folded_requantization(mult, left, right, output_zp, lo, hi)
         if folded is not None and out_c % 2 == 0:
@@ -112,7 +115,7 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         packed = packed[:out_c]
         # Helium: four windows of bytes; portable: one
         windows = 4 if level == "cortex-m55" else 1
-        col = None if pointwise else np.zeros(windows * kp, np.int8)
+        col = None if pointwise and not overlaps_input else np.zeros(windows * kp, np.int8)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr, mult, left, right, col), weights=packed,
         corr=corr, mult=mult, left=left, right=right, col=col, acc=None,

@@ -107,7 +107,8 @@ class FullyConnected(Kernel):
             # the rows as a column of pixels under a 1x1 convolution
             self.native = native_conv(ctx, np.asarray(wdata), self.offset, m, s,
                                       Window2D("VALID", self.batch, 1, 1, 1, 1, 1), 1, depth,
-                                      zx, zero_point_of(y), self.output.lo, self.output.hi)
+                                      zx, zero_point_of(y), self.output.lo, self.output.hi,
+                                      overlaps_input=False)
             if self.native is not None:
                 return
         self.work = self.gemm.buffers(self.batch)

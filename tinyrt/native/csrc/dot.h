@@ -1,6 +1,7 @@
 /* Integer dot products whose int32 sums wrap as TFLM's accumulators do (done in uint32_t).
  * The portable loops vectorise on hosts; with the Cortex-M DSP extension, SMLAD multiplies
- * and adds two int16 pairs at a time (int8 values widened by SXTB16 first). */
+ * and adds two int16 pairs at a time (int8 values widened by SXTB16 first; simd.h has the
+ * rotated form). */
 #ifndef TINYRT_DOT_H
 #define TINYRT_DOT_H
 
@@ -12,14 +13,6 @@ static inline uint32_t tinyrt_load32(const void *p)
     uint32_t v;
     memcpy(&v, p, 4);
     return v;
-}
-
-/* bytes 1 and 3 of v sign-extended to two halfwords (SXTB16 with its rotation) */
-static inline uint32_t tinyrt_sxtb16_ror8(uint32_t v)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-    return r;
 }
 #endif
 

@@ -22,9 +22,12 @@
  *       [2][kp] int16, then kp bytes where windows are gathered unless the layer is pointwise
  *       with in_c % 4 == 0; NULL for such a layer whose windows are unpacked as they are read
  *       (a single pixel, or a long window: FULLY_CONNECTED).
- *     Cortex-M55 (Helium): int8 [out_c][kp]; col [4][kp] bytes, four pixels' windows, NULL
- *       for a pointwise layer.
- *     other targets (portable C): int8 [out_c][kp]; col kp bytes, NULL for a pointwise layer.
+ *     Cortex-M55 (Helium): int8 [out_c][kp]; col [4][kp] bytes, four pixels' windows.
+ *     other targets (portable C): int8 [out_c][kp]; col kp bytes.
+ *   A pointwise layer's pixels are copied into col before any of their outputs is stored, as
+ *   the compact plan may put the output over the input (tinyrt/memory/streaming.py); col is
+ *   NULL, and the input read where it is, only for FULLY_CONNECTED, whose output never
+ *   overlaps its input.
  *   acc, padded, pad_h, pad_w and op are not read. */
 #include "../kernels/conv_s8.h"
 #include "../fixedpoint.h"
@@ -152,8 +155,15 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
             const int8_t *x[4];
             for (int i = 0; i < 4; i++) {
                 int q = p + (i < count ? i : count - 1);
-                if (pointwise) {
+                if (pointwise && c->col == NULL) {
                     x[i] = c->input + (size_t)q * c->in_c;
+                } else if (pointwise) {
+                    /* copied before any output of these pixels is stored: the output may
+                     * overlap the input (the compact plan) */
+                    int8_t *col = (int8_t *)c->col + (size_t)i * kp;
+                    if (i < count)
+                        copy_bytes(col, c->input + (size_t)q * c->in_c, c->in_c);
+                    x[i] = (int8_t *)c->col + (size_t)(i < count ? i : count - 1) * kp;
                 } else {
                     int8_t *col = (int8_t *)c->col + (size_t)i * kp;
                     if (i < count)
@@ -356,6 +366,10 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
             const int8_t *x = c->input + (size_t)p * c->in_c;
             if (!pointwise) {
                 gather_window(c, b, p, (int8_t *)c->col);
+                x = (const int8_t *)c->col;
+            } else if (c->col != NULL) {
+                /* copied before the pixel's outputs are stored over it (compact plan) */
+                copy_bytes((int8_t *)c->col, x, c->in_c);
                 x = (const int8_t *)c->col;
             }
             for (int o = 0; o < out_c; o++) {
