@@ -35,6 +35,34 @@ static inline int32_t tinyrt_dot_s8(const int8_t *a, const int8_t *b, int n)
     return (int32_t)sum;
 }
 
+/* two rows a0, a1 against the same b: each value of b loaded and widened once */
+static inline void tinyrt_dot2_s8(const int8_t *a0, const int8_t *a1, const int8_t *b, int n,
+                                  int32_t *s0, int32_t *s1)
+{
+    uint32_t u0 = 0, u1 = 0;
+    int i = 0;
+#if defined(TINYRT_ARM_DSP)
+    int32_t t0 = 0, t1 = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t y = tinyrt_load32(b + i), x0 = tinyrt_load32(a0 + i);
+        uint32_t x1 = tinyrt_load32(a1 + i);
+        uint32_t ye = __sxtb16(y), yo = tinyrt_sxtb16_ror8(y);
+        t0 = __smlad(__sxtb16(x0), ye, t0);
+        t0 = __smlad(tinyrt_sxtb16_ror8(x0), yo, t0);
+        t1 = __smlad(__sxtb16(x1), ye, t1);
+        t1 = __smlad(tinyrt_sxtb16_ror8(x1), yo, t1);
+    }
+    u0 = (uint32_t)t0;
+    u1 = (uint32_t)t1;
+#endif
+    for (; i < n; i++) {
+        u0 += (uint32_t)((int32_t)a0[i] * b[i]);
+        u1 += (uint32_t)((int32_t)a1[i] * b[i]);
+    }
+    *s0 = (int32_t)u0;
+    *s1 = (int32_t)u1;
+}
+
 static inline int32_t tinyrt_dot_s16(const int16_t *a, const int16_t *b, int n)
 {
     uint32_t sum = 0;

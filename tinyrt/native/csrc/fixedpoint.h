@@ -31,19 +31,6 @@ static inline int32_t tinyrt_rounding_shift(int32_t x, int32_t e)
     return (x >> e) + (rem > threshold);
 }
 
-static inline int32_t tinyrt_requantize(int32_t acc, int32_t mult, int32_t left, int32_t right)
-{
-    int32_t x = (int32_t)((uint32_t)acc << left);
-    return tinyrt_rounding_shift(tinyrt_high_mul_pos(x, mult), right);
-}
-
-/* requantized, plus the output zero point, clamped to [lo, hi] */
-static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t left,
-                                              int32_t right, int32_t zp, int32_t lo, int32_t hi)
-{
-    return tinyrt_clamp_i32(tinyrt_requantize(acc, mult, left, right) + zp, lo, hi);
-}
-
 /* tinyrt_requantize for the common case left == 0, right >= 2 in one 64-bit multiply-add
  * (SMLAL on Arm). With h the high product, e = right and s = (h < 0), TFLM's value is
  * floor((h + 2^(e-1) - s) / 2^e); the two floors fold into
@@ -60,6 +47,21 @@ static inline int32_t tinyrt_requantize_folded(int32_t acc, int32_t mult, int32_
     int32_t hi = nudge_high + (acc >> 31);
     int64_t v = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)acc * mult;
     return (int32_t)(v >> 32) >> shift;
+}
+
+static inline int32_t tinyrt_requantize(int32_t acc, int32_t mult, int32_t left, int32_t right)
+{
+    if (left == 0 && right >= 2)      /* the usual case: one multiply-add */
+        return tinyrt_requantize_folded(acc, mult, (int32_t)1 << (right - 2), right - 1);
+    int32_t x = (int32_t)((uint32_t)acc << left);
+    return tinyrt_rounding_shift(tinyrt_high_mul_pos(x, mult), right);
+}
+
+/* requantized, plus the output zero point, clamped to [lo, hi] */
+static inline int32_t tinyrt_requantize_clamp(int32_t acc, int32_t mult, int32_t left,
+                                              int32_t right, int32_t zp, int32_t lo, int32_t hi)
+{
+    return tinyrt_clamp_i32(tinyrt_requantize(acc, mult, left, right) + zp, lo, hi);
 }
 
 /* v clamped to int8's range: one SSAT with the DSP extension */

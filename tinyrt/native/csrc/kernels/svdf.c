@@ -44,20 +44,29 @@ int tinyrt_svdf_int(const tinyrt_svdf_int_opdata *p)
     shift_state(p->state, (size_t)p->batch * per_batch, wide ? 2 : 1);
     for (int b = 0; b < p->batch; b++) {
         const int8_t *x = p->input + (size_t)b * n_input;
-        for (int f = 0; f < n_filter; f++) {
-            uint32_t dot = (uint32_t)tinyrt_dot_s8(p->weights_feature + (size_t)f * n_input, x,
-                                            n_input) + (uint32_t)p->feature_offset[f];
-            int32_t v = tinyrt_clamp_i32(
-                tinyrt_requantize((int32_t)dot, p->mult1, p->left1, p->right1),
-                p->state_min, p->state_max);
-            /* the zero point is added in int32 and the sum stored as the state's type:
-             * both wrap as TFLM's do */
-            uint32_t stored = (uint32_t)p->state_zp + (uint32_t)v;
-            size_t at = (size_t)b * per_batch + (size_t)f * n_memory + (size_t)(n_memory - 1);
-            if (wide)
-                ((int16_t *)p->state)[at] = (int16_t)(uint16_t)stored;
+        for (int f = 0; f < n_filter; f += 2) {
+            /* filters two at a time: the input is read once for both */
+            const int8_t *w0 = p->weights_feature + (size_t)f * n_input;
+            int32_t dots[2];
+            if (f + 1 < n_filter)
+                tinyrt_dot2_s8(w0, w0 + n_input, x, n_input, &dots[0], &dots[1]);
             else
-                ((int8_t *)p->state)[at] = (int8_t)(uint8_t)stored;
+                dots[0] = tinyrt_dot_s8(w0, x, n_input);
+            for (int g = f; g < f + 2 && g < n_filter; g++) {
+                uint32_t dot = (uint32_t)dots[g - f] + (uint32_t)p->feature_offset[g];
+                int32_t v = tinyrt_clamp_i32(
+                    tinyrt_requantize((int32_t)dot, p->mult1, p->left1, p->right1),
+                    p->state_min, p->state_max);
+                /* the zero point is added in int32 and the sum stored as the state's type:
+                 * both wrap as TFLM's do */
+                uint32_t stored = (uint32_t)p->state_zp + (uint32_t)v;
+                size_t at = (size_t)b * per_batch + (size_t)g * n_memory +
+                    (size_t)(n_memory - 1);
+                if (wide)
+                    ((int16_t *)p->state)[at] = (int16_t)(uint16_t)stored;
+                else
+                    ((int8_t *)p->state)[at] = (int8_t)(uint8_t)stored;
+            }
         }
         const size_t span = (size_t)rank * n_memory;     /* a unit's state values */
         for (int u = 0; u < n_unit; u++) {
