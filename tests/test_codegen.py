@@ -227,3 +227,28 @@ def test_plan_reports_the_generated_programs_ram(capsys):
     assert gen["total_bytes"] == src.arena.nbytes + src.scratch_bytes + src.state_bytes
     # below TFLM's own head (greedy) + 2 KB, far below the arena TFLM needs on the part
     assert gen["total_bytes"] < r["tflm"]["head_bytes"] + 2048 < r["tflm_arena_bytes"]["cortex_m"]
+
+
+@pytest.mark.parametrize("name", ["person_detect", "mlperf_tiny_kws_int8", "keyword_scrambled",
+                                  "micro_speech_quantized", "hello_world_float"])
+@pytest.mark.parametrize("planner", ["greedy", "compact"])
+def test_host_program_under_sanitizers(name, planner, tmp_path):
+    """The generated program and the firmware kernels' portable C under AddressSanitizer and
+    UBSan: no out-of-bounds access, no undefined behaviour, still tflite-micro's bits."""
+    _needs("host")
+    data = _model(name)
+    src = codegen.generate(data, tmp_path / "gen", "host", planner=planner)
+    try:
+        codegen.build(tmp_path / "gen", "host",
+                      extra_cflags="-fsanitize=address,undefined -fno-sanitize-recover=all -g")
+    except codegen.BuildError as e:
+        pytest.skip(f"no sanitizer runtime here: {str(e)[:200]}")
+    xs = random_inputs(src.interpreter.get_input_details(), np.random.default_rng(1))
+    out, console, _ = codegen.run(tmp_path / "gen", xs, "host", workdir=tmp_path)
+    assert "runtime error" not in console
+    oracle = tflm_interpreter(data)
+    for i, x in enumerate(xs):
+        oracle.set_input(x, i)
+    oracle.invoke()
+    for i, y in enumerate(codegen.split_outputs(out, src)):
+        assert y.tobytes() == oracle.get_output(i).tobytes()
