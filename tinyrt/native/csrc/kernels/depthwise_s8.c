@@ -158,10 +158,8 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
                     }
                 }
             }
-            int8_t *o = out + (size_t)oy * row;
-            for (int c = i; c < row; c++)
-                o[c] = (int8_t)tinyrt_requantize_clamp(acc[c], mult[c], left[c], right[c],
-                                                       out_zp, act_min, act_max);
+            tinyrt_requantize_row_s8(acc + i, row - i, mult + i, left + i, right + i, 1, out_zp,
+                                     act_min, act_max, out + (size_t)oy * row + i);
         }
     }
     return TINYRT_OK;
