@@ -198,9 +198,84 @@ static inline void tinyrt_store8_s8(int8_t *out, __m256i r)
 #endif
 
 
+#if defined(TINYRT_SSE2)
+/* SSE2 has neither per-lane shifts nor signed 32 x 32 -> 64-bit products: shifts by a lane's
+ * count become multiplies by a power of two, and _mm_mul_epu32's unsigned products of the even
+ * lanes are corrected for a negative operand (its unsigned product is larger by the other
+ * operand times 2^32). */
+
+/* 2^e of each lane, e in [0, 30]: the float 2^e built from its exponent bits, converted
+ * exactly */
+static inline __m128i tinyrt_pow2_sse2(__m128i e)
+{
+    __m128i bits = _mm_slli_epi32(_mm_add_epi32(e, _mm_set1_epi32(127)), 23);
+    return _mm_cvttps_epi32(_mm_castsi128_ps(bits));
+}
+
+/* the unsigned 64-bit products of a and b's 32-bit lanes: even lanes in *even, odd in *odd */
+static inline void tinyrt_mul_u32x4_sse2(__m128i a, __m128i b, __m128i *even, __m128i *odd)
+{
+    *even = _mm_mul_epu32(a, b);
+    *odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(b, 32));
+}
+
+/* tinyrt_requantize of 4 lanes with per-lane multipliers and shifts, plus the zero point (the
+ * clamp is left to the caller's saturating packs) */
+static inline __m128i tinyrt_requantize4_sse2(__m128i x, __m128i m, __m128i left, __m128i right,
+                                              __m128i zp)
+{
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i low = _mm_set_epi32(0, -1, 0, -1), high = _mm_set_epi32(-1, 0, -1, 0);
+    __m128i even, odd;
+    /* x << left, wrapping: the low halves of x 2^left (most layers have no left shift) */
+    if (_mm_movemask_epi8(_mm_cmpeq_epi32(left, zero)) != 0xFFFF) {
+        tinyrt_mul_u32x4_sse2(x, tinyrt_pow2_sse2(left), &even, &odd);
+        x = _mm_or_si128(_mm_and_si128(even, low), _mm_slli_epi64(odd, 32));
+    }
+    /* high_mul_pos: (x m + 2^30) >> 31 == (x 2m + 2^31) >> 32, and 2m < 2^32 fits an unsigned
+     * lane; the high halves, less 2m where x < 0 */
+    __m128i m2 = _mm_add_epi32(m, m);
+    const __m128i half = _mm_set_epi32(0, (int32_t)0x80000000u, 0, (int32_t)0x80000000u);
+    tinyrt_mul_u32x4_sse2(x, m2, &even, &odd);
+    even = _mm_add_epi64(even, half);
+    odd = _mm_add_epi64(odd, half);
+    __m128i h = _mm_or_si128(_mm_srli_epi64(even, 32), _mm_and_si128(odd, high));
+    h = _mm_sub_epi32(h, _mm_and_si128(_mm_srai_epi32(x, 31), m2));
+    /* rounding_shift by r >= 1 (half away from zero) is floor((h + 2^(r-1) - (h < 0)) / 2^r);
+     * times q = 2^(31-r) <= 2^30 above and below: floor((h q + 2^30 - (h < 0) q) / 2^31), the
+     * addend non-negative. Bits 31..62 of the corrected products, less 2q where h < 0. */
+    __m128i neg = _mm_srai_epi32(h, 31);
+    /* 31 - r, kept at most 30 for r = 0 (whose lanes take h below); min_epi16 does for lanes
+     * in [0, 31] */
+    __m128i q = tinyrt_pow2_sse2(_mm_min_epi16(_mm_sub_epi32(_mm_set1_epi32(31), right),
+                                               _mm_set1_epi32(30)));
+    __m128i add = _mm_sub_epi32(_mm_set1_epi32(1 << 30), _mm_and_si128(neg, q));
+    tinyrt_mul_u32x4_sse2(h, q, &even, &odd);
+    even = _mm_add_epi64(even, _mm_and_si128(add, low));
+    odd = _mm_add_epi64(odd, _mm_srli_epi64(add, 32));
+    __m128i r = _mm_or_si128(_mm_and_si128(_mm_srli_epi64(even, 31), low),
+                             _mm_and_si128(_mm_slli_epi64(odd, 1), high));
+    r = _mm_sub_epi32(r, _mm_and_si128(neg, _mm_add_epi32(q, q)));
+    __m128i unshifted = _mm_cmpeq_epi32(right, zero);
+    r = _mm_or_si128(_mm_and_si128(unshifted, h), _mm_andnot_si128(unshifted, r));
+    return _mm_add_epi32(r, zp);
+}
+
+/* 8 lanes requantized (zero point added), clamped to [lo, hi] (int16 lanes) and stored as
+ * bytes: saturating to int16 first changes nothing, as [lo, hi] lies inside int16 */
+static inline void tinyrt_store8_s8_sse2(int8_t *out, __m128i a, __m128i b, __m128i lo,
+                                         __m128i hi)
+{
+    __m128i v = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(a, b), lo), hi);
+    _mm_storel_epi64((__m128i *)out, _mm_packs_epi16(v, v));
+}
+#endif
+
+
 /* A row of n int32 sums requantized to int8 (zero point added, clamped). per_channel: the
  * multiplier and shifts are arrays of n; else mult, left and right each point at one value for
- * the whole row. The row's last lanes are done with masks (AVX-512) or one by one. */
+ * the whole row. The row's last lanes are done with masks (AVX-512) or one by one. lo and hi
+ * lie in int8's range. */
 static inline void tinyrt_requantize_row_s8(const int32_t *acc, int n, const int32_t *mult,
                                             const int32_t *left, const int32_t *right,
                                             int per_channel, int32_t zp, int32_t lo, int32_t hi,
@@ -232,6 +307,23 @@ static inline void tinyrt_requantize_row_s8(const int32_t *acc, int n, const int
         __m256i r = per_channel ? _mm256_loadu_si256((const __m256i *)(right + i)) : r1;
         tinyrt_store8_s8(out + i, tinyrt_requantize8(
             _mm256_loadu_si256((const __m256i *)(acc + i)), m, l, r, vzp, vlo, vhi));
+    }
+#elif defined(TINYRT_SSE2)
+    const __m128i vzp = _mm_set1_epi32(zp);
+    const __m128i vlo = _mm_set1_epi16((int16_t)lo), vhi = _mm_set1_epi16((int16_t)hi);
+    const __m128i m1 = _mm_set1_epi32(mult[0]), l1 = _mm_set1_epi32(left[0]);
+    const __m128i r1 = _mm_set1_epi32(right[0]);
+    for (; i + 8 <= n; i += 8) {
+        __m128i v[2];
+        for (int h = 0; h < 2; h++) {
+            int j = i + 4 * h;
+            __m128i m = per_channel ? _mm_loadu_si128((const __m128i *)(mult + j)) : m1;
+            __m128i l = per_channel ? _mm_loadu_si128((const __m128i *)(left + j)) : l1;
+            __m128i r = per_channel ? _mm_loadu_si128((const __m128i *)(right + j)) : r1;
+            v[h] = tinyrt_requantize4_sse2(_mm_loadu_si128((const __m128i *)(acc + j)), m, l, r,
+                                           vzp);
+        }
+        tinyrt_store8_s8_sse2(out + i, v[0], v[1], vlo, vhi);
     }
 #endif
     for (; i < n; i++) {

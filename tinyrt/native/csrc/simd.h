@@ -3,7 +3,8 @@
  * the CPU runs at load time; generated firmware (tinyrt codegen) picks by the compiler's target:
  * the Cortex-M DSP extension or Helium. Every level gives the
  * same bytes: float kernels vectorise across outputs only, integer ones keep TFLM's arithmetic.
- * TINYRT_PORTABLE turns every intrinsic path off. */
+ * TINYRT_PORTABLE turns every intrinsic path off but SSE2's: every x86-64 CPU has SSE2, so
+ * the portable level uses it there where the compiler cannot (TINYRT_SSE2). */
 #ifndef TINYRT_SIMD_H
 #define TINYRT_SIMD_H
 
@@ -29,6 +30,11 @@
 
 #if defined(TINYRT_AVX512) || defined(TINYRT_AVX2)
 #include <immintrin.h>
+#endif
+/* x86-64's baseline, used where no AVX2 path supersedes it */
+#if defined(__SSE2__) && !defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
+#define TINYRT_SSE2 1
+#include <emmintrin.h>
 #endif
 #if defined(TINYRT_NEON)
 #include <arm_neon.h>

@@ -170,6 +170,68 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
     }
 }
 
+#elif defined(TINYRT_SSE2)
+/* weights: int16 [op][kp], as the plain loops below take them. Those leave each sum's vector
+ * to be added across on its own, which costs more than the products when kp is small; here
+ * 4 channels' vectors of a row are added across together, into one vector of their 4 sums. */
+static inline __m128i sum_across4(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+    __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+    return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
+/* the products of 8 taps (or, when half, 4) of nr rows and 4 channels added to a */
+static inline void gemm_taps_sse2(const col_t *x0, int kp, const int16_t *w0, __m128i a[2][4],
+                                  int nr, int half)
+{
+    __m128i wv[4];
+    for (int j = 0; j < 4; j++) {
+        const __m128i *src = (const __m128i *)(w0 + (size_t)j * kp);
+        wv[j] = half ? _mm_loadl_epi64(src) : _mm_loadu_si128(src);
+    }
+    for (int r = 0; r < nr; r++) {
+        const __m128i *src = (const __m128i *)(x0 + (size_t)r * kp);
+        __m128i x = half ? _mm_loadl_epi64(src) : _mm_loadu_si128(src);
+        for (int j = 0; j < 4; j++)
+            a[r][j] = _mm_add_epi32(a[r][j], _mm_madd_epi16(x, wv[j]));
+    }
+}
+
+/* nr rows (1 or 2; constants, so the sums stay in registers) x 4 channels at a time; kp is a
+ * multiple of 4, so a last group of 4 taps is loaded as half a vector */
+static inline void gemm_rows_sse2(const col_t *c0, int kp, const int16_t *w,
+                                  const int32_t *corr, int32_t *ap, int op, int nr)
+{
+    for (int o = 0; o < op; o += 4) {
+        const int16_t *wo = w + (size_t)o * kp;
+        __m128i a[2][4];
+        for (int r = 0; r < nr; r++)
+            for (int j = 0; j < 4; j++)
+                a[r][j] = _mm_setzero_si128();
+        int k = 0;
+        for (; k + 8 <= kp; k += 8)
+            gemm_taps_sse2(c0 + k, kp, wo + k, a, nr, 0);
+        if (k < kp)
+            gemm_taps_sse2(c0 + k, kp, wo + k, a, nr, 1);
+        __m128i k0 = _mm_loadu_si128((const __m128i *)(corr + o));
+        for (int r = 0; r < nr; r++)
+            _mm_storeu_si128((__m128i *)(ap + (size_t)r * op + o),
+                             _mm_add_epi32(sum_across4(a[r][0], a[r][1], a[r][2], a[r][3]), k0));
+    }
+}
+
+static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
+                 int32_t *acc, int op)
+{
+    const int16_t *w = (const int16_t *)weights;
+    int p = 0;
+    for (; p + 2 <= rows; p += 2)
+        gemm_rows_sse2(col + (size_t)p * kp, kp, w, corr, acc + (size_t)p * op, op, 2);
+    if (p < rows)
+        gemm_rows_sse2(col + (size_t)p * kp, kp, w, corr, acc + (size_t)p * op, op, 1);
+}
+
 #else
 /* weights: int16 [op][kp]. Each sum runs along k, where both operands are contiguous: the
  * compiler vectorises it as a dot product (integer sums may be reordered: they are exact,

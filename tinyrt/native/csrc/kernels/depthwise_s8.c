@@ -29,10 +29,11 @@ typedef int16_t plane_t;
 typedef int16_t weight_t;
 #endif
 
-#ifdef LANES
 /* columns per band: a band's weights and plane columns stay in the first caches while every
  * output row of the band is computed (the planes of a large layer do not) */
 #define BAND 256
+
+#ifdef LANES
 
 #if defined(TINYRT_AVX512)
 typedef __m512i vec_t;
@@ -84,6 +85,65 @@ static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const plane_
                                    VLOAD(d->right + i), zp, lo, hi));
             }
         }
+    }
+    return end;
+}
+#endif
+
+#if !defined(LANES) && defined(TINYRT_SSE2)
+/* The portable level's int16 planes and weights with SSE2: 8 output columns at a time, their
+ * sums kept in registers across the taps. Two taps' values interleaved make pmaddwd's pairs:
+ * each 32-bit lane gets x0 w0 + x1 w1 of its column, exact (the pair's sum fits, as the whole
+ * sum does); an odd last tap is paired with a zero weight. Same bands and return as
+ * columns_simd. */
+static inline int columns_sse2(const tinyrt_depthwise_s8_opdata *d, const plane_t *const *xt,
+                               int taps, size_t step, int colstep, int8_t *out)
+{
+    int oc = d->out_c, row = d->out_w * oc, end = row / 8 * 8;
+    if (colstep > 1 && oc % 8)
+        return 0;
+    const weight_t *weights = (const weight_t *)d->weights;
+    const __m128i zero = _mm_setzero_si128(), zp = _mm_set1_epi32(d->output_zp);
+    const __m128i lo = _mm_set1_epi16((int16_t)d->act_min);
+    const __m128i hi = _mm_set1_epi16((int16_t)d->act_max);
+    for (int b0 = 0; b0 < end; b0 += BAND) {
+        int b1 = b0 + BAND < end ? b0 + BAND : end;
+        for (int oy = 0; oy < d->out_h; oy++)
+            for (int i = b0; i < b1; i += 8) {
+                size_t x = (size_t)oy * step + (size_t)i + (size_t)(i / oc) * (colstep - 1) * oc;
+                const weight_t *wi = weights + i;
+                __m128i a0 = _mm_loadu_si128((const __m128i *)(d->bias + i));
+                __m128i a1 = _mm_loadu_si128((const __m128i *)(d->bias + i + 4));
+                int t = 0;
+                for (; t + 2 <= taps; t += 2) {
+                    __m128i x0 = _mm_loadu_si128((const __m128i *)(xt[t] + x));
+                    __m128i x1 = _mm_loadu_si128((const __m128i *)(xt[t + 1] + x));
+                    __m128i w0 = _mm_loadu_si128((const __m128i *)(wi + (size_t)t * row));
+                    __m128i w1 = _mm_loadu_si128((const __m128i *)(wi + (size_t)(t + 1) * row));
+                    a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi16(x0, x1),
+                                                          _mm_unpacklo_epi16(w0, w1)));
+                    a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi16(x0, x1),
+                                                          _mm_unpackhi_epi16(w0, w1)));
+                }
+                if (t < taps) {
+                    __m128i x0 = _mm_loadu_si128((const __m128i *)(xt[t] + x));
+                    __m128i w0 = _mm_loadu_si128((const __m128i *)(wi + (size_t)t * row));
+                    a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi16(x0, x0),
+                                                          _mm_unpacklo_epi16(w0, zero)));
+                    a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi16(x0, x0),
+                                                          _mm_unpackhi_epi16(w0, zero)));
+                }
+                __m128i r[2];
+                for (int h = 0; h < 2; h++) {
+                    int j = i + 4 * h;
+                    r[h] = tinyrt_requantize4_sse2(h ? a1 : a0,
+                                                   _mm_loadu_si128((const __m128i *)(d->mult + j)),
+                                                   _mm_loadu_si128((const __m128i *)(d->left + j)),
+                                                   _mm_loadu_si128((const __m128i *)(d->right + j)),
+                                                   zp);
+                }
+                tinyrt_store8_s8_sse2(out + (size_t)oy * row + i, r[0], r[1], lo, hi);
+            }
     }
     return end;
 }
@@ -143,6 +203,9 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
         /* a constant tap count for the common 3x3 filter unrolls the tap loop */
         i = taps == 9 ? columns_simd(d, xt, 9, step, colstep, out)
                       : columns_simd(d, xt, taps, step, colstep, out);
+#elif defined(TINYRT_SSE2)
+        i = taps == 9 ? columns_sse2(d, xt, 9, step, colstep, out)
+                      : columns_sse2(d, xt, taps, step, colstep, out);
 #endif
         /* the columns left: per output row, tap by tap into a row of sums (contiguous runs
          * the compiler vectorises), then requantized */
@@ -167,10 +230,8 @@ int tinyrt_depthwise_s8(const tinyrt_depthwise_s8_opdata *d)
                     }
                 }
             }
-            int8_t *o = out + (size_t)oy * row;
-            for (int c = i; c < row; c++)
-                o[c] = (int8_t)tinyrt_requantize_clamp(acc[c], mult[c], left[c], right[c],
-                                                       out_zp, act_min, act_max);
+            tinyrt_requantize_row_s8(acc + i, row - i, mult + i, left + i, right + i, 1, out_zp,
+                                     act_min, act_max, out + (size_t)oy * row + i);
         }
     }
     return TINYRT_OK;
