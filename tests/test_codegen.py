@@ -252,3 +252,9 @@ def test_host_program_under_sanitizers(name, planner, tmp_path):
     oracle.invoke()
     for i, y in enumerate(codegen.split_outputs(out, src)):
         assert y.tobytes() == oracle.get_output(i).tobytes()
+
+
+def test_control_flow_is_refused(tmp_path):
+    from kernels.test_ops import _counter_model
+    with pytest.raises(codegen.CodegenError, match=r"subgraphs \(called by IF, WHILE\)"):
+        codegen.generate(_counter_model(), tmp_path, "host")

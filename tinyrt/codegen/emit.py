@@ -16,6 +16,9 @@ import numpy as np
 
 from ..errors import TinyrtError
 from . import sources
+from .ops import unsupported_message
+
+CONTROL_FLOW = ("WHILE", "IF", "CALL_ONCE")
 
 ALIGN = 16
 
@@ -58,13 +61,13 @@ def c_values(a):
 
 
 class _Region:
-    """A host array an op data pointer can point into."""
+    """A host array an op data pointer can point into: a constant tensor of the model or an
+    array a node's prepare made."""
 
-    def __init__(self, array, kind):
+    def __init__(self, array):
         self.array = array
         self.start = array.ctypes.data
         self.nbytes = array.nbytes
-        self.kind = kind          # "arena", "const" (a model tensor), "keep" (a node's own)
 
 
 class ModelSource:
@@ -76,26 +79,22 @@ class ModelSource:
         self.prefix = prefix
         graphs = it._graphs
         if len(graphs) > 1:
-            ops = sorted({k.node.op_name for g in graphs for k in g.kernels
-                          if getattr(k, "subgraph_calls", None) is not None} |
-                         {k.node.op_name for k in graphs[0].kernels
-                          if k.node.op_name in ("WHILE", "IF", "CALL_ONCE")})
-            raise CodegenError(f"the model has {len(graphs)} subgraphs"
-                               f"{' (' + ', '.join(ops) + ')' if ops else ''}; code generation "
-                               "takes models of one subgraph")
+            callers = sorted({k.node.op_name for k in graphs[0].kernels
+                              if k.node.op_name in CONTROL_FLOW})
+            raise CodegenError(f"the model has {len(graphs)} subgraphs (called by "
+                               f"{', '.join(callers) or 'nothing'}); code generation takes "
+                               "models of one subgraph")
         graph = graphs[0]
-        self.nodes = []
+        self.nodes = []      # (kernel, NativeNode) in invoke order
         for step, program in enumerate(graph.step_programs):
-            if program is None:
-                k = graph.step_kernels[step][0]
-                from .ops import unsupported_message
-                raise CodegenError(unsupported_message(k))
+            if program is None:      # a numpy eval: no C kernel for this layer
+                raise CodegenError(unsupported_message(graph.step_kernels[step][0]))
             self.nodes.extend(zip(graph.step_kernels[step], program.nodes))
         self.arena = it._arena.bytes
         self.arena_start = self.arena.ctypes.data
         self.kernels = sorted({n.kernel for _, n in self.nodes})
         self.fields = sources.pointer_fields()
-        self.const_regions = [_Region(a, "const") for a, t in
+        self.const_regions = [_Region(a) for a, t in
                               zip(graph.arrays, graph.subgraph.tensors)
                               if isinstance(a, np.ndarray) and a.nbytes and
                               not self._in_arena(a.ctypes.data, a.nbytes)]
@@ -125,7 +124,7 @@ class ModelSource:
         self.keep_symbols = {}    # id of an own writable array -> symbol
         for pos, (kernel, node) in enumerate(self.nodes):
             info = self.fields[node.kernel]
-            keeps = [a for a in _arrays(node.keep)]
+            keeps = list(_arrays(node.keep))
             work_layout, work_end = {}, 0
             values = []
             for field, _ in node.opdata._fields_:
@@ -160,7 +159,7 @@ class ModelSource:
 
     def _find(self, address, keeps, kernel, field):
         best = None
-        candidates = [_Region(a, "keep") for a in keeps] + self.const_regions
+        candidates = [_Region(a) for a in keeps] + self.const_regions
         for r in candidates:
             if r.start <= address < r.start + max(r.nbytes, 1):
                 if best is None or r.nbytes < best.nbytes:
