@@ -495,7 +495,7 @@ def cmd_codegen(args):
         outputs = codegen.split_outputs(data, src)
         # the same inputs through tinyrt's interpreter on this host: the figures must agree
         from .interpreter import Interpreter
-        host = Interpreter(model_path=args.model)
+        host = Interpreter(model_path=args.model, native=False if args.no_native else None)
         host.allocate_tensors()
         for i, x in enumerate(arrays):
             host.set_input(x, i)
