@@ -210,6 +210,14 @@ def test_cli_codegen_unknown_op_exits_2(tmp_path, capsys):
     assert "ARG_MAX (node 0)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["person_detect", "keyword_scrambled", "hello_world_float",
+                                  "lstm_int8"])
+def test_generated_code_compiles_without_warnings(name, tmp_path):
+    _needs("host")
+    codegen.generate(_model(name), tmp_path, "host")
+    codegen.build(tmp_path, "host", extra_cflags="-Wall -Wextra -Werror")
+
+
 def test_prepared_for_firmware_does_not_invoke_on_the_host():
     it = codegen.prepare(shared_model("hello_world_int8.tflite"), "cortex-m4")
     with pytest.raises(tinyrt.errors.StateError, match="cortex-m4 firmware"):

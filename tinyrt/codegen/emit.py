@@ -238,8 +238,9 @@ class ModelSource:
                "", "#if defined(__GNUC__)",
                "#define TINYRT_ALIGNED __attribute__((aligned(16)))", "#else",
                "#define TINYRT_ALIGNED", "#endif", "",
-               f"static uint8_t {p}_arena[{max(self.arena.nbytes, 1)}] TINYRT_ALIGNED;",
-               f"static uint8_t {p}_work[{max(self.scratch_bytes, 1)}] TINYRT_ALIGNED;", ""]
+               f"static uint8_t {p}_arena[{max(self.arena.nbytes, 1)}] TINYRT_ALIGNED;"] + (
+               [f"static uint8_t {p}_work[{self.scratch_bytes}] TINYRT_ALIGNED;"]
+               if self.scratch_bytes else []) + [""]
         out += self.declarations
         out.append("")
         for kernel, symbol, values, k in self.opdata:
