@@ -13,7 +13,10 @@ from tinyrt.builder import ModelBuilder
 from oracle import random_inputs, shared_model, tflm_interpreter
 
 SHARED = ["hello_world_int8", "hello_world_float", "micro_speech_quantized", "person_detect",
-          "keyword_scrambled", "mlperf_tiny_kws_int8", "mlperf_tiny_vww_int8"]
+          "keyword_scrambled", "mlperf_tiny_kws_int8", "mlperf_tiny_vww_int8",
+          # beyond the list above: TFLM's Signal ops (int8 and float), int8 SVDF state
+          "audio_preprocessor_int8", "audio_preprocessor_float", "keyword_scrambled_8bit",
+          "simple_add_model"]
 TRIALS = 3
 
 
