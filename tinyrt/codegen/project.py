@@ -133,16 +133,19 @@ def build(out_dir, target="host", extra_cflags=""):
 
 
 def run(out_dir, inputs, target="host", timeout=120, plugin=None, workdir=None):
-    """Run the built program on ``inputs`` (arrays in the model's input order); returns
-    (outputs as raw bytes, the program's console text, the instruction count or None).
-    ``plugin``: a QEMU instruction-count plugin (the .so of ../shared/tools/qemu_insncount.c)."""
+    """Run the built program on ``inputs`` (arrays in the model's input order, or a list of
+    such sets: one invoke each, in turn, state carried over); returns (outputs as raw bytes,
+    the program's console text, the instruction count or None). ``plugin``: a QEMU
+    instruction-count plugin (the .so of ../shared/tools/qemu_insncount.c)."""
     t = TARGETS[target]
     program = Path(out_dir).resolve() / t.program
     with tempfile.TemporaryDirectory(dir=workdir) as work:
         work = Path(work)
+        sets = inputs if inputs and isinstance(inputs[0], (list, tuple)) else [inputs]
         with open(work / "input.bin", "wb") as f:
-            for a in inputs:
-                f.write(np.ascontiguousarray(a).tobytes())
+            for one in sets:
+                for a in one:
+                    f.write(np.ascontiguousarray(a).tobytes())
         cmd = t.command(program)
         count_file = work / "insns.txt"
         if plugin is not None and t.embedded:
@@ -162,12 +165,20 @@ def run(out_dir, inputs, target="host", timeout=120, plugin=None, workdir=None):
         return data, console, count
 
 
-def split_outputs(data, src):
-    """output.bin's bytes as arrays of the model's outputs."""
-    outs, pos = [], 0
-    for o in src.outputs:
-        outs.append(np.frombuffer(data[pos:pos + o["bytes"]], o["dtype"]).reshape(o["shape"]))
-        pos += o["bytes"]
-    if pos != len(data):
-        raise CodegenError(f"output.bin holds {len(data)} bytes; the outputs are {pos}")
-    return outs
+def split_outputs(data, src, sets=None):
+    """output.bin's bytes as arrays of the model's outputs; with ``sets``, a list of that
+    many invokes' outputs."""
+    size = sum(o["bytes"] for o in src.outputs)
+    count = 1 if sets is None else sets
+    if size * count != len(data):
+        raise CodegenError(f"output.bin holds {len(data)} bytes; {count} invoke(s) give "
+                           f"{size * count}")
+    runs = []
+    for n in range(count):
+        outs, pos = [], n * size
+        for o in src.outputs:
+            outs.append(np.frombuffer(data[pos:pos + o["bytes"]], o["dtype"])
+                        .reshape(o["shape"]))
+            pos += o["bytes"]
+        runs.append(outs)
+    return runs[0] if sets is None else runs
