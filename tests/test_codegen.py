@@ -31,6 +31,16 @@ def _model(name):
     return shared_model(f"{name}.tflite").read_bytes()
 
 
+def _tflm_outputs(data, src, xs, oracle=None):
+    """tflite-micro's outputs of model ``data`` (generated as ``src``) for inputs ``xs``: on
+    ``oracle``, or on a fresh interpreter (as a fresh program start) when it is None."""
+    oracle = oracle or tflm_interpreter(data)
+    for i, x in enumerate(xs):
+        oracle.set_input(x, i)
+    oracle.invoke()
+    return [oracle.get_output(i) for i in range(len(src.outputs))]
+
+
 def _needs(target):
     missing = codegen.TARGETS[target].missing_tools()
     if missing:
@@ -47,14 +57,9 @@ def _check(name, target, tmp_path, planner="greedy"):
     rng = np.random.default_rng(len(name))
     for _ in range(TRIALS):
         xs = random_inputs(details, rng)
-        oracle = tflm_interpreter(data)
-        for i, x in enumerate(xs):
-            oracle.set_input(x, i)
-        oracle.invoke()
         out, console, _ = codegen.run(tmp_path / "gen", xs, target, workdir=tmp_path)
         got = codegen.split_outputs(out, src)
-        for i, y in enumerate(got):
-            want = oracle.get_output(i)
+        for i, (y, want) in enumerate(zip(got, _tflm_outputs(data, src, xs))):
             assert y.dtype == want.dtype and y.shape == want.shape
             assert y.tobytes() == want.tobytes(), f"{name} on {target}: output {i} differs"
     return src, console
@@ -257,12 +262,8 @@ def test_host_program_under_sanitizers(name, planner, tmp_path):
     xs = random_inputs(src.interpreter.get_input_details(), np.random.default_rng(1))
     out, console, _ = codegen.run(tmp_path / "gen", xs, "host", workdir=tmp_path)
     assert "runtime error" not in console
-    oracle = tflm_interpreter(data)
-    for i, x in enumerate(xs):
-        oracle.set_input(x, i)
-    oracle.invoke()
-    for i, y in enumerate(codegen.split_outputs(out, src)):
-        assert y.tobytes() == oracle.get_output(i).tobytes()
+    for y, want in zip(codegen.split_outputs(out, src), _tflm_outputs(data, src, xs)):
+        assert y.tobytes() == want.tobytes()
 
 
 def test_control_flow_is_refused(tmp_path):
@@ -289,15 +290,9 @@ def test_state_carries_across_invokes(name, target, tmp_path):
     oracle = tflm_interpreter(data)
     carried = False
     for xs, got in zip(sets, runs):
-        for i, x in enumerate(xs):
-            oracle.set_input(x, i)
-        oracle.invoke()
-        for i, y in enumerate(got):
-            assert y.tobytes() == oracle.get_output(i).tobytes()
-        alone = tflm_interpreter(data)
-        for i, x in enumerate(xs):
-            alone.set_input(x, i)
-        alone.invoke()
-        carried |= any(y.tobytes() != alone.get_output(i).tobytes() for i, y in enumerate(got))
+        for y, want in zip(got, _tflm_outputs(data, src, xs, oracle)):
+            assert y.tobytes() == want.tobytes()
+        alone = _tflm_outputs(data, src, xs)
+        carried |= any(y.tobytes() != a.tobytes() for y, a in zip(got, alone))
     # the state matters for these (keyword_scrambled's saturated outputs hide it)
     assert carried or name == "keyword_scrambled"

@@ -122,6 +122,7 @@ class ModelSource:
         self.scratch_bytes = 0
         self.state_bytes = 0
         self.keep_symbols = {}    # id of an own writable array -> symbol
+        self.zero_states = []     # those of them that start as zeros (.bss, cleared by init)
         for pos, (kernel, node) in enumerate(self.nodes):
             info = self.fields[node.kernel]
             keeps = list(_arrays(node.keep))
@@ -189,6 +190,7 @@ class ModelSource:
                 ctype, text = c_values(array)
                 self.declarations.append(f"static {ctype} {symbol}[] TINYRT_ALIGNED = {{{text}\n}};")
             else:
+                self.zero_states.append(symbol)
                 self.declarations.append(
                     f"static uint8_t {symbol}[{max(array.nbytes, 1)}] TINYRT_ALIGNED;")
         return self.keep_symbols[key]
@@ -253,9 +255,7 @@ class ModelSource:
             _, text = c_values(np.frombuffer(data, np.uint8))
             out.append(f"static const uint8_t {p}_arena_init{i}[] = {{{text}\n}};")
         out += ["", f"int {p}_init(void)", "{"]
-        zero_states = [s for s in self.keep_symbols.values()
-                       if f"static uint8_t {s}[" in "\n".join(self.declarations)]
-        for s in zero_states:
+        for s in self.zero_states:
             out.append(f"    memset({s}, 0, sizeof {s});")
         for i, (off, data) in enumerate(runs):
             out.append(f"    memcpy({p}_arena + {off}, {p}_arena_init{i}, {len(data)});")

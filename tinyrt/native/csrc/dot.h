@@ -7,15 +7,6 @@
 
 #include "tinyrt.h"
 
-#if defined(TINYRT_ARM_DSP)
-static inline uint32_t tinyrt_load32(const void *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-#endif
-
 static inline int32_t tinyrt_dot_s8(const int8_t *a, const int8_t *b, int n)
 {
     uint32_t sum = 0;

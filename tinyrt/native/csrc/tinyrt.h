@@ -32,6 +32,15 @@ enum tinyrt_field_kind { TINYRT_KIND_PTR = 0, TINYRT_KIND_I32 = 1, TINYRT_KIND_I
     typedef struct { TINYRT_FIELDS_##name(TINYRT_FIELD_DECL) } tinyrt_##name##_opdata; \
     int tinyrt_##name(const tinyrt_##name##_opdata *op);
 
+/* four bytes at any address as a word (unaligned loads are fine on every target; memcpy says
+ * so to the compiler without breaking C's aliasing rules) */
+static inline uint32_t tinyrt_load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 static inline int32_t tinyrt_clamp_i32(int32_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : v > hi ? hi : v;

@@ -52,8 +52,7 @@ static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
     for (int kk = 0; kk < k2 / 2; kk++) {
         __m512i x[TILE_ROWS];
         for (int r = 0; r < rows; r++) {
-            int32_t pair;
-            memcpy(&pair, a + (size_t)r * k2 + 2 * kk, 4);
+            int32_t pair = (int32_t)tinyrt_load32(a + (size_t)r * k2 + 2 * kk);
             x[r] = _mm512_set1_epi32(pair);
         }
         for (int b = 0; b < blocks; b++) {
@@ -81,8 +80,7 @@ static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
         __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + (size_t)kk * 32));
         __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + (size_t)kk * 32 + 16));
         for (int r = 0; r < rows; r++) {
-            int32_t pair;
-            memcpy(&pair, a + (size_t)r * k2 + 2 * kk, 4);
+            int32_t pair = (int32_t)tinyrt_load32(a + (size_t)r * k2 + 2 * kk);
             __m256i x = _mm256_set1_epi32(pair);
             s[r][0] = _mm256_add_epi32(s[r][0], _mm256_madd_epi16(x, w0));
             s[r][1] = _mm256_add_epi32(s[r][1], _mm256_madd_epi16(x, w1));

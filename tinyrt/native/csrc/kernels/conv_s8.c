@@ -38,8 +38,7 @@ static inline void gemm_tile_avx512(const col_t *col, int kp, const int8_t *wblo
     for (int k4 = 0; k4 < k4s; k4++) {
         __m512i x[4];
         for (int r = 0; r < nr; r++) {
-            int32_t v;
-            memcpy(&v, col + (size_t)r * kp + 4 * k4, 4);
+            int32_t v = (int32_t)tinyrt_load32(col + (size_t)r * kp + 4 * k4);
             x[r] = _mm512_set1_epi32(v);
         }
         for (int j = 0; j < nb; j++) {
@@ -105,8 +104,7 @@ static inline void gemm_rows_avx2(const col_t *c0, int kp, const int16_t *w, int
             __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
             __m256i w1 = _mm256_loadu_si256((const __m256i *)(wp + 16));
             for (int r = 0; r < nr; r++) {
-                int32_t v;
-                memcpy(&v, c0 + (size_t)r * kp + 2 * k2, 4);
+                int32_t v = (int32_t)tinyrt_load32(c0 + (size_t)r * kp + 2 * k2);
                 __m256i x = _mm256_set1_epi32(v);
                 a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x, w0));
                 a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x, w1));
@@ -132,8 +130,7 @@ static inline void gemm_rows8_avx2(const col_t *c0, int kp, const int16_t *wp, i
     for (int k2 = 0; k2 < k2s; k2++, wp += 16) {
         __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
         for (int r = 0; r < nr; r++) {
-            int32_t v;
-            memcpy(&v, c0 + (size_t)r * kp + 2 * k2, 4);
+            int32_t v = (int32_t)tinyrt_load32(c0 + (size_t)r * kp + 2 * k2);
             a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(_mm256_set1_epi32(v), w0));
         }
     }

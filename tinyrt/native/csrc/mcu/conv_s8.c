@@ -39,13 +39,6 @@
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 #endif
 
-static inline uint32_t load32(const void *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 static int is_pointwise(const tinyrt_conv_s8_opdata *c)
 {
     return c->kh == 1 && c->kw == 1 && c->stride_h == 1 && c->stride_w == 1 &&
@@ -197,7 +190,7 @@ static inline void store_pixel(const tinyrt_conv_s8_opdata *c, int o, int32_t s,
 static void widen_window(const int8_t *src, int n, int16_t *col)
 {
     for (int k = 0; k < n; k += 4, col += 8) {
-        uint32_t v = load32(src + k);
+        uint32_t v = tinyrt_load32(src + k);
         uint32_t even = __sxtb16(v), odd = tinyrt_sxtb16_ror8(v);
         memcpy(col, &even, 4);
         memcpy(col + 2, &odd, 4);
@@ -258,8 +251,8 @@ static inline void dot_2x2_s8(const int8_t *w, const int8_t *x0, const int8_t *x
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
     for (int k = 0; k < kp; k += 4, w += 8) {
-        uint32_t u = load32(x0 + k), v = load32(x1 + k);
-        MAC_2X2(load32(w), load32(w + 4), __sxtb16(u), tinyrt_sxtb16_ror8(u), __sxtb16(v),
+        uint32_t u = tinyrt_load32(x0 + k), v = tinyrt_load32(x1 + k);
+        MAC_2X2(tinyrt_load32(w), tinyrt_load32(w + 4), __sxtb16(u), tinyrt_sxtb16_ror8(u), __sxtb16(v),
                 tinyrt_sxtb16_ror8(v));
     }
     s[0] = s00; s[1] = s01; s[2] = s10; s[3] = s11;

@@ -23,13 +23,6 @@
 #include "../kernels/depthwise_s8.h"
 #include "../fixedpoint.h"
 
-static inline uint32_t load32(const void *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 /* any depth multiplier and channel count, one output channel at a time ([kh * kw][out_c]
  * weights) */
 static void pixel_any(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, int iy0,
@@ -166,9 +159,9 @@ static void taps_any(const tinyrt_depthwise_s8_opdata *d, const int8_t *image, i
             int ix = ix0 + kx * d->dil_w;
             uint32_t x = zp4;
             if (row_in && ix >= 0 && ix < d->in_w)
-                x = load32(image + ((size_t)iy * d->in_w + ix) * d->in_c + c);
+                x = tinyrt_load32(image + ((size_t)iy * d->in_w + ix) * d->in_c + c);
             uint32_t x02 = __sxtb16(x), x13 = tinyrt_sxtb16_ror8(x);
-            uint32_t w02 = __sxtb16(load32(w)), w13 = tinyrt_sxtb16_ror8(load32(w));
+            uint32_t w02 = __sxtb16(tinyrt_load32(w)), w13 = tinyrt_sxtb16_ror8(tinyrt_load32(w));
             s0 = __smlabb(x02, w02, s0); s2 = __smlatt(x02, w02, s2);
             s1 = __smlabb(x13, w13, s1); s3 = __smlatt(x13, w13, s3);
         }
@@ -229,7 +222,7 @@ static void pixel_blocks(const tinyrt_depthwise_s8_opdata *d, const int8_t *imag
         uint32_t window[9];
         for (int c = 0; c < out_c; c += 4, w += taps4) {
             for (int t = 0; t < 9; t++)
-                window[t] = in[t] ? load32(image + offset[t] + c) : zp4;
+                window[t] = in[t] ? tinyrt_load32(image + offset[t] + c) : zp4;
             const int32_t *b = bias + c * bs;
             int32_t s0 = b[0], s1 = b[bs], s2 = b[2 * bs], s3 = b[3 * bs];
             TAPS_3X3((const int8_t *)window, w, 4, 12);
