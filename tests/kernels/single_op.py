@@ -20,6 +20,17 @@ def broadcast_partner(rng, shape):
     return tuple(dims[drop:])
 
 
+def broadcast_pair(rng):
+    """Two input shapes of a random broadcasting binary op and its output shape: sometimes a
+    long last row (for the C kernels' vector loops), usually one input broadcast."""
+    shape = random_shape(rng, 1, 5, 9)
+    if rng.random() < 0.3:
+        shape = shape[:-1] + (int(rng.integers(30, 200)),)
+    other = broadcast_partner(rng, shape) if rng.random() < 0.7 else shape
+    a, b = (shape, other) if rng.random() < 0.5 else (other, shape)
+    return a, b, tuple(np.broadcast_shapes(a, b))
+
+
 def random_quant(rng, dtype, lo=0.005, hi=0.2, symmetric=None):
     """Per-tensor quantization: int16 (and ``symmetric``) get zero point 0."""
     scale = float(rng.uniform(lo, hi))

@@ -7,7 +7,7 @@ import pytest
 
 import tinyrt
 from oracle import litert_ref, run_both, tflm
-from kernels.single_op import (broadcast_partner, float_bits_equal, one_op, random_quant,
+from kernels.single_op import (broadcast_pair, float_bits_equal, one_op, random_quant,
                                random_shape, values, with_specials)
 from tinyrt import native
 
@@ -68,12 +68,7 @@ ACTS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
 
 def random_binary(rng, op, dtype):
-    shape = random_shape(rng, 1, 5, 9)
-    if rng.random() < 0.3:                          # a long row for the vector loops
-        shape = shape[:-1] + (int(rng.integers(30, 200)),)
-    other = broadcast_partner(rng, shape) if rng.random() < 0.7 else shape
-    a, b = (shape, other) if rng.random() < 0.5 else (other, shape)
-    out = tuple(np.broadcast_shapes(a, b))
+    a, b, out = broadcast_pair(rng)
     if dtype != np.float32:
         qa, qb, qy = (random_quant(rng, dtype, 0.01, 0.3) for _ in range(3))
         if op == "MUL":

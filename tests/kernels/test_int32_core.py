@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinyrt
-from kernels.single_op import broadcast_partner, one_op, random_shape, values, with_specials
+from kernels.single_op import broadcast_pair, one_op, random_shape, values, with_specials
 from kernels.test_elementwise_core import check
 from kernels.test_signal_native import audio_frames, check_levels
 from oracle import shared_model
@@ -22,12 +22,7 @@ EDGES = np.array([0, 1, -1, 2, -2, 7, -7, 2**31 - 1, -2**31 + 1, 65536, -65536, 
 
 
 def random_layer(rng, op):
-    shape = random_shape(rng, 1, 5, 9)
-    if rng.random() < 0.3:                          # a long row for the vector loops
-        shape = shape[:-1] + (int(rng.integers(30, 200)),)
-    other = broadcast_partner(rng, shape) if rng.random() < 0.7 else shape
-    a, b = (shape, other) if rng.random() < 0.5 else (other, shape)
-    out = tuple(np.broadcast_shapes(a, b))
+    a, b, out = broadcast_pair(rng)
     options = {} if op in ("MINIMUM", "MAXIMUM") else \
         {"fused_activation_function": str(rng.choice(ACTS))}
     return one_op(op, [(a, I32, None), (b, I32, None)], [(out, I32, None)], **options), a, b
