@@ -10,6 +10,7 @@
  * products below 2^17). */
 #include "batch_matmul_s8.h"
 #include "../fixedpoint.h"
+#include "../gemm_s16.h"
 
 #define BLOCK 16
 
@@ -73,19 +74,8 @@ static inline __attribute__((always_inline)) void tile(const int16_t *a, int k2,
 {
     (void)w_block;
     (void)blocks;
-    __m256i s[TILE_ROWS][2];
-    for (int r = 0; r < rows; r++)
-        s[r][0] = s[r][1] = _mm256_setzero_si256();
-    for (int kk = 0; kk < k2 / 2; kk++) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + (size_t)kk * 32));
-        __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + (size_t)kk * 32 + 16));
-        for (int r = 0; r < rows; r++) {
-            int32_t pair = (int32_t)tinyrt_load32(a + (size_t)r * k2 + 2 * kk);
-            __m256i x = _mm256_set1_epi32(pair);
-            s[r][0] = _mm256_add_epi32(s[r][0], _mm256_madd_epi16(x, w0));
-            s[r][1] = _mm256_add_epi32(s[r][1], _mm256_madd_epi16(x, w1));
-        }
-    }
+    __m256i s[4][2];
+    tinyrt_tile16_s16_avx2(a, (size_t)k2, w, k2 / 2, rows, s);
     for (int r = 0; r < rows; r++) {
         _mm256_storeu_si256((__m256i *)(acc + (size_t)r * acc_row), s[r][0]);
         _mm256_storeu_si256((__m256i *)(acc + (size_t)r * acc_row + 8), s[r][1]);

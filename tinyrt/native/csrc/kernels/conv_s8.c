@@ -14,6 +14,7 @@
  * take int16 [op][kp]. */
 #include "conv_s8.h"
 #include "../fixedpoint.h"
+#include "../gemm_s16.h"
 
 /* the GEMM's input columns: bytes for vpdpbusd, int16 for vpmaddwd and the portable dot
  * products (x + 128 either way, so prepare's constants are the same at every level) */
@@ -90,26 +91,13 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
 
 #elif defined(TINYRT_AVX2)
 /* weights: int16 [op / 16][kp / 2][16][2]; nr rows (1 to 4, a constant) x 16 channels per
- * tile: vpmaddwd of a broadcast pair of inputs with 8 channels' pairs of weights gives 8 exact
- * sums of two */
+ * tile (gemm_s16.h), the constant term added as the sums are stored */
 static inline void gemm_rows_avx2(const col_t *c0, int kp, const int16_t *w, int k2s,
                                   const int32_t *corr, int32_t *ap, int op, int blocks, int nr)
 {
     for (int b = 0; b < blocks; b++) {
-        const int16_t *wp = w + (size_t)b * k2s * 32;
         __m256i a[4][2];
-        for (int r = 0; r < nr; r++)
-            a[r][0] = a[r][1] = _mm256_setzero_si256();
-        for (int k2 = 0; k2 < k2s; k2++, wp += 32) {
-            __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
-            __m256i w1 = _mm256_loadu_si256((const __m256i *)(wp + 16));
-            for (int r = 0; r < nr; r++) {
-                int32_t v = (int32_t)tinyrt_load32(c0 + (size_t)r * kp + 2 * k2);
-                __m256i x = _mm256_set1_epi32(v);
-                a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x, w0));
-                a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x, w1));
-            }
-        }
+        tinyrt_tile16_s16_avx2(c0, (size_t)kp, w + (size_t)b * k2s * 32, k2s, nr, a);
         __m256i k0 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b));
         __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b + 8));
         for (int r = 0; r < nr; r++) {
