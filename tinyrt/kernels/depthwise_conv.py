@@ -248,21 +248,21 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
     plane_w = max((win.in_w - 1 + win.pad_left) // phases, last // phases) + 1
     plane_values = phases * win.padded_h * plane_w * out_c      # one image's, reused
     row = out_w * out_c
-    ctx.workspace(4 * (plane_values + row * (taps.shape[0] + 4)), "C depthwise buffers")
+    # filter rows in pairs (ky, ky + 1), an odd last row with a zero weight; a pair's two
+    # int16 weights side by side, as the planes hold an input row and the one dil_h below
+    kh, kw = win.kh, win.kw
+    grid = np.zeros((kh + kh % 2, kw, out_c), np.int16)
+    grid[:kh] = taps.reshape(kh, kw, out_c)
+    pairs = np.stack([grid[0::2], grid[1::2]], axis=-1).reshape(-1, 1, out_c, 2)
+    ctx.workspace(4 * (plane_values + row * (len(pairs) + 4)), "C depthwise buffers")
 
     def tiled(a):
         return np.ascontiguousarray(np.tile(a, out_w), np.int32)
-    # the SIMD levels take each weight as its 16 bits zero-extended to 32 and int32 planes;
-    # the portable loops int16 weights and planes (see depthwise_s8.c)
-    weights = taps.astype(np.int16)
-    wide = ctx.native.level != "portable"
-    if wide:
-        weights = weights.view(np.uint16).astype(np.int32)
     arrays = dict(
-        weights=np.ascontiguousarray(np.tile(weights, (1, out_w))),
+        weights=np.ascontiguousarray(np.tile(pairs, (1, out_w, 1, 1))),
         bias=tiled(bias), mult=tiled(mult), left=tiled(left), right=tiled(right),
-        planes=np.zeros(plane_values, np.int32 if wide else np.int16),
-        taps=np.zeros(taps.shape[0], np.uintp), acc=np.zeros(row, np.int32))
+        planes=np.zeros(2 * plane_values, np.int16),
+        pairs=np.zeros(len(pairs), np.uintp), acc=np.zeros(row, np.int32))
     return ctx.native_node(
         "depthwise_s8", keep=arrays.values(), **arrays, batches=batches, in_h=win.in_h,
         in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=out_w, out_c=out_c, dm=dm, kh=win.kh,
@@ -296,7 +296,7 @@ def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, d
             mult = left = right = None
     return ctx.native_node(
         "depthwise_s8", keep=(weights, folded, mult, left, right, acc), weights=weights,
-        bias=folded, mult=mult, left=left, right=right, planes=None, taps=None, acc=acc,
+        bias=folded, mult=mult, left=left, right=right, planes=None, pairs=None, acc=acc,
         batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
         out_w=win.out_w, out_c=in_c * dm, dm=dm, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
         stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,

@@ -7,18 +7,20 @@
 #define TINYRT_FIELDS_depthwise_s8(F) \
     F(PTR, const int8_t *, input)      /* [batches][in_h][in_w][in_c] */ \
     F(PTR, int8_t *, output)           /* [batches][out_h][out_w][out_c] */ \
-    F(PTR, const void *, weights)      /* [kh * kw][out_w * out_c]: each tap's channels tiled \
-                                          along an output row; int32 holding the int8 value's \
-                                          16 bits zero-extended, or int16 (portable) */ \
+    F(PTR, const void *, weights)      /* [(kh + 1) / 2 * kw][out_w * out_c] int16 pairs: \
+                                          the weights of filter rows ky, ky + 1 (ky even; 0 \
+                                          past the last row) at column kx, pair ky / 2 * kw \
+                                          + kx, each pair's channels tiled along an output \
+                                          row */ \
     F(PTR, const int32_t *, bias)      /* [out_w * out_c], tiled likewise */ \
     F(PTR, const int32_t *, mult) F(PTR, const int32_t *, left) \
     F(PTR, const int32_t *, right)     /* [out_w * out_c], tiled likewise */ \
-    F(PTR, void *, planes)             /* own, zeroed once: [phases][pad_h][plane_w] \
-                                          [out_c], the input minus its zero point inside the \
-                                          padding, channels repeated dm times, padded column \
-                                          j in plane j % phases at j / phases; int32, or \
-                                          int16 (portable) */ \
-    F(PTR, const void **, taps)        /* work [kh * kw] */ \
+    F(PTR, void *, planes)             /* own, zeroed once: [phases][pad_h][plane_w][out_c] \
+                                          int16 pairs: the input minus its zero point at a \
+                                          padded row and dil_h rows below (0 in the padding), \
+                                          channels repeated dm times, padded column j in \
+                                          plane j % phases at j / phases */ \
+    F(PTR, const void **, pairs)       /* work [(kh + 1) / 2 * kw] */ \
     F(PTR, int32_t *, acc)             /* work [out_w * out_c] */ \
     F(I32, int32_t, batches) F(I32, int32_t, in_h) F(I32, int32_t, in_w) \
     F(I32, int32_t, in_c) F(I32, int32_t, out_h) F(I32, int32_t, out_w) \
