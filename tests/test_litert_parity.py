@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinyrt
+from tinyrt import sub_batches
 from oracle import random_inputs, run_both, shared_model
 from tinyrt.builder import ModelBuilder
 
@@ -303,6 +304,39 @@ def batch_equals_singles(path, n, rng):
 def test_batch_of_n_equals_n_single_invokes(name):
     path = shared_model(f"{name}.tflite")
     batch_equals_singles(path, 2 if "mobilenet" in name else 5, np.random.default_rng(7))
+
+
+@pytest.mark.parametrize("name", ["mlperf_tiny_kws_int8", "mobile/mobilenet_v3_small_int8"])
+def test_batch_beyond_the_caches_runs_in_sub_batches_with_the_same_bits(name, monkeypatch):
+    """A batch whose activations outgrow sub_batches.SUB_BATCH_BYTES runs k samples at a time
+    through a second interpreter; the outputs equal single invokes all the same."""
+    path = shared_model(f"{name}.tflite")
+    one = tinyrt.Interpreter(model_path=str(path))
+    one.allocate_tensors()
+    monkeypatch.setattr(sub_batches, "SUB_BATCH_BYTES", 2 * one.memory_report().head)
+    batch, _, _ = batch_equals_singles(path, 6, np.random.default_rng(5))
+    assert batch._sub_batches is not None and batch._sub_batches.k == 2
+
+
+def test_sub_batches_only_for_plain_batches(monkeypatch):
+    """preserve-all-tensors keeps the whole batch's intermediates, so it never splits; nor
+    does a batch whose activations fit."""
+    path = str(shared_model("mlperf_tiny_kws_int8.tflite"))
+    monkeypatch.setattr(sub_batches, "SUB_BATCH_BYTES", 1)
+    for preserve, split in ((True, False), (False, True)):
+        it = tinyrt.Interpreter(model_path=path, experimental_preserve_all_tensors=preserve)
+        it.resize_tensor_input(0, [4, 49, 10, 1])
+        it.allocate_tensors()
+        assert (it._sub_batches is not None) == split
+        if split:
+            assert it._sub_batches.k == 1
+    monkeypatch.setattr(sub_batches, "SUB_BATCH_BYTES", 4 << 20)
+    it = tinyrt.Interpreter(model_path=path)
+    it.resize_tensor_input(0, [4, 49, 10, 1])
+    it.allocate_tensors()
+    assert it._sub_batches is None
+    assert [sub_batches.sub_batch_size(n, 1000 * n, 3000) for n in (1, 6, 7, 16)] == \
+        [1, 3, 1, 2]
 
 
 @pytest.mark.parametrize("name", ["hello_world_int8", "mlperf_tiny_kws_int8"])

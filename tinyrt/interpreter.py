@@ -23,6 +23,8 @@ from .memory.report import MemoryReport
 from . import native as native_kernels
 from .model import DEFAULT_MAX_BYTES, load_model
 from .resource_variables import ResourceVariables
+from .resize import resize_batch
+from .sub_batches import SubBatches
 from .workspace import Workspace
 
 _PLANNERS = {"greedy": GreedyMemoryPlanner, "linear": LinearMemoryPlanner,
@@ -220,6 +222,8 @@ class Interpreter:
                                 max_bytes=max_model_bytes)
         self._loaded_model = self.model      # before any resize_tensor_input
         self._input_sizes = {}
+        self._batch_axes = {}                # of the tensors carrying a resized batch
+        self._sub_batches = None
         self.max_model_bytes = max_model_bytes
         if op_resolver is None:
             from .resolver import AllOpsResolver
@@ -375,6 +379,20 @@ class Interpreter:
                              isinstance(self._arrays[t], np.ndarray)}
         self._allocated = True
         self.reset_all_variables()
+        # a batch too large for the caches runs in sub-batches (see sub_batches.py)
+        self._sub_batches = SubBatches.plan(self, self._batch_axes) if self._batch_axes \
+            else None
+
+    def _with_batch(self, batch):
+        """A new interpreter of this model resized to ``batch`` (with this one's options),
+        allocated."""
+        model, _ = resize_batch(self._loaded_model,
+                                {i: (batch,) + s[1:] for i, s in self._input_sizes.items()})
+        other = Interpreter(model_content=model, op_resolver=self.op_resolver,
+                            planner=self._planner_cls, max_model_bytes=self.max_model_bytes,
+                            native=self.native)
+        other.allocate_tensors()
+        return other
 
     @staticmethod
     def _check_call_cycles(graphs):
@@ -432,6 +450,8 @@ class Interpreter:
     def _invoke(self):
         if self.profiler is not None:
             return self._invoke_profiled()
+        if self._sub_batches is not None:
+            return self._sub_batches.run()
         if self._quiet_float:
             # inf and NaN inputs are legal and give IEEE results (documented); numpy's
             # warnings about them would only be noise
@@ -602,13 +622,13 @@ class Interpreter:
         (TFLM's kernels take fixed shapes; see docs/api.md); with ``strict=True`` only an
         input whose shape signature marks the batch -1.
         """
-        from .resize import requested_shape, resize_inputs
+        from .resize import requested_shape
         t = self._tensor_def(input_index)
         if t.index not in self.model.main.inputs:
             raise ArgumentError(f"tensor {t.index} ({t.name!r}) is not an input of the model")
         shape = requested_shape(tensor_size, f"cannot resize input {t.index} to {tensor_size!r}")
         sizes = {**self._input_sizes, t.index: shape}
-        model = resize_inputs(self._loaded_model, sizes, strict)
+        model, self._batch_axes = resize_batch(self._loaded_model, sizes, strict)
         self._input_sizes = sizes
         if model is not self.model:
             self.model = model

@@ -56,7 +56,7 @@ def _batch(requests, tensors, strict):
 
 def _carry(sg, axis_of, old, new):
     """Follow the batch axis from the inputs through the nodes, in order. Returns
-    {tensor index: new shape}."""
+    {tensor index: new shape}; ``axis_of`` ends up giving each such tensor's batch axis."""
     shapes = {}
     for i, ax in axis_of.items():
         s = list(sg.tensors[i].shape)
@@ -98,21 +98,28 @@ def resize_inputs(model, requests, strict=False):
     """A copy of ``model`` whose main-subgraph inputs have the shapes in ``requests``
     ({tensor index: shape}) and whose activations carry the new batch; ``model`` itself when
     nothing changes. Raises ArgumentError (a ValueError) for what cannot be resized."""
+    resized, _ = resize_batch(model, requests, strict)
+    return resized
+
+
+def resize_batch(model, requests, strict=False):
+    """resize_inputs, and {tensor index: batch axis} of the main subgraph's tensors that carry
+    the batch (empty when nothing changes)."""
     sg = model.main
     change = _batch(requests, sg.tensors, strict)
     if change is None or change[0] == change[1]:
-        return model
+        return model, {}
     old, new = change
     axis_of = {i: 0 for i, s in requests.items() if s != tuple(sg.tensors[i].shape)}
     shapes = _carry(sg, axis_of, old, new)
     tensors = [dataclasses.replace(t, shape=shapes[t.index]) if t.index in shapes else t
                for t in sg.tensors]
     main = dataclasses.replace(sg, tensors=tensors)
-    return dataclasses.replace(model, subgraphs=[main] + list(model.subgraphs[1:]))
+    return dataclasses.replace(model, subgraphs=[main] + list(model.subgraphs[1:])), axis_of
 
 
 def requested_shape(tensor_size, what):
     return _int_shape(tensor_size, what)
 
 
-__all__ = ["resize_inputs", "requested_shape"]
+__all__ = ["resize_inputs", "resize_batch", "requested_shape"]

@@ -125,7 +125,10 @@ class Model:
 
 
 def load_model(source, max_bytes=DEFAULT_MAX_BYTES):
-    """Read a model from a path, bytes, bytearray or memoryview."""
+    """Read a model from a path, bytes, bytearray or memoryview (a Model already read is
+    returned as it is)."""
+    if isinstance(source, Model):
+        return source
     if isinstance(source, (str, os.PathLike)):
         data = read_model_file(source, max_bytes)
     elif isinstance(source, (bytes, bytearray, memoryview)):
