@@ -126,17 +126,24 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
 
 
-def folded_requantization(mult, left, right, output_zp, lo, hi):
+def fold_requantization(left, right, output_zp):
     """The per-channel (nudge, shift) int32 arrays of tinyrt_requantize_folded
     (csrc/fixedpoint.h) with the output zero point added in the nudge, for a layer whose every
-    channel has left == 0 and right in [2, 23] and whose activation range is int8's whole range
-    (a saturation); else None. Up to right 23 the nudge, 2^(right-2) + zp 2^(right-1), and the
-    high word it is added to stay inside int32."""
+    channel has left == 0 and right in [2, 23]; else None. Up to right 23 the nudge,
+    2^(right-2) + zp 2^(right-1), and the high word it is added to stay inside int32."""
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
-    if (lo, hi) != (-128, 127) or np.any(left != 0) or np.any(right < 2) or np.any(right > 23):
+    if np.any(left != 0) or np.any(right < 2) or np.any(right > 23):
         return None
     nudge = (1 << (right - 2)) + int(output_zp) * (1 << (right - 1))
     return nudge.astype(np.int32), (right - 1).astype(np.int32)
+
+
+def folded_requantization(mult, left, right, output_zp, lo, hi):
+    """fold_requantization for firmware kernels that saturate instead of clamping: only for
+    layers whose activation range is int8's whole range."""
+    if (lo, hi) != (-128, 127):
+        return None
+    return fold_requantization(left, right, output_zp)
 
 
 def is_pointwise(win):

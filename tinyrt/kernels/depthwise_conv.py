@@ -12,8 +12,8 @@ from ..workspace import Workspace
 from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
-from .conv import bias_values, check_window, conv_requantization, folded_requantization, \
-    native_conv
+from .conv import bias_values, check_window, conv_requantization, fold_requantization, \
+    folded_requantization, native_conv
 from .gemm import IntegerGemm, ScaledGemm, filter_values, pad_f32_blocks
 
 # einsum's C function, without np.einsum's wrapper: a call costs about 0.7 us less
@@ -258,9 +258,12 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
 
     def tiled(a):
         return np.ascontiguousarray(np.tile(a, out_w), np.int32)
+    fold = fold_requantization(left, right, output_zp)
     arrays = dict(
         weights=np.ascontiguousarray(np.tile(pairs, (1, out_w, 1, 1))),
         bias=tiled(bias), mult=tiled(mult), left=tiled(left), right=tiled(right),
+        nudge=None if fold is None else tiled(fold[0]),
+        fold_shift=None if fold is None else tiled(fold[1]),
         planes=np.zeros(2 * plane_values, np.int16),
         pairs=np.zeros(len(pairs), np.uintp), acc=np.zeros(row, np.int32))
     return ctx.native_node(
@@ -296,7 +299,8 @@ def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, d
             mult = left = right = None
     return ctx.native_node(
         "depthwise_s8", keep=(weights, folded, mult, left, right, acc), weights=weights,
-        bias=folded, mult=mult, left=left, right=right, planes=None, pairs=None, acc=acc,
+        bias=folded, mult=mult, left=left, right=right, nudge=None, fold_shift=None,
+        planes=None, pairs=None, acc=acc,
         batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
         out_w=win.out_w, out_c=in_c * dm, dm=dm, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
         stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w, pad_top=win.pad_top,

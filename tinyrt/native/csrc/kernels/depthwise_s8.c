@@ -56,6 +56,8 @@ typedef __m256i vec_t;
 #define VSET1(v) _mm256_set1_epi32(v)
 #define VSTORE_S8(out, r) tinyrt_store8_s8(out, r)
 #define VREQUANT tinyrt_requantize8
+/* the folded requantization where prepare gives it: fewer operations than the general one */
+#define FOLDED 1
 #else
 typedef __m128i vec_t;
 #define VLOAD(p) _mm_loadu_si128((const __m128i *)(p))
@@ -138,6 +140,12 @@ static inline void rows_blocked(const tinyrt_depthwise_s8_opdata *d, const pair_
             w[t] = VLOAD(weights + (size_t)t * row + c);
         const vec_t bias = VLOAD(d->bias + c), m = VLOAD(d->mult + c);
         const vec_t l = VLOAD(d->left + c), r = VLOAD(d->right + c);
+#ifdef FOLDED
+        const int folded = d->nudge != NULL;
+        tinyrt_folded8 f;
+        if (folded)
+            f = tinyrt_folded8_load(d->mult + c, d->nudge + c, d->fold_shift + c);
+#endif
         for (int oy = 0; oy < out_h; oy++) {
             int8_t *o = out + (size_t)oy * row + c;
             size_t x = (size_t)oy * step + (size_t)c;
@@ -145,6 +153,12 @@ static inline void rows_blocked(const tinyrt_depthwise_s8_opdata *d, const pair_
                 vec_t a = bias;
                 for (int t = 0; t < pairs; t++)
                     a = VADD(a, VMADD(VLOAD(p[t] + x), w[t]));
+#ifdef FOLDED
+                if (folded) {
+                    VSTORE_S8(o, tinyrt_requantize8_folded(a, &f, lo, hi));
+                    continue;
+                }
+#endif
                 VSTORE_S8(o, VREQUANT(a, m, l, r, zp, lo, hi));
             }
         }
@@ -172,6 +186,28 @@ static inline int row_read(const tinyrt_depthwise_s8_opdata *d, int y)
 /* One image (minus the zero point) into the pair planes: padded row y's pairs hold input rows
  * y - pad_top and y - pad_top + dil_h, 0 for a row outside the input. Rows with neither, or
  * that no output row reads, are never written and keep their zeros. */
+/* n values of rows s0 and s1 (either may be NULL: 0) minus zp as pairs */
+static inline void fill_run(pair_t *dst, const int8_t *s0, const int8_t *s1, int n, int32_t zp)
+{
+    int i = 0;
+#if defined(TINYRT_AVX2)
+    /* 16 at a time: widened to int16, interleaved within each 128-bit half, the halves put
+     * back in order */
+    const __m256i z = _mm256_set1_epi16((int16_t)zp), none = _mm256_setzero_si256();
+    for (; i + 16 <= n; i += 16) {
+        __m256i a = s0 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(
+            _mm_loadu_si128((const __m128i *)(s0 + i))), z) : none;
+        __m256i b = s1 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(
+            _mm_loadu_si128((const __m128i *)(s1 + i))), z) : none;
+        __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(dst + i + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+#endif
+    for (; i < n; i++)
+        dst[i] = make_pair(s0 ? s0[i] - zp : 0, s1 ? s1[i] - zp : 0);
+}
+
 static void fill_planes(const tinyrt_depthwise_s8_opdata *d, const int8_t *image,
                         size_t plane_row, size_t plane)
 {
@@ -186,17 +222,7 @@ static void fill_planes(const tinyrt_depthwise_s8_opdata *d, const int8_t *image
             continue;
         pair_t *dst = (pair_t *)d->planes + (size_t)y * plane_row;
         if (ph == 1 && dm == 1) {
-            const int n = in_w * oc;
-            dst += (size_t)d->pad_left * oc;
-            if (s0 && s1)
-                for (int i = 0; i < n; i++)
-                    dst[i] = make_pair(s0[i] - zp, s1[i] - zp);
-            else if (s0)
-                for (int i = 0; i < n; i++)
-                    dst[i] = make_pair(s0[i] - zp, 0);
-            else
-                for (int i = 0; i < n; i++)
-                    dst[i] = make_pair(0, s1[i] - zp);
+            fill_run(dst + (size_t)d->pad_left * oc, s0, s1, in_w * oc, zp);
             continue;
         }
         for (int x = 0; x < in_w; x++) {

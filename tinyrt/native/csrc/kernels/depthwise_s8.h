@@ -15,6 +15,11 @@
     F(PTR, const int32_t *, bias)      /* [out_w * out_c], tiled likewise */ \
     F(PTR, const int32_t *, mult) F(PTR, const int32_t *, left) \
     F(PTR, const int32_t *, right)     /* [out_w * out_c], tiled likewise */ \
+    F(PTR, const int32_t *, nudge) F(PTR, const int32_t *, fold_shift) \
+                                       /* [out_w * out_c] tiled, or NULL: the same \
+                                          requantization folded (tinyrt_requantize_folded, \
+                                          the output zero point in the nudge), which the AVX2 \
+                                          level uses */ \
     F(PTR, void *, planes)             /* own, zeroed once: [phases][pad_h][plane_w][out_c] \
                                           int16 pairs: the input minus its zero point at a \
                                           padded row and dil_h rows below (0 in the padding), \

@@ -15,7 +15,7 @@
  *            nudge, shift) per channel, the values of tinyrt_requantize_folded_s8
  *   acc      work [out_c] on Cortex-M4 (the DSP extension without Helium) where the weights
  *            are in blocks of 4 channels: one pixel's sums; else not read
- *   planes, pairs, pad_h, plane_w and phases are not read.
+ *   nudge, fold_shift, planes, pairs, pad_h, plane_w and phases are not read.
  *
  * With the DSP extension, a word of 4 input channels and a word of their 4 weights are
  * unpacked by SXTB16 into halfword pairs (0, 2) and (1, 3), multiplied and added by SMLABB and
