@@ -68,9 +68,11 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     acc = get("native_sums", (chunk, op), np.int32)
     # the padded image is the node's own: its border keeps the zero point between calls
     padded = None if pointwise else np.full(padded_bytes, int(input_zp) + 128, np.uint8)
+    nudge, fold_shift = fold_requantization(left, right, output_zp) or (None, None)
     return ctx.native_node(
-        "conv_s8", keep=(packed, corr_p, mult, left, right, col, acc, padded),
-        weights=packed, corr=corr_p, mult=mult, left=left, right=right, col=col, acc=acc,
+        "conv_s8", keep=(packed, corr_p, mult, left, right, nudge, fold_shift, col, acc,
+                         padded), weights=packed, corr=corr_p, mult=mult, left=left, right=right, nudge=nudge,
+        fold_shift=fold_shift, col=col, acc=acc,
         padded=padded, batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c,
         out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
@@ -118,7 +120,8 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         col = None if pointwise and not overlaps_input else np.zeros(windows * kp, np.int8)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr, mult, left, right, col), weights=packed,
-        corr=corr, mult=mult, left=left, right=right, col=col, acc=None,
+        corr=corr, mult=mult, left=left, right=right, nudge=None, fold_shift=None, col=col,
+        acc=None,
         padded=None, batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c,
         out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
         stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,

@@ -234,6 +234,25 @@ static inline void tinyrt_store8_s8(int8_t *out, __m256i r)
     __m128i p16 = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
     _mm_storel_epi64((__m128i *)out, _mm_packs_epi16(p16, p16));
 }
+
+/* n int32 sums requantized to int8 by per-channel folded values (tinyrt_requantize_folded:
+ * multiplier, nudge with the output zero point, shift), clamped to [lo, hi] */
+static inline void tinyrt_requantize_row_folded_s8(const int32_t *acc, int n,
+                                                   const int32_t *mult, const int32_t *nudge,
+                                                   const int32_t *shift, int32_t lo, int32_t hi,
+                                                   int8_t *out)
+{
+    const __m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        tinyrt_folded8 f = tinyrt_folded8_load(mult + i, nudge + i, shift + i);
+        tinyrt_store8_s8(out + i, tinyrt_requantize8_folded(
+            _mm256_loadu_si256((const __m256i *)(acc + i)), &f, vlo, vhi));
+    }
+    for (; i < n; i++)
+        out[i] = (int8_t)tinyrt_clamp_i32(tinyrt_requantize_folded(acc[i], mult[i], nudge[i],
+                                                                   shift[i]), lo, hi);
+}
 #endif
 
 

@@ -13,6 +13,10 @@
     F(PTR, const int32_t *, mult)      /* [out_c] requantization multipliers */ \
     F(PTR, const int32_t *, left)      /* [out_c] left shifts */ \
     F(PTR, const int32_t *, right)     /* [out_c] right shifts */ \
+    F(PTR, const int32_t *, nudge) F(PTR, const int32_t *, fold_shift) \
+                                       /* [out_c] or NULL: the same requantization folded \
+                                          (tinyrt_requantize_folded, the output zero point in \
+                                          the nudge), which the AVX2 level uses */ \
     F(PTR, void *, col)                /* work [chunk][kp] of bytes (AVX-512) or int16, \
                                           + 16 bytes */ \
     F(PTR, int32_t *, acc)             /* work [chunk][op] */ \
