@@ -235,23 +235,31 @@ static inline void tinyrt_store8_s8(int8_t *out, __m256i r)
     _mm_storel_epi64((__m128i *)out, _mm_packs_epi16(p16, p16));
 }
 
-/* n int32 sums requantized to int8 by per-channel folded values (tinyrt_requantize_folded:
- * multiplier, nudge with the output zero point, shift), clamped to [lo, hi] */
-static inline void tinyrt_requantize_row_folded_s8(const int32_t *acc, int n,
-                                                   const int32_t *mult, const int32_t *nudge,
-                                                   const int32_t *shift, int32_t lo, int32_t hi,
-                                                   int8_t *out)
+/* rows of n int32 sums (acc_stride apart) requantized to int8 rows (out_stride apart) by
+ * per-channel folded values (tinyrt_requantize_folded: multiplier, nudge with the output zero
+ * point, shift), clamped to [lo, hi]. Channel block by channel block, so that a block's
+ * constants are made once for all the rows. */
+static inline void tinyrt_requantize_pixels_folded_s8(const int32_t *acc, int rows,
+                                                      size_t acc_stride, int n,
+                                                      const int32_t *mult,
+                                                      const int32_t *nudge,
+                                                      const int32_t *shift, int32_t lo,
+                                                      int32_t hi, int8_t *out,
+                                                      size_t out_stride)
 {
     const __m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
         tinyrt_folded8 f = tinyrt_folded8_load(mult + i, nudge + i, shift + i);
-        tinyrt_store8_s8(out + i, tinyrt_requantize8_folded(
-            _mm256_loadu_si256((const __m256i *)(acc + i)), &f, vlo, vhi));
+        for (int r = 0; r < rows; r++)
+            tinyrt_store8_s8(out + r * out_stride + i, tinyrt_requantize8_folded(
+                _mm256_loadu_si256((const __m256i *)(acc + r * acc_stride + i)), &f, vlo,
+                vhi));
     }
-    for (; i < n; i++)
-        out[i] = (int8_t)tinyrt_clamp_i32(tinyrt_requantize_folded(acc[i], mult[i], nudge[i],
-                                                                   shift[i]), lo, hi);
+    for (int r = 0; r < rows; r++)
+        for (int j = i; j < n; j++)
+            out[r * out_stride + j] = (int8_t)tinyrt_clamp_i32(tinyrt_requantize_folded(
+                acc[r * acc_stride + j], mult[j], nudge[j], shift[j]), lo, hi);
 }
 #endif
 

@@ -350,19 +350,20 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
             int n = pixels - r0 < c->chunk ? pixels - r0 : c->chunk;
             columns(c, b, r0, n, col);
             gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
-            for (int p = 0; p < n; p++) {
-                const int32_t *sums = c->acc + (size_t)p * c->op;
-                int8_t *o = out + (size_t)(r0 + p) * c->out_c;
 #if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
-                if (c->nudge != NULL) {
-                    tinyrt_requantize_row_folded_s8(sums, c->out_c, c->mult, c->nudge,
-                                                    c->fold_shift, c->act_min, c->act_max, o);
-                    continue;
-                }
-#endif
-                tinyrt_requantize_row_s8(sums, c->out_c, c->mult, c->left, c->right, 1,
-                                         c->output_zp, c->act_min, c->act_max, o);
+            if (c->nudge != NULL) {
+                tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c,
+                                                   c->mult, c->nudge, c->fold_shift,
+                                                   c->act_min, c->act_max,
+                                                   out + (size_t)r0 * c->out_c,
+                                                   (size_t)c->out_c);
+                continue;
             }
+#endif
+            for (int p = 0; p < n; p++)
+                tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult,
+                                         c->left, c->right, 1, c->output_zp, c->act_min,
+                                         c->act_max, out + (size_t)(r0 + p) * c->out_c);
         }
     }
     return TINYRT_OK;
