@@ -184,6 +184,18 @@ def test_model_like_layers(op):
         check(data, shape, rng)
 
 
+@pytest.mark.parametrize("in_c,dm,stride,width", [(1, 8, 2, 27), (1, 16, 1, 13), (2, 8, 1, 9),
+                                                    (3, 5, 2, 11)])
+def test_depth_multiplier_layers(in_c, dm, stride, width):
+    """Channel multipliers as vision models' first layers have them (person_detect: one input
+    channel times 8): the input repeated over its output channels, whole vectors or not."""
+    rng = np.random.default_rng(33 + dm + in_c)
+    shape = (2, 15, width, in_c)
+    data = window_model(rng, "DEPTHWISE_CONV_2D", shape, dm, 3, 3, (stride, stride), (1, 1),
+                        "SAME", "RELU6")
+    check(data, shape, rng)
+
+
 @pytest.mark.parametrize("op", ["conv", "depthwise"])
 def test_left_shifts_unsaturated(op):
     """Every multiplier above 1 (a left shift before the high multiply) with sums small enough

@@ -421,9 +421,9 @@ class DepthwiseConv2D(Kernel):
         self.output = QuantizedOutput(m, s, y, act, y.shape, sum_bound=np.abs(w_int).sum(axis=0)
                                       * x_bound, offset=self.offset, workspace=workspace,
                                       add_zero_point=not wide)
-        if not wide and in_c == 1:
-            # one input channel: the same sums as a convolution of out_c filters, which the
-            # GEMM computes faster than tap-by-tap vectors
+        if not wide and in_c == 1 and ctx.native is not None and ctx.native.firmware:
+            # one input channel on a microcontroller: the same sums as a convolution of out_c
+            # filters, whose kernel goes two channels by two pixels at a time
             self.native = native_conv(
                 ctx, np.ascontiguousarray(np.asarray(wdata).reshape(kh * kw, out_c).T),
                 self.offset, m, s, win, n, in_c, zx, zero_point_of(y), self.output.lo,
