@@ -120,9 +120,9 @@ static inline int columns_simd(const tinyrt_depthwise_s8_opdata *d, const pair_t
     return end;
 }
 
-/* Channels in whole vectors (phases == 1) and at most BLOCK_PAIRS tap pairs: per output row and
- * block of LANES channels, the block's weights, pair pointers and requantization are held in
- * locals over all output pixels, which columns_simd reloads for every vector. */
+/* Channels in whole vectors (phases == 1) and at most BLOCK_PAIRS tap pairs: per block of
+ * LANES channels, the block's weights, pair pointers and requantization are held in locals
+ * over all output pixels, which columns_simd reloads for every vector. */
 static inline void rows_blocked(const tinyrt_depthwise_s8_opdata *d, const pair_t *const *xp,
                                 int pairs, size_t step, int8_t *out)
 {
