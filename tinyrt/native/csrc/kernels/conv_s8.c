@@ -90,21 +90,19 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
 }
 
 #elif defined(TINYRT_AVX2)
-/* weights: int16 [op / 16][kp / 2][16][2]; nr rows (1 to 4, a constant) x 16 channels per
- * tile (gemm_s16.h), the constant term added as the sums are stored */
-static inline void gemm_rows_avx2(const col_t *c0, int kp, const int16_t *w, int k2s,
-                                  const int32_t *corr, int32_t *ap, int op, int blocks, int nr)
+/* nr rows (1 to 4, a constant) x one block of 16 channels, weights int16 [kp / 2][16][2]
+ * (gemm_s16.h), the constant term added as the sums are stored */
+static inline void gemm_block_avx2(const col_t *c0, int kp, const int16_t *w, int k2s,
+                                   const int32_t *corr, int32_t *ap, int op, int nr)
 {
-    for (int b = 0; b < blocks; b++) {
-        __m256i a[4][2];
-        tinyrt_tile16_s16_avx2(c0, (size_t)kp, w + (size_t)b * k2s * 32, k2s, nr, a);
-        __m256i k0 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b));
-        __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 16 * b + 8));
-        for (int r = 0; r < nr; r++) {
-            int32_t *o = ap + (size_t)r * op + 16 * b;
-            _mm256_storeu_si256((__m256i *)o, _mm256_add_epi32(a[r][0], k0));
-            _mm256_storeu_si256((__m256i *)(o + 8), _mm256_add_epi32(a[r][1], k1));
-        }
+    __m256i a[4][2];
+    tinyrt_tile16_s16_avx2(c0, (size_t)kp, w, k2s, nr, a);
+    __m256i k0 = _mm256_loadu_si256((const __m256i *)corr);
+    __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 8));
+    for (int r = 0; r < nr; r++) {
+        int32_t *o = ap + (size_t)r * op;
+        _mm256_storeu_si256((__m256i *)o, _mm256_add_epi32(a[r][0], k0));
+        _mm256_storeu_si256((__m256i *)(o + 8), _mm256_add_epi32(a[r][1], k1));
     }
 }
 
@@ -127,30 +125,37 @@ static inline void gemm_rows8_avx2(const col_t *c0, int kp, const int16_t *wp, i
         _mm256_storeu_si256((__m256i *)(ap + (size_t)r * op), _mm256_add_epi32(a[r], k0));
 }
 
-/* weights: the 16-channel blocks, then (op % 16 == 8) the last 8 channels */
+/* weights: the 16-channel blocks, then (op % 16 == 8) the last 8 channels. Block by block
+ * over all the rows, so that a block's weights are read from the first caches for every row
+ * (a block of a 1024-deep layer is 32 KB). */
 static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
                  int32_t *acc, int op)
 {
     const int16_t *w = (const int16_t *)weights;
     int k2s = kp / 2, blocks = op / 16, tail = op % 16;
     const int16_t *w8 = w + (size_t)blocks * k2s * 32;
-    for (int p = 0; p < rows; p += 4) {
-        const col_t *c0 = col + (size_t)p * kp;
-        int32_t *ap = acc + (size_t)p * op;
-        int nr = rows - p < 4 ? rows - p : 4;
-        switch (nr) {      /* the last rows alone: a single-row layer costs one row */
-        case 1: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 1); break;
-        case 2: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 2); break;
-        case 3: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 3); break;
-        default: gemm_rows_avx2(c0, kp, w, k2s, corr, ap, op, blocks, 4); break;
-        }
-        if (tail) {
-            switch (nr) {
-            case 1: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 1); break;
-            case 2: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 2); break;
-            case 3: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 3); break;
-            default: gemm_rows8_avx2(c0, kp, w8, k2s, corr + 16 * blocks, ap + 16 * blocks, op, 4); break;
+    for (int b = 0; b < blocks; b++) {
+        const int16_t *wb = w + (size_t)b * k2s * 32;
+        for (int p = 0; p < rows; p += 4) {
+            const col_t *c0 = col + (size_t)p * kp;
+            int32_t *ap = acc + (size_t)p * op + 16 * b;
+            switch (rows - p < 4 ? rows - p : 4) {  /* the last rows alone */
+            case 1: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 1); break;
+            case 2: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 2); break;
+            case 3: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 3); break;
+            default: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 4); break;
             }
+        }
+    }
+    for (int p = 0; tail && p < rows; p += 4) {
+        const col_t *c0 = col + (size_t)p * kp;
+        int32_t *ap = acc + (size_t)p * op + 16 * blocks;
+        const int32_t *k8 = corr + 16 * blocks;
+        switch (rows - p < 4 ? rows - p : 4) {
+        case 1: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 1); break;
+        case 2: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 2); break;
+        case 3: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 3); break;
+        default: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 4); break;
         }
     }
 }
