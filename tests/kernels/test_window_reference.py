@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinyrt
-from kernels.single_op import values
+from kernels.single_op import values, window_options
 from oracle import run_both, tflm
 from tinyrt.builder import ModelBuilder
 from tinyrt.kernels.common import output_size
@@ -70,12 +70,8 @@ def window_layer(rng, op, dtype, x_shape, kh, kw, channels, padding, stride, dil
         weights = edge_weights(rng, w_shape, axis)
     wt, bias = add_weights_and_bias(b, rng, weights, out_c, axis, sx, dtype,
                                     per_channel or depthwise)
-    options = dict(padding=padding, stride_h=stride[0], stride_w=stride[1],
-                   dilation_hfactor=dilation[0], dilation_wfactor=dilation[1],
-                   fused_activation_function=act)
-    if depthwise:
-        options["depth_multiplier"] = channels
-    b.add_operator(op, [x, wt, bias], [y], **options)
+    b.add_operator(op, [x, wt, bias], [y],
+                   **window_options(op, padding, stride, dilation, act, channels))
     b.mark_output(y)
     return b.build()
 
