@@ -231,7 +231,8 @@ class DepthwiseConv2D(Kernel):
         """The integer paths' work: the taps as int64 [kh, kw, out_c] and an int64 padded
         input whose padding is 0 (the input minus its zero point goes inside)."""
         win = self.win
-        self.tap_grid = np.asarray(taps, np.int64).reshape(win.kh, win.kw, -1)
+        taps = np.asarray(taps, np.int64)
+        self.tap_grid = taps.reshape(win.kh, win.kw, taps.shape[1])
         self.buf, self.interior = win.padded_buffer(batches, channels, np.int64, 0)
 
     def _integer_sums(self):
