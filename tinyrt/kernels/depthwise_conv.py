@@ -210,7 +210,8 @@ class DepthwiseConv2D(Kernel):
         # |x - zx| is at most 2^15 (int16, zx = 0) or 255 (int8)
         x_bound = 1 << 15 if wide else 255
         acc_bound = int(np.max(np.abs(w_int).sum(axis=0) * x_bound + np.abs(bias), initial=0))
-        self.output = QuantizedOutput(m, s, y, act, y.shape, acc_bound, add_zero_point=not wide)
+        self.output = QuantizedOutput(m, s, y, act, y.shape, acc_bound,
+                                      add_zero_point=not wide)
         if not wide and in_c == 1:
             # one input channel: the same sums as a convolution of out_c filters, which the
             # GEMM computes faster than tap-by-tap vectors
