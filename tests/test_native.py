@@ -16,7 +16,7 @@ import pytest
 import tinyrt
 from oracle import run_both
 from kernels.core_check import check_levels
-from kernels.single_op import values
+from kernels.single_op import values, window_options
 from tinyrt import native
 from tinyrt.builder import ModelBuilder
 from tinyrt.kernels.common import output_size
@@ -78,12 +78,8 @@ def window_model(rng, op, x_shape, channels, kh, kw, stride, dil, padding, act,
     bias = b.add_constant("b", rng.integers(-bound, bound + 1, out_c).astype(np.int32),
                           scale=ws * sx, zero_point=[0] * len(ws))
     y = b.add_tensor("y", (n, out_h, out_w, out_c), np.int8, scale=sy, zero_point=zy)
-    options = dict(padding=padding, stride_h=stride[0], stride_w=stride[1],
-                   dilation_hfactor=dil[0], dilation_wfactor=dil[1],
-                   fused_activation_function=act)
-    if depthwise:
-        options["depth_multiplier"] = channels
-    b.add_operator(op, [x, wt, bias], [y], **options)
+    b.add_operator(op, [x, wt, bias], [y],
+                   **window_options(op, padding, stride, dil, act, channels))
     b.mark_output(y)
     return b.build()
 

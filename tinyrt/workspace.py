@@ -6,16 +6,16 @@ import numpy as np
 class Workspace:
     """Work arrays shared by the kernels of one interpreter.
 
-    Intermediate arrays that live only during one kernel's eval (tap products, GEMM operands,
-    requantization temporaries) are views of one buffer per named slot, so an invoke keeps
+    Intermediate arrays that live only during one kernel's eval (GEMM operands and sums, the C
+    convolution's columns) are views of one buffer per named slot, so an invoke keeps
     reusing the same memory, which stays in cache, instead of touching every kernel's own.
     A kernel must use distinct slots for arrays alive at the same time, and must not keep
     values in them across evals. A slot grows when a request is larger; kernels prepared
     before keep their views of the old buffer (correct, only less shared).
 
-    Slots by role, so that kernels share the few large buffers: "inputs" (GEMM operands, tap
-    products), "sums" (exact integer sums), "requantize" (float64 values being requantized),
-    "requantize_sign" and "requantize_narrow" (its temporaries), "gemm_acc" (int64 sums).
+    Slots by role, so that kernels share the few large buffers: "inputs" (GEMM operands),
+    "sums" (exact integer sums, float), "gemm_acc" (int64 sums), "native_columns" and
+    "native_sums" (the C convolution's).
     """
 
     def __init__(self):

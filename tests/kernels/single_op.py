@@ -59,6 +59,18 @@ def one_op(op, inputs, outputs, **options):
     return b.build()
 
 
+def window_options(op, padding, stride, dilation, act, channels):
+    """The options of a CONV_2D or DEPTHWISE_CONV_2D node; ``channels`` is a depthwise
+    convolution's depth multiplier (a convolution takes its output channels from the
+    weights)."""
+    options = dict(padding=padding, stride_h=stride[0], stride_w=stride[1],
+                   dilation_hfactor=dilation[0], dilation_wfactor=dilation[1],
+                   fused_activation_function=act)
+    if op == "DEPTHWISE_CONV_2D":
+        options["depth_multiplier"] = channels
+    return options
+
+
 def float_bits_equal(a, b, ulps=0):
     """Same bits (so -0.0 differs from +0.0), NaN where the other has NaN; with ``ulps``,
     finite values may differ by that many units in the last place."""

@@ -173,7 +173,7 @@ DW_CASES = [
                                                     fused_activation_function="RELU")),
     ((2, 7, 7, 2), (1, 2, 3, 2), (2, 6, 5, 2), dict(padding="VALID", stride_w=1, stride_h=1,
                                                    depth_multiplier=1)),
-    # many channels: the einsum over taps, and (more than 16 taps) one GEMM per channel
+    # many channels, a channel multiplier with a stride, more than 16 taps
     ((1, 6, 5, 20), (1, 3, 3, 40), (1, 6, 5, 40), dict(padding="SAME", stride_w=1, stride_h=1,
                                                       depth_multiplier=2)),
     ((1, 9, 8, 18), (1, 5, 5, 36), (1, 5, 4, 36), dict(padding="SAME", stride_w=2, stride_h=2,
@@ -187,15 +187,9 @@ DW_CASES = [
 ]
 
 
-@pytest.mark.parametrize("tap_loop", [False, True])
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.float32])
 @pytest.mark.parametrize("case", range(len(DW_CASES)))
-def test_depthwise_conv2d(dtype, case, tap_loop, monkeypatch):
-    from tinyrt.kernels.depthwise_conv import DepthwiseConv2D
-    if tap_loop:           # TapLoop, used for large strided outputs, on every case
-        if dtype == np.float32:
-            pytest.skip("float32 sums in TFLM's order, not by the integer paths")
-        monkeypatch.setattr(DepthwiseConv2D, "strided_tap_min_outputs", 0)
+def test_depthwise_conv2d(dtype, case):
     xs, ws, ys, opts = DW_CASES[case]
     check(conv_model("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, np.random.default_rng(10 + case),
                      bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))
@@ -239,16 +233,16 @@ def check_with_extremes(data, n=4):
             np.testing.assert_array_equal(a, b)
 
 
-# the GEMM paths of quantized CONV_2D: float64 with the requantization folded in (input
-# transposed for short window rows, or not), and float32 for deep windows
+# quantized CONV_2D layers of shallow and deep windows (taps x channels), pointwise or not,
+# with the clamps and zero points of real models
 GEMM_CASES = [  # x shape, w shape (OHWI), out shape, options
     ((1, 6, 7, 20), (9, 1, 1, 20), (1, 6, 7, 9), dict(padding="VALID")),        # rows, 1x1
-    ((2, 5, 5, 70), (12, 1, 1, 70), (2, 5, 5, 12), dict(padding="VALID")),      # float32
+    ((2, 5, 5, 70), (12, 1, 1, 70), (2, 5, 5, 12), dict(padding="VALID")),
     ((1, 9, 8, 6), (5, 3, 3, 6), (1, 5, 4, 5), dict(padding="SAME", stride_w=2, stride_h=2)),
-    ((1, 7, 7, 8), (4, 3, 3, 8), (1, 7, 7, 4), dict(padding="SAME")),           # float32
+    ((1, 7, 7, 8), (4, 3, 3, 8), (1, 7, 7, 4), dict(padding="SAME")),
     ((1, 12, 10, 3), (8, 3, 3, 3), (1, 6, 5, 8), dict(padding="SAME", stride_w=2,
-                                                     stride_h=2)),               # transposed
-    ((1, 5, 6, 4), (3, 1, 1, 4), (1, 5, 6, 3), dict(padding="VALID")),          # transposed
+                                                     stride_h=2)),
+    ((1, 5, 6, 4), (3, 1, 1, 4), (1, 5, 6, 3), dict(padding="VALID")),
 ]
 
 
@@ -256,16 +250,15 @@ GEMM_CASES = [  # x shape, w shape (OHWI), out shape, options
                                         ("RELU_N1_TO_1", -10)])
 @pytest.mark.parametrize("dtype", [np.int8, np.int16])
 @pytest.mark.parametrize("case", range(len(GEMM_CASES)))
-def test_conv2d_gemm_paths(case, dtype, act, out_zp):
+def test_conv2d_model_like(case, dtype, act, out_zp):
     xs, ws, ys, opts = GEMM_CASES[case]
     opts = dict({"stride_w": 1, "stride_h": 1}, **opts)
     check_with_extremes(conv_model_wide("CONV_2D", dtype, xs, ws, ys,
                                         np.random.default_rng(40 + case), act, out_zp, **opts))
 
 
-# DEPTHWISE_CONV_2D: int16 tap products (pairwise int16 sums, or none where a weight of -128
-# and a large neighbour would overflow them) and the block GEMM with the requantization
-# folded in (strided channel multipliers with few input channels)
+# DEPTHWISE_CONV_2D with the clamps and zero points of real models, strided channel
+# multipliers, and weights of -128 next to 127 (the largest partial sums)
 DW_WIDE_CASES = [  # x shape, w shape, out shape, options
     ((1, 10, 9, 8), (1, 3, 3, 8), (1, 10, 9, 8), dict(padding="SAME", depth_multiplier=1)),
     ((1, 11, 12, 6), (1, 3, 3, 6), (1, 6, 6, 6), dict(padding="SAME", stride_w=2, stride_h=2,
@@ -292,17 +285,6 @@ def test_depthwise_conv2d_wide(case, dtype, act, out_zp, weights):
         w = rng.choice(np.array([-128, 127, -127, 126]), ws)
     check_with_extremes(conv_model_wide("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, rng, act,
                                         out_zp, weights=w, **opts))
-
-
-@pytest.mark.parametrize("dtype", [np.int8, np.int16])
-@pytest.mark.parametrize("case", [1, 4])
-def test_depthwise_conv2d_strided_without_taps(case, dtype, monkeypatch):
-    """The other modes for strided inputs: block GEMM (few channels) and einsum."""
-    from tinyrt.kernels.depthwise_conv import DepthwiseConv2D
-    monkeypatch.setattr(DepthwiseConv2D, "strided_tap_min_outputs", 1 << 30)
-    xs, ws, ys, opts = DW_CASES[case]
-    check(conv_model("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, np.random.default_rng(10 + case),
-                     bias_dtype=np.int64 if dtype == np.int16 else np.int32, **opts))
 
 
 @pytest.mark.parametrize("act", ["NONE", "RELU6"])

@@ -249,36 +249,23 @@ class QuantizedOutput:
     fused activation, store. ``acc_bits`` is the width of TFLM's accumulator: 32 (the default
     for 8-bit outputs) wraps the sums as C's int32 does and requantizes with the 32-bit
     MultiplyByQuantizedMultiplier; 64 (the default for 16-bit outputs) uses the 64-bit one.
-
-    Kernels whose sums come out of a float GEMM may pass ``sum_bound`` (per output channel, a
-    bound on |sum|) and ``offset`` (bias minus zero-point terms, per channel) and call
-    ``store_sums``: with 32-bit accumulators the requantization then runs on the float sums
-    directly (quant.FloatRequantizer) when that is provably exact, else through int64 as
-    ``store``. ``workspace`` (a Workspace) provides the float path's work arrays.
-    ``add_zero_point=False``: the output zero point bounds the activation clamp but is not
-    added (TFLM's 16x8 convolutions, which assume it is 0).
+    ``acc_bound``: the largest |accumulator| the kernel can pass, when known (the int32 wrap is
+    then emulated only where it can happen). ``add_zero_point=False``: the output zero point
+    bounds the activation clamp but is not added (TFLM's 16x8 convolutions, which assume it
+    is 0).
     """
 
-    def __init__(self, multiplier, shift, output, act, shape, acc_bound=None, sum_bound=None,
-                 offset=None, acc_bits=None, workspace=None, add_zero_point=True):
-        from ..quant import FloatRequantizer, Requantizer
+    def __init__(self, multiplier, shift, output, act, shape, acc_bound=None, acc_bits=None,
+                 add_zero_point=True):
+        from ..quant import Requantizer
         if acc_bits is None:
             acc_bits = 64 if output.dtype == np.int16 else 32
         self.wide = acc_bits == 64
         zy = zero_point_of(output) if add_zero_point else 0
         self.lo, self.hi = clamp_range(act, output)
-        self.offset = None if offset is None else np.asarray(offset, np.int64)
-        if acc_bound is None and sum_bound is not None and offset is not None:
-            acc_bound = int(np.max(np.asarray(sum_bound, np.int64) + np.abs(self.offset),
-                                   initial=0))
         # An int32 accumulator that can leave int32's range wraps in TFLM; emulate that only
         # where it can happen.
         self.wrap = not self.wide and (acc_bound is None or acc_bound >= 1 << 31)
-        self.exact_float = None
-        if not self.wide and sum_bound is not None and offset is not None:
-            self.exact_float = FloatRequantizer.build(multiplier, shift, sum_bound, offset, zy,
-                                                      self.lo, self.hi, shape, output.dtype,
-                                                      workspace)
         if self.wide:
             self.m, self.s, self.zy = multiplier, shift, zy
         else:
@@ -289,8 +276,6 @@ class QuantizedOutput:
             self.tmp = np.empty(shape, np.int64)
             if self.wrap:
                 self.narrow = np.empty(shape, np.int32)
-        if offset is not None and self.exact_float is None:
-            self.acc = np.empty(shape, np.int64)
 
     def store(self, acc, out):
         """``acc``: int64 accumulators of ``out``'s shape (overwritten)."""
@@ -303,14 +288,6 @@ class QuantizedOutput:
                 np.copyto(acc, self.narrow)
             r = self.requant.apply_inplace(acc, self.tmp)
         clip(r, self.lo, self.hi, out=out, casting="unsafe")
-
-    def store_sums(self, sums, out):
-        """``sums``: exact integer sums (a float array of ``out``'s shape) without the offset."""
-        if self.exact_float is not None:
-            self.exact_float.store(sums, out)
-            return
-        np.add(sums, self.offset, out=self.acc, casting="unsafe")
-        self.store(self.acc, out)
 
 
 class Int8PairTable:

@@ -8,10 +8,9 @@ none while the options' quantized_bias_type says INT32) they wrap in an int32 ac
 through the 32-bit one, as for int8.
 
 With the compiled core, int8 runs in its conv_s8 kernel and float32 in conv_f32 (im2col and a
-float GEMM in TFLM's summation order, csrc/gemm_f32.h). The numpy path: im2col through a
-strided view of a padded copy of the input, then one exact BLAS GEMM; for shallow windows
-(taps x channels) with an exact float requantization, a float64 GEMM that yields the
-requantized values directly (gemm.ScaledGemm).
+float GEMM in TFLM's summation order, csrc/gemm_f32.h). The numpy kernels are the reference:
+im2col through a strided view of a padded copy of the input, then for the integer types one
+exact GEMM (gemm.IntegerGemm) and the integer requantization; float32 sums in TFLM's order.
 """
 import numpy as np
 
@@ -22,8 +21,7 @@ from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import (QuantizedOutput, Window2D, activation, clip, defined_shifts, padding_name,
                      zero_point_of)
-from .gemm import IntegerGemm, ScaledGemm, filter_values, ordered_dot, pack_f32_blocks, \
-    pad_f32_blocks
+from .gemm import IntegerGemm, filter_values, ordered_dot, pack_f32_blocks, pad_f32_blocks
 
 
 INT32_LIMIT = 1 << 31
@@ -254,9 +252,6 @@ def int16_accumulator_bits(kernel, b):
 @register("CONV_2D")
 class Conv2D(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
-    # Deepest GEMM (taps x input channels) run in float64 with the requantization scale folded
-    # into the weights: cheaper than a float32 GEMM plus two float64 passes while shallow.
-    scaled_gemm_max_depth = 64
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -351,12 +346,9 @@ class Conv2D(Kernel):
         self.offset = bias_values(self, b, out_c, bias_types, x.dtype) - zx * w2d.sum(axis=1)
         m, s = conv_requantization(self, x, w, y, out_c)
         self.gemm.set_offset(self.offset)
-        workspace = Workspace.of(ctx)
         self.output = QuantizedOutput(m, s, y, act, self.out2d, self.gemm.acc_bound,
-                                      sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
-                                      offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32,
-                                      workspace=workspace, add_zero_point=not wide)
+                                      add_zero_point=not wide)
         if not wide:
             self.native = native_conv(ctx, np.asarray(wdata).reshape(out_c, -1), self.offset, m,
                                       s, win, n, in_c, zx, zero_point_of(y), self.output.lo,
@@ -364,14 +356,7 @@ class Conv2D(Kernel):
             if self.native is not None:
                 return
         self.buf, self.interior = win.padded_buffer(n, in_c, x.dtype, zx)
-        exact = self.output.exact_float
-        self.scaled = None
-        if exact is not None and self.shape2d[1] <= self.scaled_gemm_max_depth:
-            run = kw * in_c if win.dil_w == 1 else in_c      # contiguous values in a window
-            cols = self.shape2d if self.pointwise else (n, win.out_h, win.out_w, kh, kw, in_c)
-            self.scaled = ScaledGemm(w2d, exact, cols, run, workspace)
-        else:
-            self.work = self.gemm.buffers(self.shape2d[0], workspace)
+        self.work = self.gemm.buffers(self.shape2d[0], Workspace.of(ctx))
 
     def _eval_hybrid(self, x, out):
         """Per batch: quantize asymmetrically, GEMM exactly with the zero point taken off, then
@@ -419,11 +404,5 @@ class Conv2D(Kernel):
             if self.bias is not None:
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
-            return
-        if self.scaled is not None:
-            self.output.exact_float.finish(self.scaled(cols), out)
-            return
-        if self.kind == "int8" or self.output.exact_float is not None:
-            self.output.store_sums(self.gemm.sums(cols, self.work), out)
             return
         self.output.store(self.gemm.into(cols, self.work), out)

@@ -2,7 +2,9 @@
 int64 bias: 32- or 64-bit accumulators, as CONV_2D), and hybrid (float32 activations with int8
 weights, as TensorFlow Lite's reference kernel: each input row is quantized symmetrically on the
 fly, multiplied exactly, and scaled back). With the compiled core, int8 runs in its conv_s8
-kernel (a 1x1 convolution over the rows) and float32 in fully_connected_f32."""
+kernel (a 1x1 convolution over the rows) and float32 in fully_connected_f32. The numpy kernels
+are the reference: for the integer types one exact GEMM (gemm.IntegerGemm) and the integer
+requantization; float32 sums in TFLM's order."""
 import numpy as np
 
 from .. import hybrid, quant
@@ -10,8 +12,7 @@ from .base import Kernel, register
 from .common import QuantizedOutput, Window2D, activation, clip, defined_shifts, zero_point_of
 from .conv import bias_values, int16_accumulator_bits, native_conv
 from ..native.core import OutOfRange, prepares_native
-from .gemm import IntegerGemm, ScaledDot, filter_values, ordered_dot, pack_f32_blocks, \
-    pad_f32_blocks
+from .gemm import IntegerGemm, filter_values, ordered_dot, pack_f32_blocks, pad_f32_blocks
 
 
 @prepares_native
@@ -32,7 +33,6 @@ def native_fully_connected_f32(ctx, weights, bias, rows, lo, hi):
 @register("FULLY_CONNECTED")
 class FullyConnected(Kernel):
     dtypes = ("float32", "int8", "int16", "hybrid", "int4 weights")
-    max_scaled_weights = 1 << 16     # larger layers run the float32 GEMM (half the traffic)
 
     def prepare(self, ctx):
         x, w = ctx.inputs[0], ctx.inputs[1]
@@ -100,8 +100,6 @@ class FullyConnected(Kernel):
         m, s = defined_shifts(self, *quant.quantize_multipliers(in_scale * w_scale / out_scale))
         self.gemm.set_offset(self.offset)
         self.output = QuantizedOutput(m, s, y, act, (self.batch, units), self.gemm.acc_bound,
-                                      sum_bound=self.gemm.sum_bounds(1 << 15 if wide else 128),
-                                      offset=self.offset,
                                       acc_bits=int16_accumulator_bits(self, b) if wide else 32)
         if not wide and not np.any(zw):
             # the rows as a column of pixels under a 1x1 convolution
@@ -112,12 +110,6 @@ class FullyConnected(Kernel):
             if self.native is not None:
                 return
         self.work = self.gemm.buffers(self.batch)
-        self.scaled = None
-        exact = self.output.exact_float
-        if exact is not None and depth * units <= self.max_scaled_weights:
-            # Small layers are dominated by per-call costs: the requantization's scale folded
-            # into float64 weights, one product straight from the int8 input
-            self.scaled = ScaledDot(wq, exact, self.batch)
 
     def _prepare_hybrid(self, w, b, act):
         if w.quantization is None or len(w.quantization.scale) != 1 or \
@@ -142,9 +134,6 @@ class FullyConnected(Kernel):
     def eval(self, inputs, outputs):
         x = inputs[0].reshape(self.batch, self.depth)
         out = outputs[0].reshape(self.batch, self.units)
-        if self.kind == "int" and self.scaled is not None:
-            self.scaled(x, out)
-            return
         if self.kind == "hybrid":
             self._eval_hybrid(x, out)
             return
@@ -153,8 +142,5 @@ class FullyConnected(Kernel):
             if self.bias is not None:
                 acc += self.bias
             clip(acc, self.lo, self.hi, out=out)
-            return
-        if self.output.exact_float is not None:
-            self.output.store_sums(self.gemm.sums(x, self.work), out)
             return
         self.output.store(self.gemm.into(x, self.work), out)

@@ -71,20 +71,6 @@ class IntegerGemm:
         np.add(yf, self.offset_f64, out=acc, casting="unsafe")
         return acc
 
-    def sums(self, x, bufs):
-        """The exact sums (no offset) into ``bufs``: float when one BLAS call is exact (the
-        usual case), else int64."""
-        xf, yf, _ = bufs
-        if len(self.chunks) != 1:
-            return self(x.reshape(xf.shape))
-        np.copyto(xf.reshape(x.shape), x, casting="unsafe")
-        np.matmul(xf, self.wt, out=yf)
-        return yf
-
-    def sum_bounds(self, x_bound):
-        """Per output, the largest |sum| for inputs with |x| <= x_bound."""
-        return np.abs(self.wt.astype(np.int64)).sum(axis=0) * int(x_bound)
-
     def __call__(self, x):
         """x: integer array [..., K]; returns int64 [..., O]."""
         xf = x.astype(self.dtype)
@@ -94,75 +80,6 @@ class IntegerGemm:
         for a, b in self.chunks:
             out = out + np.matmul(xf[..., a:b], self.wt[a:b]).astype(np.int64)
         return out
-
-
-class ScaledDot:
-    """ScaledGemm's folding for small layers fed a plain [rows, depth] integer array: the
-    input goes to BLAS as it is (no copy into a float64 buffer with a column of ones), and the
-    bias is one add. Then the requantizer's ``finish`` writes the outputs."""
-
-    def __init__(self, weights, requant, rows):
-        self.w = np.asarray(weights, np.int64).T * requant.channel_scale   # exact, see above
-        # full size: numpy adds equal shapes faster than it broadcasts a row
-        self.bias = np.tile(requant.channel_bias, (rows, 1))
-        self.work = np.empty(self.bias.shape, np.float64)
-        self.finish = requant.finish
-
-    def __call__(self, x, out):
-        w = np.dot(x, self.w, out=self.work)
-        np.add(w, self.bias, out=w)
-        self.finish(w, out)
-
-
-class ScaledGemm:
-    """For a quant.FloatRequantizer ``requant``: sum_k x[n, k] * w[o, k] * scale[o] + bias[o]
-    (its channel_scale and channel_bias) in one float64 GEMM, for integer x and constant
-    integer w, which is the value its ``finish`` takes. The scale is folded into the weights,
-    the bias into the weights of a constant input of ones.
-
-    Every partial sum is a multiple of a power of two below 2^53 of them (FloatRequantizer.build
-    checks the bound), so float64 holds each exactly and the order of the additions does not
-    matter. For small depths this costs less than a float32 GEMM followed by two float64
-    passes over the output.
-
-    ``x_shape``: the shape of the inputs passed in, [rows, depth] or a view whose first half of
-    the axes index the rows and the rest the depth (a convolution's window view [n, oh, ow,
-    kh, kw, c]). ``run``: how many of a row's values are contiguous in them. numpy copies
-    short runs slowly, so below ``min_run`` the input is laid out transposed, [depth + 1, rows]
-    (BLAS takes either layout), where the copy runs along the rows instead.
-    """
-
-    min_run = 16
-
-    def __init__(self, weights, requant, x_shape, run, workspace=None):
-        w = np.asarray(weights, np.int64)
-        out_features, depth = w.shape
-        rows = math.prod(x_shape) // depth
-        wt = np.empty((depth + 1, out_features), np.float64)
-        wt[:-1] = w.T * requant.channel_scale          # exact: 8 x 31 significant bits
-        wt[-1] = requant.channel_bias
-        self.wt = wt
-        get = Workspace.arrays(workspace)
-        lead = max(1, len(x_shape) // 2)               # axes that index the rows
-        if run < self.min_run:
-            xt = get("inputs", (depth + 1, rows), np.float64)
-            self.x = xt.T
-            self.order = tuple(range(lead, len(x_shape))) + tuple(range(lead))
-            self.dest = xt[:depth].reshape(tuple(x_shape[a] for a in self.order))
-            self.ones = xt[depth]
-        else:
-            self.x = get("inputs", (rows, depth + 1), np.float64)
-            self.order = None
-            self.dest = self.x[:, :depth].reshape(x_shape, copy=False)
-            self.ones = self.x[:, depth]
-        self.y = get("requantize", (rows, out_features), np.float64)   # what finish() takes
-
-    def __call__(self, x):
-        """``x`` of ``x_shape``; returns the float64 [rows, out_features] work array."""
-        np.copyto(self.dest, x if self.order is None else x.transpose(self.order),
-                  casting="unsafe")
-        self.ones.fill(1.0)          # the work array is shared: set on every call
-        return np.matmul(self.x, self.wt, out=self.y)
 
 
 def filter_values(kernel, ctx, w, x):
