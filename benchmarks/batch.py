@@ -15,14 +15,19 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# one thread for every runtime: numpy's BLAS would otherwise start its own (before numpy loads)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tinyrt  # noqa: E402
-from compare import cpu_name, random_inputs, token_vocabularies  # noqa: E402
+from compare import cpu_name, random_inputs  # noqa: E402
+from tinyrt.input_files import token_vocabularies  # noqa: E402
 
 
 def best_of(fn, repeat):
@@ -39,7 +44,7 @@ def measure(path, n, repeat):
     single.allocate_tensors()
     details = single.get_input_details()
     xs = random_inputs([dict(d, shape=[n] + list(d["shape"][1:])) for d in details], 0,
-                       token_vocabularies(single))
+                       token_vocabularies(single.model))
     batch = tinyrt.Interpreter(model_path=str(path))
     try:
         for d in details:

@@ -28,43 +28,23 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# one thread for every runtime: numpy's BLAS would otherwise start its own (before numpy loads)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tinyrt  # noqa: E402
 import tinyrt.native  # noqa: E402
-
-
-def token_vocabularies(interpreter):
-    """{input tensor index: vocabulary size} for inputs that index a GATHER's constant table
-    (token ids of an embedding lookup): random ids outside the table are not valid inputs."""
-    sg = interpreter.model.main
-    vocab = {}
-    for op in sg.operators:
-        if op.op_name == "GATHER" and len(op.inputs) > 1 and op.inputs[1] in sg.inputs:
-            params = sg.tensors[op.inputs[0]]
-            axis = op.options.get("axis", 0) % max(len(params.shape), 1)
-            vocab[op.inputs[1]] = int(params.shape[axis])
-    return vocab
+from tinyrt import input_files  # noqa: E402
 
 
 def random_inputs(details, seed, vocab=None):
-    rng = np.random.default_rng(seed)
-    vocab = vocab or {}
-    xs = []
-    for d in details:
-        dt = np.dtype(d["dtype"])
-        shape = tuple(int(s) for s in d["shape"])
-        if d["index"] in vocab:
-            xs.append(rng.integers(0, vocab[d["index"]], size=shape).astype(dt))
-        elif dt.kind in "iu":
-            info = np.iinfo(dt)
-            xs.append(rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dt))
-        else:
-            xs.append(rng.standard_normal(shape).astype(dt))
-    return xs
+    """One input set (token ids drawn from their vocabulary) for seed ``seed``."""
+    return input_files.random_inputs(details, np.random.default_rng(seed), vocab)
 
 
 def cpu_name():
@@ -257,7 +237,7 @@ def main(argv=None):
         for path in paths:
             row = {"model": path.stem}
             probe = tinyrt.Interpreter(model_path=str(path))
-            vocab = token_vocabularies(probe)
+            vocab = input_files.token_vocabularies(probe.model)
             inputs = [random_inputs(probe.get_input_details(), seed=1 + k, vocab=vocab)
                       for k in range(INPUT_SETS)]
             if vocab:

@@ -267,12 +267,28 @@ def test_profile_takes_input_files(tmp_path, capsys):
     b.add_operator("GATHER", [x, i], [y], axis=0)
     b.mark_output(y)
     p = _write(tmp_path, "gather.tflite", b.build())
-    assert main(["profile", p, "--repeat", "2"]) == 1      # random ids fall outside the table
-    capsys.readouterr()
     idx = tmp_path / "i.npy"
     np.save(idx, np.array([1, 5], np.int32))
     r = run_json(["profile", p, "--input", str(idx), "--repeat", "2"], capsys)
     assert r["inputs"] == f"inputs from {idx}"
+
+
+def test_random_token_ids_come_from_the_vocabulary(tmp_path, capsys):
+    """An input that indexes a GATHER's constant table (an embedding lookup) gets random ids
+    inside the table: full-range int32 ids would fail the GATHER, as in TFLM."""
+    b = ModelBuilder()
+    x = b.add_constant("table", np.arange(6, dtype=np.float32))
+    i = b.add_input("i", (64,), np.int32)
+    y = b.add_tensor("y", (64,), np.float32)
+    b.add_operator("GATHER", [x, i], [y], axis=0)
+    b.mark_output(y)
+    p = _write(tmp_path, "gather.tflite", b.build())
+    assert main(["profile", p, "--repeat", "2"]) == 0
+    out = tmp_path / "y.npz"
+    assert main(["run", p, "--output", str(out)]) == 0
+    capsys.readouterr()
+    y = np.load(out)["y"]
+    assert set(y.tolist()) <= set(range(6)) and len(set(y.tolist())) > 1
 
 
 def test_progress_line_on_a_long_profile(two, capsys, monkeypatch):

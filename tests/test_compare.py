@@ -102,10 +102,14 @@ def test_a_failing_run_is_exit_1_with_a_hint(tmp_path, capsys):
     b.mark_output(y)
     p = tmp_path / "gather.tflite"
     p.write_bytes(b.build())
-    assert main(["compare", str(p), "--reference", "tflite-micro"]) == 1   # random ids
-    assert "give --input" in capsys.readouterr().err
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.array([1, 9], np.int32))             # 9 is outside the table
+    assert main(["compare", str(p), "--reference", "tflite-micro", "--input", str(bad)]) == 1
+    assert "GATHER (node 0)" in capsys.readouterr().err
+    tflm()
     ids = tmp_path / "ids.npy"
     np.save(ids, np.array([1, 4], np.int32))
-    tflm()
     assert main(["compare", str(p), "--reference", "tflite-micro", "--input", str(ids)]) == 0
     assert "every compared layer is identical" in capsys.readouterr().out
+    # random ids are drawn from the table's rows
+    assert main(["compare", str(p), "--reference", "tflite-micro"]) == 0

@@ -90,7 +90,7 @@ def _image_range(text):
 
 def _inputs(args, it, batch=False):
     """The arrays to feed (from --input files, else random) and where each came from."""
-    from .input_files import random_input, read_inputs
+    from .input_files import random_inputs, read_inputs, token_vocabularies
     details = it.get_input_details()
     if args.input:
         arrays = read_inputs(args.input, details, args.image_range, batch)
@@ -99,7 +99,7 @@ def _inputs(args, it, batch=False):
                    for i in range(len(details))]
         return arrays, sources
     rng = np.random.default_rng(args.seed)
-    return ([random_input(d, rng) for d in details],
+    return (random_inputs(details, rng, token_vocabularies(it.model)),
             [f"random (seed {args.seed})"] * len(details))
 
 
@@ -374,7 +374,7 @@ PROFILE_INPUT_SETS = 8
 
 
 def cmd_profile(args):
-    from .input_files import random_input
+    from .input_files import random_inputs, token_vocabularies
     from .profiler import Profiler
     it = _load(args)
     details = it.get_input_details()
@@ -385,7 +385,8 @@ def cmd_profile(args):
     else:
         # a few different input sets in turn, as real use sees (no value cache flatters an op)
         rng = np.random.default_rng(args.seed)
-        input_sets = [[random_input(d, rng) for d in details] for _ in range(PROFILE_INPUT_SETS)]
+        vocab = token_vocabularies(it.model)
+        input_sets = [random_inputs(details, rng, vocab) for _ in range(PROFILE_INPUT_SETS)]
         source = f"{PROFILE_INPUT_SETS} random input sets in turn (seed {args.seed})"
     prof = Profiler()
     total = args.warmup + args.repeat

@@ -99,7 +99,7 @@ class Report:
 # ---------------------------------------------------------------------------------------------
 # the runs
 # ---------------------------------------------------------------------------------------------
-def _run_tinyrt(model, inputs, **kw):
+def _run_tinyrt(model, inputs, hint="", **kw):
     from .interpreter import Interpreter
     it = Interpreter(model_content=model, experimental_preserve_all_tensors=True, **kw)
     it.allocate_tensors()
@@ -108,7 +108,7 @@ def _run_tinyrt(model, inputs, **kw):
     try:
         it.invoke()
     except TinyrtError as e:
-        raise RunFailed(f"{e} (random inputs may not suit the model: give --input)") from e
+        raise RunFailed(f"{e}{hint}") from e
     return it
 
 
@@ -235,11 +235,13 @@ def compare(model_path, reference, inputs=None, seed=0, **interpreter_options):
     from .interpreter import Interpreter
     probe = Interpreter(model_content=model, **interpreter_options)
     details = probe.get_input_details()
+    hint = ""
     if inputs is None:
-        from .input_files import random_input
-        rng = np.random.default_rng(seed)
-        inputs = [random_input(d, rng) for d in details]
-    ours = _run_tinyrt(model, inputs, **interpreter_options)
+        hint = " (random inputs may not suit the model: give --input)"
+        from .input_files import random_inputs, token_vocabularies
+        inputs = random_inputs(details, np.random.default_rng(seed),
+                               token_vocabularies(probe.model))
+    ours = _run_tinyrt(model, inputs, hint, **interpreter_options)
     sg = ours.model.main
     report = Report(name, reference)
     if reference.startswith("float:"):

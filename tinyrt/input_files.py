@@ -173,6 +173,36 @@ def fit(arr, detail, source, batch=False):
     return arr.astype(want)
 
 
+def token_vocabularies(model):
+    """{input tensor index: vocabulary size} for the inputs of ``model`` (a tinyrt Model) that
+    index a GATHER's constant table, token ids of an embedding lookup: random ids beyond the
+    table are not valid inputs (TFLM fails the GATHER)."""
+    sg = model.main
+    vocab = {}
+    for op in sg.operators:
+        if op.op_name == "GATHER" and len(op.inputs) > 1 and op.inputs[1] in sg.inputs:
+            params = sg.tensors[op.inputs[0]]
+            if params.data is None:
+                continue
+            axis = op.options.get("axis", 0) % max(len(params.shape), 1)
+            vocab[op.inputs[1]] = int(params.shape[axis])
+    return vocab
+
+
+def random_inputs(details, rng, vocab=None):
+    """random_input for each of ``details``, token ids (``vocab``, token_vocabularies) drawn
+    from their vocabulary."""
+    vocab = vocab or {}
+    out = []
+    for d in details:
+        if d["index"] in vocab:
+            shape = tuple(int(n) for n in d["shape"])
+            out.append(rng.integers(0, vocab[d["index"]], size=shape).astype(d["dtype"]))
+        else:
+            out.append(random_input(d, rng))
+    return out
+
+
 def random_input(detail, rng):
     """Random values for an input: full-range integers, or standard normal floats."""
     dt = np.dtype(detail["dtype"])
@@ -244,4 +274,5 @@ def read_input(path, detail, image_range=(0.0, 1.0), batch=False):
     return fit(arr, detail, path, batch)
 
 
-__all__ = ["read_inputs", "read_input", "random_input", "fit", "FORMATS"]
+__all__ = ["read_inputs", "read_input", "random_input", "random_inputs",
+           "token_vocabularies", "fit", "FORMATS"]
