@@ -308,14 +308,22 @@ def test_batch_of_n_equals_n_single_invokes(name):
 
 @pytest.mark.parametrize("name", ["mlperf_tiny_kws_int8", "mobile/mobilenet_v3_small_int8"])
 def test_batch_beyond_the_caches_runs_in_sub_batches_with_the_same_bits(name, monkeypatch):
-    """A batch whose activations outgrow sub_batches.SUB_BATCH_BYTES runs k samples at a time
-    through a second interpreter; the outputs equal single invokes all the same."""
+    """A batch whose activations outgrow sub_batches.SUB_BATCH_BYTES runs its first nodes k
+    samples at a time and the last nodes, whose activations fit, for the whole batch; the
+    outputs equal single invokes all the same."""
     path = shared_model(f"{name}.tflite")
     one = tinyrt.Interpreter(model_path=str(path))
     one.allocate_tensors()
     monkeypatch.setattr(sub_batches, "SUB_BATCH_BYTES", 2 * one.memory_report().head)
     batch, _, _ = batch_equals_singles(path, 6, np.random.default_rng(5))
-    assert batch._sub_batches is not None and batch._sub_batches.k == 2
+    split = batch._sub_batches
+    assert split is not None and split.k == 2 and split.tail is not None
+    assert len(split.head.model.main.operators) + len(split.tail.model.main.operators) == \
+        len(one.model.main.operators)
+    # a budget nothing fits: one sample at a time through every node
+    monkeypatch.setattr(sub_batches, "SUB_BATCH_BYTES", 1)
+    batch, _, _ = batch_equals_singles(path, 3, np.random.default_rng(6))
+    assert batch._sub_batches.k == 1 and batch._sub_batches.tail is None
 
 
 def test_sub_batches_only_for_plain_batches(monkeypatch):

@@ -383,11 +383,9 @@ class Interpreter:
         self._sub_batches = SubBatches.plan(self, self._batch_axes) if self._batch_axes \
             else None
 
-    def _with_batch(self, batch):
-        """A new interpreter of this model resized to ``batch`` (with this one's options),
-        allocated."""
-        model, _ = resize_batch(self._loaded_model,
-                                {i: (batch,) + s[1:] for i, s in self._input_sizes.items()})
+    def _sibling(self, model):
+        """A new interpreter of ``model`` (a part or resized copy of this one's) with this
+        one's options, allocated."""
         other = Interpreter(model_content=model, op_resolver=self.op_resolver,
                             planner=self._planner_cls, max_model_bytes=self.max_model_bytes,
                             native=self.native)
