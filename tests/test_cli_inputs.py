@@ -240,14 +240,19 @@ def test_missing_op_hint_is_one_that_works(tmp_path, capsys):
     tinyrt.Interpreter(model_path=p, op_resolver=res).allocate_tensors()
 
 
-def test_runtime_failure_is_exit_1_bad_model_exit_2(tmp_path, capsys):
+def _gather_model(tmp_path, n):
+    """A model looking up ``n`` ids (input 'i') in a constant table of 6 rows (output 'y')."""
     b = ModelBuilder()
     x = b.add_constant("table", np.arange(6, dtype=np.float32))
-    i = b.add_input("i", (2,), np.int32)
-    y = b.add_tensor("y", (2,), np.float32)
+    i = b.add_input("i", (n,), np.int32)
+    y = b.add_tensor("y", (n,), np.float32)
     b.add_operator("GATHER", [x, i], [y], axis=0)
     b.mark_output(y)
-    p = _write(tmp_path, "gather.tflite", b.build())
+    return _write(tmp_path, "gather.tflite", b.build())
+
+
+def test_runtime_failure_is_exit_1_bad_model_exit_2(tmp_path, capsys):
+    p = _gather_model(tmp_path, 2)
     idx = tmp_path / "i.npy"
     np.save(idx, np.array([0, 9], np.int32))
     assert main(["run", p, "--input", str(idx)]) == 1
@@ -260,13 +265,7 @@ def test_runtime_failure_is_exit_1_bad_model_exit_2(tmp_path, capsys):
 
 
 def test_profile_takes_input_files(tmp_path, capsys):
-    b = ModelBuilder()
-    x = b.add_constant("table", np.arange(6, dtype=np.float32))
-    i = b.add_input("i", (2,), np.int32)
-    y = b.add_tensor("y", (2,), np.float32)
-    b.add_operator("GATHER", [x, i], [y], axis=0)
-    b.mark_output(y)
-    p = _write(tmp_path, "gather.tflite", b.build())
+    p = _gather_model(tmp_path, 2)
     idx = tmp_path / "i.npy"
     np.save(idx, np.array([1, 5], np.int32))
     r = run_json(["profile", p, "--input", str(idx), "--repeat", "2"], capsys)
@@ -276,13 +275,7 @@ def test_profile_takes_input_files(tmp_path, capsys):
 def test_random_token_ids_come_from_the_vocabulary(tmp_path, capsys):
     """An input that indexes a GATHER's constant table (an embedding lookup) gets random ids
     inside the table: full-range int32 ids would fail the GATHER, as in TFLM."""
-    b = ModelBuilder()
-    x = b.add_constant("table", np.arange(6, dtype=np.float32))
-    i = b.add_input("i", (64,), np.int32)
-    y = b.add_tensor("y", (64,), np.float32)
-    b.add_operator("GATHER", [x, i], [y], axis=0)
-    b.mark_output(y)
-    p = _write(tmp_path, "gather.tflite", b.build())
+    p = _gather_model(tmp_path, 64)
     assert main(["profile", p, "--repeat", "2"]) == 0
     out = tmp_path / "y.npz"
     assert main(["run", p, "--output", str(out)]) == 0
