@@ -14,10 +14,11 @@ from .errors import (ArgumentError, ArgumentTypeError, IndexOutOfRangeError, Inp
                      UnsupportedOpError)
 from .kernels.base import Kernel, PrepareContext
 from .kernels.control_flow import AbortInvoke
-from .memory.arena import ALIGNMENT, Arena, align_up
-from .memory.arena_plan import compute_then_copy, plan_arena
+from .memory.allocation import allocate
+from .memory.arena import ALIGNMENT
+from .memory.arena_plan import compute_then_copy
 from .memory.compact import CompactMemoryPlanner
-from .memory.lifetimes import Lifetimes, TensorPlan
+from .memory.lifetimes import TensorPlan
 from .memory.planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .memory.report import MemoryReport
 from . import native as native_kernels
@@ -161,17 +162,6 @@ class Graph:
                 raise OpError(k.node.op_name, k.node_index, "C kernel failed", k.subgraph_index)
 
 
-def _empty_array(shape, dtype):
-    """An array for a tensor that holds no arena bytes. A shape such as (0, 2^31-1, 2^31-1,
-    2^31-1) holds nothing, but numpy cannot represent it (its other dimensions' product
-    overflows); it gets a stand-in of no elements, the zero dimensions kept and the others
-    set to 1. TFLM runs a model with such a tensor as long as no op reads it."""
-    try:
-        return np.zeros(shape, dtype)
-    except ValueError:
-        return np.zeros(tuple(min(int(d), 1) for d in shape), dtype)
-
-
 class Interpreter:
     """Run a .tflite model under TFLM's rules: one arena, planned ahead, bit-exact kernels.
 
@@ -301,73 +291,26 @@ class Interpreter:
 
         self._check_call_cycles(graphs)
 
-        # 3. lifetimes on one timeline through all subgraphs, then the plan
-        plans = Lifetimes(graphs).plans()
-        if self.preserve_all_tensors:
-            # every tensor alive from the first step to the last: nothing shares memory, so
-            # every intermediate still holds its value after invoke
-            end = max([p.last_use for p in plans] + [0])
-            for p in plans:
-                if p.kind == "tensor":
-                    p.first_use, p.last_use = 0, end
-        head, overlapping = plan_arena(self._planner_cls, plans, model, graphs)
-
-        # 4. the tail: variable tensors, then kernels' persistent buffers
-        variables = [(g, t) for g in graphs for t in g.subgraph.tensors
-                     if t.is_variable and t.dtype is not None]
-        persistent = [n for g in graphs for ctx in g.contexts for n in ctx.persistent_requests]
-        tail_sizes = [t.nbytes for _, t in variables] + persistent
-        arena = Arena.create(self._arena_buffer, self.arena_size, head, tail_sizes)
-
-        # 5. views
+        # 3. lifetimes, the plan, the tail and every view (memory/allocation.py)
+        alloc = allocate(graphs, model, self._planner_cls, self._planner_name,
+                         self._arena_buffer, self.arena_size, self.preserve_all_tensors)
         for g in graphs:
-            tensors = g.subgraph.tensors
-            g.arrays = [t.data if t.data is not None and t.dtype is not None
-                        and not t.is_variable else None for t in tensors]
-        for p in plans:
-            if p.kind == "tensor":
-                t = model.subgraphs[p.subgraph].tensors[p.index]
-                graphs[p.subgraph].arrays[p.index] = arena.view(p.offset, t.shape, t.dtype)
-        for (g, t), off in zip(variables, arena.tail_offsets):
-            g.arrays[t.index] = arena.view(off, t.shape, t.dtype)
-        tail = iter(zip(persistent, arena.tail_offsets[len(variables):]))
-        for g in graphs:
-            for k, ctx in zip(g.kernels, g.contexts):
-                # the request list first: zip must not pull an extra item from the iterator
-                k.persistent = [arena.view(off, (n,), np.uint8)
-                                for _, (n, off) in zip(ctx.persistent_requests, tail)]
-        for g in graphs:  # zero-sized tensors and the like: empty arrays, no arena bytes
-            for t in g.subgraph.tensors:
-                if g.arrays[t.index] is None and t.dtype is not None:
-                    g.arrays[t.index] = _empty_array(t.shape, t.dtype)
-        scratch = iter([p for p in plans if p.kind == "scratch"])
-        for g in graphs:
-            for k, ctx in zip(g.kernels, g.contexts):
-                k.scratch = [arena.view(p.offset, (p.size,), np.uint8)
-                             for _, p in zip(ctx.scratch_requests, scratch)]
             # generated firmware's kernels write their outputs in the order the compact plan
             # assumes (memory/streaming.py), so they need no private outputs
             g.bind(set() if self.firmware_target else
-                   {n for gi, n in overlapping if gi == g.index})
+                   {n for gi, n in alloc.overlapping if gi == g.index})
         for g in graphs:
             for k in g.kernels:
                 self._guarded(k, "bind", k.bind)
 
-        self._arena = arena
+        self._arena = alloc.arena
         self._graphs = graphs
         self._arrays = graphs[0].arrays
-        self._variables = variables
+        self._variables = alloc.variables
         self.kernels = graphs[0].kernels
         self._steps = graphs[0].steps
-        self._plans = plans
-        self._report = MemoryReport(
-            arena_size=arena.size, head=align_up(head), tail=arena.tail_size,
-            planned_tensors=sum(p.size for p in plans if p.kind == "tensor"),
-            scratch=sum(p.size for p in plans if p.kind == "scratch"),
-            persistent_buffers=sum(align_up(n) for n in persistent),
-            variable_tensors=sum(align_up(t.nbytes) for _, t in variables), buffers=plans,
-            planner=self._planner_name, steps=max((p.last_use for p in plans), default=-1) + 1,
-            model=model)
+        self._plans = alloc.plans
+        self._report = alloc.report
         # numpy evals on float tensors run under np.errstate (see invoke); C steps need not
         self._quiet_float = any(k.native is None for g in graphs for k in g.kernels) and any(
             t.dtype is not None and t.dtype.kind == "f" for g in graphs
