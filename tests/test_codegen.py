@@ -115,15 +115,20 @@ def test_generated_project_is_self_contained(tmp_path):
     assert src.scratch_bytes <= 2048 and src.state_bytes == 0
 
 
-def test_unsupported_op_names_the_op_and_node(tmp_path):
+def _arg_max_model():
+    """A model of one op (ARG_MAX) that the C kernels lack."""
     b = ModelBuilder()
     x = b.add_input("x", (1, 8), np.float32)
     axis = b.add_constant("axis", np.array([1], np.int32))
     y = b.add_tensor("y", (1,), np.int32)
     b.add_operator("ARG_MAX", [x, axis], [y], output_type=2)
     b.mark_output(y)
+    return b.build()
+
+
+def test_unsupported_op_names_the_op_and_node(tmp_path):
     with pytest.raises(codegen.CodegenError, match=r"ARG_MAX \(node 0\).*supports.*CONV_2D"):
-        codegen.generate(b.build(), tmp_path, "host")
+        codegen.generate(_arg_max_model(), tmp_path, "host")
 
 
 def _add_model(side):
@@ -206,14 +211,8 @@ def test_cli_codegen_json_reports_sizes(tmp_path, capsys):
 
 
 def test_cli_codegen_unknown_op_exits_2(tmp_path, capsys):
-    b = ModelBuilder()
-    x = b.add_input("x", (1, 8), np.float32)
-    axis = b.add_constant("axis", np.array([1], np.int32))
-    y = b.add_tensor("y", (1,), np.int32)
-    b.add_operator("ARG_MAX", [x, axis], [y], output_type=2)
-    b.mark_output(y)
     path = tmp_path / "m.tflite"
-    path.write_bytes(b.build())
+    path.write_bytes(_arg_max_model())
     assert cli(["codegen", str(path), "-o", str(tmp_path / "gen")]) == 2
     assert "ARG_MAX (node 0)" in capsys.readouterr().err
 

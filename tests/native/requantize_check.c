@@ -2,8 +2,9 @@
  * reference kernels' arithmetic), built with one level's flags by test_native_requantize.py:
  * every left shift in [0, 30] and right shift in [0, 31], multipliers and sums at the ends of
  * their ranges, compared on the full int32 result (no clamp hides a difference); then the int8
- * row helper, per channel and per tensor, with its clamps and odd lengths. Prints the number of
- * values compared and of mismatches; exits 1 on any mismatch. */
+ * row helper, per channel and per tensor, with its clamps and odd lengths; on AVX2 the folded
+ * requantization too. Prints the number of values compared and of mismatches; exits 1 on any
+ * mismatch. */
 #include <stdio.h>
 
 #include "fixedpoint.h"
@@ -40,12 +41,8 @@ static int32_t some_mult(void)
     return next() % 3 == 0 ? MULTS[next() % COUNT(MULTS)] : (int32_t)(next() & 0x7FFFFFFF);
 }
 
-#if defined(TINYRT_AVX512)
-#define LANES 16
-#elif defined(TINYRT_AVX2)
-#define LANES 8
-#elif defined(TINYRT_SSE2)
-#define LANES 4
+#ifdef TINYRT_I32_LANES
+#define LANES TINYRT_I32_LANES
 #endif
 
 #ifdef LANES
@@ -140,9 +137,67 @@ static long check_rows(long *count)
     return bad;
 }
 
+#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
+/* gemmlowp's two roundings, as TFLM computes them, for a right shift only */
+static int32_t two_roundings(int32_t x, int32_t m, int32_t right)
+{
+    return tinyrt_rounding_shift(tinyrt_high_mul_pos(x, m), right);
+}
+
+/* AVX2's folded requantization (tinyrt_requantize8_folded and the pixel rows built on it)
+ * against the two roundings: every right shift it takes, [2, 23], zero points in int8's range */
+static long check_folded(long *count)
+{
+    long bad = 0;
+    int32_t x[8], m[8], nudge[8], shift[8], got[8];
+    for (int right = 2; right <= 23; right++)
+        for (int rep = 0; rep < 20000; rep++) {
+            int32_t zp = (int32_t)(next() % 256) - 128;
+            for (int k = 0; k < 8; k++) {
+                x[k] = some_sum();
+                m[k] = some_mult();
+                nudge[k] = (1 << (right - 2)) + zp * (1 << (right - 1));
+                shift[k] = right - 1;
+            }
+            tinyrt_folded8 f = tinyrt_folded8_load(m, nudge, shift);
+            _mm256_storeu_si256((__m256i *)got, tinyrt_requantize8_folded(
+                _mm256_loadu_si256((const __m256i *)x), &f, _mm256_set1_epi32(INT32_MIN),
+                _mm256_set1_epi32(INT32_MAX)));
+            for (int k = 0; k < 8; k++, (*count)++)
+                bad += got[k] != two_roundings(x[k], m[k], right) + zp;
+        }
+    /* rows of pixels, clamped to int8, with a scalar tail (n not a multiple of 8) */
+    enum { ROWS = 3, N = 21 };
+    int32_t acc[ROWS][N], mult[N], nh[N], sh[N];
+    int8_t out[ROWS][N];
+    for (int rep = 0; rep < 20000; rep++) {
+        int32_t zp = (int32_t)(next() % 256) - 128, n = 1 + (int32_t)(next() % N);
+        int32_t lo = next() % 2 ? -128 : zp, hi = 127;
+        for (int i = 0; i < N; i++) {
+            int32_t right = 2 + (int32_t)(next() % 22);
+            mult[i] = some_mult();
+            nh[i] = (1 << (right - 2)) + zp * (1 << (right - 1));
+            sh[i] = right - 1;
+            for (int r = 0; r < ROWS; r++)
+                acc[r][i] = some_sum();
+        }
+        tinyrt_requantize_pixels_folded_s8(&acc[0][0], ROWS, N, n, mult, nh, sh, lo, hi,
+                                           &out[0][0], N);
+        for (int r = 0; r < ROWS; r++)
+            for (int i = 0; i < n; i++, (*count)++)
+                bad += out[r][i] != (int8_t)tinyrt_clamp_i32(
+                    two_roundings(acc[r][i], mult[i], sh[i] + 1) + zp, lo, hi);
+    }
+    return bad;
+}
+#endif
+
 int main(void)
 {
     long count = 0, bad = check_rows(&count);
+#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
+    bad += check_folded(&count);
+#endif
 #ifdef LANES
     bad += check_vector(&count);
     printf("lanes %d\n", LANES);

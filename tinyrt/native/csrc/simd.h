@@ -55,6 +55,15 @@ static inline uint32_t tinyrt_sxtb16_ror8(uint32_t x)
 #include <arm_mve.h>
 #endif
 
+/* int32 lanes of one vector of the level's integer kernels; undefined where they go scalar */
+#if defined(TINYRT_AVX512)
+#define TINYRT_I32_LANES 16
+#elif defined(TINYRT_AVX2)
+#define TINYRT_I32_LANES 8
+#elif defined(TINYRT_SSE2)
+#define TINYRT_I32_LANES 4
+#endif
+
 #if defined(TINYRT_AVX512)
 #define TINYRT_ISA_NAME "avx512"
 #elif defined(TINYRT_AVX2)

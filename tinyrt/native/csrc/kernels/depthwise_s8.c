@@ -14,12 +14,8 @@
 #include "depthwise_s8.h"
 #include "../fixedpoint.h"
 
-#if defined(TINYRT_AVX512)
-#define LANES 16
-#elif defined(TINYRT_AVX2)
-#define LANES 8
-#elif defined(TINYRT_SSE2)
-#define LANES 4
+#ifdef TINYRT_I32_LANES
+#define LANES TINYRT_I32_LANES
 #endif
 
 /* a pair of int16: the input at two rows, or two taps' weights; multiplied pairwise and added
