@@ -44,8 +44,8 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
     # Strided columns are dealt to stride phase planes, so that a tap's inputs for a whole
     # output row are contiguous for the level's vectors, unless the channels come in multiples
     # of the vector width: a vector then lies within one pixel and reads the padded input as
-    # it is. The portable loops go pixel by pixel and never need them.
-    lanes = {"avx512": 16, "avx2": 8}.get(ctx.native.level, 1)
+    # it is. Scalar loops go pixel by pixel and never need them.
+    lanes = ctx.native.i32_lanes
     phases = st if st > 1 and out_c % lanes else 1
     # a plane holds padded columns j = phases q + phase at q: as many as the input needs
     # written and the last output column reads

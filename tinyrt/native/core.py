@@ -35,6 +35,9 @@ class Core:
         self.module = module
         self.level = level
         self.firmware = firmware    # prepares op data for generated firmware, not for the host
+        # int32 lanes of the build's integer vectors (1 where its kernels go scalar), for op
+        # data laid out by vector
+        self.i32_lanes = module.I32_LANES
         self.run = module.run                       # run(nodes_address, count[, seconds])
         self.kernel_ids = {n: i for i, n in enumerate(module.kernels())}
         self.structs = {name: _mirror(name, size, fields)

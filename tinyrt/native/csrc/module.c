@@ -1,5 +1,5 @@
 /* The host's Python binding of the core: the executor's entry point and the tables Python
- * reads (kernel names, op data layouts, this build's SIMD level). The module is built once per
+ * reads (kernel names, op data layouts, this build's SIMD level and int32 vector lanes). The module is built once per
  * SIMD level under the name TINYRT_MODULE (tinyrt/native/build.py); tinyrt/native/core.py
  * picks one. Op data is filled from Python through ctypes mirrors of the layouts. */
 #define PY_SSIZE_T_CLEAN
@@ -131,7 +131,13 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC TINYRT_CAT(PyInit_, TINYRT_MODULE)(void)
 {
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddStringConstant(m, "ISA", TINYRT_ISA_NAME) < 0) {
+#ifdef TINYRT_I32_LANES
+    const long lanes = TINYRT_I32_LANES;
+#else
+    const long lanes = 1;
+#endif
+    if (m && (PyModule_AddStringConstant(m, "ISA", TINYRT_ISA_NAME) < 0 ||
+              PyModule_AddIntConstant(m, "I32_LANES", lanes) < 0)) {
         Py_DECREF(m);
         return NULL;
     }
