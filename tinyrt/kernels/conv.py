@@ -69,11 +69,11 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     nudge, fold_shift = fold_requantization(left, right, output_zp) or (None, None)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr_p, mult, left, right, nudge, fold_shift, col, acc,
-                         padded), weights=packed, corr=corr_p, mult=mult, left=left, right=right, nudge=nudge,
-        fold_shift=fold_shift, col=col, acc=acc,
-        padded=padded, batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c,
-        out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw,
-        stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
+                         padded),
+        weights=packed, corr=corr_p, mult=mult, left=left, right=right, nudge=nudge,
+        fold_shift=fold_shift, col=col, acc=acc, padded=padded, batches=batches, in_h=win.in_h,
+        in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh,
+        kw=win.kw, stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
         kp=kp, op=op, chunk=chunk, input_zp=input_zp, output_zp=output_zp, act_min=lo,
         act_max=hi)
@@ -106,7 +106,7 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         # only a layer whose output never overlaps its input may do
         col = None if not overlaps_input and from_input and (pixels == 1 or kp > 256) else \
             np.zeros(4 * kp + (0 if from_input else kp), np.int8)
-        folded = folded_requantization(mult, left, right, output_zp, lo, hi)
+        folded = folded_requantization(left, right, output_zp, lo, hi)
         if folded is not None and out_c % 2 == 0:
             # one table of each channel's values instead of the four arrays
             corr = np.ascontiguousarray(np.stack([corr, mult, *folded], axis=1))
@@ -139,7 +139,7 @@ def fold_requantization(left, right, output_zp):
     return nudge.astype(np.int32), (right - 1).astype(np.int32)
 
 
-def folded_requantization(mult, left, right, output_zp, lo, hi):
+def folded_requantization(left, right, output_zp, lo, hi):
     """fold_requantization for firmware kernels that saturate instead of clamping: only for
     layers whose activation range is int8's whole range."""
     if (lo, hi) != (-128, 127):

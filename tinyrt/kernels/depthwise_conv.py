@@ -98,7 +98,7 @@ def firmware_depthwise(ctx, taps, bias, mult, left, right, win, batches, in_c, d
         # the DSP kernel (without Helium) sums a pixel's channels into a row of work first,
         # and where the requantization folds takes one table of each channel's values
         acc = np.zeros(out_c, np.int32)
-        prepared = folded_requantization(mult, left, right, output_zp, lo, hi)
+        prepared = folded_requantization(left, right, output_zp, lo, hi)
         if prepared is not None:
             folded = np.ascontiguousarray(np.stack([folded, mult, *prepared], axis=1))
             mult = left = right = None

@@ -8,6 +8,7 @@ from .planner import GreedyMemoryPlanner, LinearMemoryPlanner, MemoryPlanner
 from .report import MemoryReport
 from .tflm_arena import TflmArena, tflm_arena, tflm_arena_bytes
 
-__all__ = ["Allocation", "allocate", "ALIGNMENT", "Arena", "SharedArena", "align_up", "GreedyMemoryPlanner",
-           "LinearMemoryPlanner", "CompactMemoryPlanner", "MemoryPlanner", "MemoryReport",
+__all__ = ["Allocation", "allocate", "ALIGNMENT", "Arena", "SharedArena", "align_up",
+           "GreedyMemoryPlanner", "LinearMemoryPlanner", "CompactMemoryPlanner", "MemoryPlanner",
+           "MemoryReport",
            "TflmArena", "tflm_arena", "tflm_arena_bytes"]
