@@ -11,7 +11,7 @@ import tinyrt
 import tinyrt.codegen as cg
 from tinyrt.builder import ModelBuilder
 from tinyrt.kernels.common import output_size
-from tinyrt.kernels.conv import folded_requantization
+from tinyrt.kernels.conv import fold_requantization, folded_requantization
 from tinyrt.native.build_config import CSRC
 from oracle import random_inputs, shared_model, tflm_interpreter
 
@@ -147,11 +147,13 @@ def test_folded_requantization_is_tflms(tmp_path):
 
 
 def test_folded_requantization_values():
-    nudge, shift = folded_requantization(np.array([1 << 30, 1 << 29]), [0, 0], [2, 23], -5,
-                                         -128, 127)
+    nudge, shift = folded_requantization([0, 0], [2, 23], -5, -128, 127)
     assert nudge.tolist() == [1 - 5 * 2, (1 << 21) - 5 * (1 << 22)]
     assert shift.tolist() == [1, 22]
     # a left shift, a right shift of 1 or past 23, a narrower activation: not folded
     for left, right, lo in (([1], [3], -128), ([0], [1], -128), ([0], [24], -128),
                             ([0], [5], -100)):
-        assert folded_requantization(np.array([1 << 30]), left, right, 0, lo, 127) is None
+        assert folded_requantization(left, right, 0, lo, 127) is None
+    # the host's vector kernels clamp, so there a narrower activation folds too
+    assert fold_requantization([0], [5], 0) is not None
+    assert folded_requantization([0], [5], 0, -100, 127) is None
