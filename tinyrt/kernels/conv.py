@@ -25,6 +25,7 @@ from .gemm import IntegerGemm, filter_values, ordered_dot, pack_f32_blocks, pad_
 
 
 INT32_LIMIT = 1 << 31
+FOLDED_SUM_LIMIT = 1 << 29    # sums the AVX2 folded requantization takes (csrc/fixedpoint.h)
 CHUNK_BYTES = 1 << 16    # the C convolution's columns and sums per GEMM (see native_conv)
 
 
@@ -50,11 +51,16 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     if ctx.native.firmware:
         return firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c,
                              input_zp, output_zp, lo, hi, overlaps_input)
+    pointwise = is_pointwise(win)
+    koff = None
+    if ctx.native.level == "avx2" and not pointwise and win.dil_w == 1:
+        w, kp, koff = window_taps(w, win, in_c)
     packed = pack_conv_weights(w, op, kp, ctx.native.level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
-    pointwise = is_pointwise(win)
-    padded_bytes = 0 if pointwise else win.padded_h * win.padded_w * in_c + 16
+    # the padded image: bytes, or int16 where the windows are read in place; 16 values of slack
+    padded_values = 0 if pointwise else win.padded_h * win.padded_w * in_c + 16
+    padded_bytes = padded_values * (1 if koff is None else 2)
     col_bytes = 1 if ctx.native.level == "avx512" else 2
     # output pixels per GEMM: the chunk's columns and sums fit in about 64 KB of cache
     pixels4 = -(-(win.out_h * win.out_w) // 4) * 4
@@ -65,18 +71,41 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     col = get("native_columns", (chunk * kp * col_bytes + 32,), np.uint8)
     acc = get("native_sums", (chunk, op), np.int32)
     # the padded image is the node's own: its border keeps the zero point between calls
-    padded = None if pointwise else np.full(padded_bytes, int(input_zp) + 128, np.uint8)
-    nudge, fold_shift = fold_requantization(left, right, output_zp) or (None, None)
+    padded = None if pointwise else np.full(padded_values, int(input_zp) + 128,
+                                            np.uint8 if koff is None else np.int16)
+    # the sums are offset + sum x w, |x| <= 128
+    nudge, fold_shift = fold_requantization(left, right, output_zp,
+                                            sum_bound(w, offset, 128, axis=1)) or (None, None)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr_p, mult, left, right, nudge, fold_shift, col, acc,
-                         padded),
+                         padded, koff),
         weights=packed, corr=corr_p, mult=mult, left=left, right=right, nudge=nudge,
-        fold_shift=fold_shift, col=col, acc=acc, padded=padded, batches=batches, in_h=win.in_h,
+        fold_shift=fold_shift, col=col, acc=acc, padded=padded, koff=koff, batches=batches,
+        in_h=win.in_h,
         in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh,
         kw=win.kw, stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
         kp=kp, op=op, chunk=chunk, input_zp=input_zp, output_zp=output_zp, act_min=lo,
         act_max=hi)
+
+
+def window_taps(w, win, in_c):
+    """AVX2's windows read in place (conv_s8.c): the weights [out_c, kh * kw * in_c] with each
+    filter row's run of kw * in_c taps made even by a zero, the depth kp that gives (a multiple
+    of 4), and koff, each tap pair's offset in the padded image from its window's first value
+    (0 for the pairs past the filter, whose weights are zero)."""
+    out_c = w.shape[0]
+    run = win.kw * in_c
+    even = run + run % 2
+    rows = np.zeros((out_c, win.kh, even), np.int8)
+    rows[:, :, :run] = w.reshape(out_c, win.kh, run)
+    kp = -(-(win.kh * even) // 4) * 4
+    k = 2 * np.arange(kp // 2, dtype=np.int64)
+    koff = (k // even) * win.dil_h * win.padded_w * in_c + k % even
+    koff[k >= win.kh * even] = 0
+    if koff.max() >= INT32_LIMIT:
+        raise OutOfRange("the filter spans more than int32 offsets")
+    return rows.reshape(out_c, -1), kp, koff.astype(np.int32)
 
 
 def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, input_zp,
@@ -127,16 +156,28 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
 
 
-def fold_requantization(left, right, output_zp):
+def fold_requantization(left, right, output_zp, sum_bound=None):
     """The per-channel (nudge, shift) int32 arrays of tinyrt_requantize_folded
     (csrc/fixedpoint.h) with the output zero point added in the nudge, for a layer whose every
     channel has left == 0 and right in [2, 23]; else None. Up to right 23 the nudge,
-    2^(right-2) + zp 2^(right-1), and the high word it is added to stay inside int32."""
+    2^(right-2) + zp 2^(right-1), and the high word it is added to stay inside int32.
+    ``sum_bound``: the largest magnitude the layer's int32 sums can take, for the host's AVX2
+    vectors, which take sums below FOLDED_SUM_LIMIT only (firmware's 64-bit multiply-add takes
+    any, and passes None)."""
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     if np.any(left != 0) or np.any(right < 2) or np.any(right > 23):
         return None
+    if sum_bound is not None and sum_bound >= FOLDED_SUM_LIMIT:
+        return None
     nudge = (1 << (right - 2)) + int(output_zp) * (1 << (right - 1))
     return nudge.astype(np.int32), (right - 1).astype(np.int32)
+
+
+def sum_bound(weights, offset, reach, axis):
+    """The largest |offset + sum x w| over channels, each |x| <= reach: weights summed along
+    ``axis``, offset per channel."""
+    w = np.abs(np.asarray(weights, np.int64)).sum(axis=axis)
+    return int(np.max(np.abs(np.asarray(offset, np.int64)) + reach * w, initial=0))
 
 
 def folded_requantization(left, right, output_zp, lo, hi):

@@ -15,7 +15,7 @@ from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .conv import bias_values, check_window, conv_requantization, fold_requantization, \
-    folded_requantization, native_conv
+    folded_requantization, native_conv, sum_bound
 from .gemm import filter_values, pad_f32_blocks
 
 
@@ -63,7 +63,8 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
 
     def tiled(a):
         return np.ascontiguousarray(np.tile(a, out_w), np.int32)
-    fold = fold_requantization(left, right, output_zp)
+    # the sums are bias + sum (x - zp) w, |x - zp| <= 255
+    fold = fold_requantization(left, right, output_zp, sum_bound(taps, bias, 255, axis=0))
     arrays = dict(
         weights=np.ascontiguousarray(np.tile(pairs, (1, out_w, 1, 1))),
         bias=tiled(bias), mult=tiled(mult), left=tiled(left), right=tiled(right),

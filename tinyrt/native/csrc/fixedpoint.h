@@ -192,38 +192,42 @@ static inline __m256i tinyrt_requantize8(__m256i x, __m256i m, __m256i left, __m
 /* A channel block's constants of tinyrt_requantize8_folded, from its multipliers, nudges and
  * shifts (tinyrt_requantize_folded's, the zero point in the nudge) */
 typedef struct {
-    __m256i m, m_odd, nudge_even, nudge_odd, shift;
+    __m256i m2, m2_odd, nudge2_even, nudge2_odd, m2_plus1, shift;
 } tinyrt_folded8;
 
 static inline tinyrt_folded8 tinyrt_folded8_load(const int32_t *mult, const int32_t *nudge_high,
                                                  const int32_t *shift)
 {
     tinyrt_folded8 f;
-    const __m256i low = _mm256_set1_epi64x((int64_t)1 << 30);
+    const __m256i low = _mm256_set1_epi64x((int64_t)1 << 31);   /* 2 x the nudge's 2^30 */
     __m256i n = _mm256_loadu_si256((const __m256i *)nudge_high);
-    f.m = _mm256_loadu_si256((const __m256i *)mult);
-    f.m_odd = _mm256_srli_epi64(f.m, 32);
-    /* the 64-bit nudge of each lane: its high word, 2^30 below */
-    f.nudge_even = _mm256_or_si256(_mm256_slli_epi64(n, 32), low);
-    f.nudge_odd = _mm256_or_si256(_mm256_and_si256(n, _mm256_set1_epi64x(-((int64_t)1 << 32))),
-                                  low);
-    f.shift = _mm256_loadu_si256((const __m256i *)shift);
+    f.m2 = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)mult), 1);
+    f.m2_odd = _mm256_srli_epi64(f.m2, 32);
+    f.m2_plus1 = _mm256_add_epi32(f.m2, _mm256_set1_epi32(1));
+    /* twice each lane's 64-bit nudge: its high word times 2^33, modulo 2^64 */
+    f.nudge2_even = _mm256_or_si256(_mm256_slli_epi64(n, 33), low);
+    f.nudge2_odd = _mm256_or_si256(_mm256_slli_epi64(_mm256_and_si256(
+        n, _mm256_set1_epi64x(-((int64_t)1 << 32))), 1), low);
+    f.shift = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)shift), _mm256_set1_epi32(1));
     return f;
 }
 
-/* tinyrt_requantize_folded of 8 lanes, clamped to [lo, hi]: the 64-bit sums of the even and
- * of the odd lanes, each acc m + nudge - s 2^31 (s = acc < 0: the sign's all-ones lane moved
- * to 64 bits and shifted), whose high words are then shifted right */
+/* tinyrt_requantize_folded of 8 lanes, clamped to [lo, hi], for sums of magnitude below 2^29
+ * (prepare bounds the layer's sums: tinyrt/kernels/conv.py fold_requantization).
+ *
+ * Twice the folded sum, 2 acc m + 2 nudge - s 2^32 (s = acc < 0), has the same value shifted
+ * right by one more, and its sign term falls on the high word: with acc read as unsigned
+ * (acc + s 2^32), vpmuludq's product acc_u 2m is 2 acc m + s 2m 2^32, so the high word of
+ * acc_u 2m + 2 nudge, less s (2m + 1), is that of the doubled sum (all modulo 2^32, exact as
+ * the doubled sum, below 2^62 in magnitude with the bound, fits in int64). */
 static inline __m256i tinyrt_requantize8_folded(__m256i acc, const tinyrt_folded8 *f,
                                                 __m256i lo, __m256i hi)
 {
-    __m256i sign = _mm256_srai_epi32(acc, 31);
-    __m256i even = _mm256_add_epi64(_mm256_mul_epi32(acc, f->m), _mm256_add_epi64(
-        f->nudge_even, _mm256_slli_epi64(_mm256_shuffle_epi32(sign, 0xA0), 31)));
-    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), f->m_odd),
-                                   _mm256_add_epi64(f->nudge_odd, _mm256_slli_epi64(
-                                       _mm256_shuffle_epi32(sign, 0xF5), 31)));
+    __m256i even = _mm256_add_epi64(_mm256_mul_epu32(acc, f->m2), f->nudge2_even);
+    __m256i odd = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(acc, 32), f->m2_odd),
+                                   f->nudge2_odd);
     __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+    high = _mm256_sub_epi32(high, _mm256_and_si256(_mm256_srai_epi32(acc, 31), f->m2_plus1));
     __m256i r = _mm256_srav_epi32(high, f->shift);
     return _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
 }

@@ -160,6 +160,79 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
     }
 }
 
+/* AVX2's windows read in place (koff given): instead of columns, each output pixel's window is
+ * read from the int16 padded image, where each of its tap pairs lies koff[k2] values past the
+ * window's first value (a filter row's run of kw * in_c values, paired, an odd run's last pair
+ * completed by a zero weight). rows[r] is pixel r's window. nb: 1 or 2 vectors of 8 channels,
+ * weights int16 [k2s][8 nb][2]. */
+static inline __attribute__((always_inline)) void window_tile_avx2(
+    const int16_t *const *rows, const int32_t *koff, const int16_t *w, int k2s, int nr, int nb,
+    __m256i s[4][2])
+{
+    for (int r = 0; r < nr; r++)
+        s[r][0] = s[r][1] = _mm256_setzero_si256();
+    for (int k2 = 0; k2 < k2s; k2++, w += 16 * nb) {
+        const size_t off = (size_t)koff[k2];
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w);
+        __m256i w1 = nb == 2 ? _mm256_loadu_si256((const __m256i *)(w + 16)) : w0;
+        for (int r = 0; r < nr; r++) {
+            __m256i x = _mm256_set1_epi32((int32_t)tinyrt_load32(rows[r] + off));
+            s[r][0] = _mm256_add_epi32(s[r][0], _mm256_madd_epi16(x, w0));
+            if (nb == 2)
+                s[r][1] = _mm256_add_epi32(s[r][1], _mm256_madd_epi16(x, w1));
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void window_rows_avx2(
+    const int16_t *const *rows, const int32_t *koff, const int16_t *w, int k2s,
+    const int32_t *corr, int32_t *ap, int op, int nr, int nb)
+{
+    __m256i a[4][2];
+    window_tile_avx2(rows, koff, w, k2s, nr, nb, a);
+    for (int j = 0; j < nb; j++) {
+        __m256i k = _mm256_loadu_si256((const __m256i *)(corr + 8 * j));
+        for (int r = 0; r < nr; r++)
+            _mm256_storeu_si256((__m256i *)(ap + (size_t)r * op + 8 * j),
+                                _mm256_add_epi32(a[r][j], k));
+    }
+}
+
+/* the sums of n pixels whose windows start at rows[0..n), as gemm() lays them out */
+static void gemm_windows(const int16_t *const *rows, int n, int kp, const int32_t *koff,
+                         const void *weights, const int32_t *corr, int32_t *acc, int op)
+{
+    const int16_t *w = (const int16_t *)weights;
+    int k2s = kp / 2, blocks = op / 16, tail = op % 16;
+    for (int b = 0; b <= blocks; b++) {
+        int nb = b < blocks ? 2 : 1;
+        if (b == blocks && !tail)
+            break;
+        const int16_t *wb = w + (size_t)b * k2s * 32;
+        for (int p = 0; p < n; p += 4) {
+            const int16_t *const *rp = rows + p;
+            int32_t *ap = acc + (size_t)p * op + 16 * b;
+            const int32_t *kb = corr + 16 * b;
+            int nr = n - p < 4 ? n - p : 4;
+            if (nb == 2) {
+                switch (nr) {
+                case 1: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 1, 2); break;
+                case 2: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 2, 2); break;
+                case 3: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 3, 2); break;
+                default: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 4, 2); break;
+                }
+            } else {
+                switch (nr) {
+                case 1: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 1, 1); break;
+                case 2: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 2, 1); break;
+                case 3: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 3, 1); break;
+                default: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 4, 1); break;
+                }
+            }
+        }
+    }
+}
+
 #elif defined(TINYRT_SSE2)
 /* weights: int16 [op][kp], as the plain loops below take them. Those leave each sum's vector
  * to be added across on its own, which costs more than the products when kp is small; here
@@ -321,7 +394,7 @@ static void columns(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t 
     int oy = r0 / out_w, ox = r0 % out_w;
     for (int p = 0; p < n; p++) {
         col_t *dst = col + (size_t)p * kp;
-        const uint8_t *window = c->padded + (size_t)oy * row_step + (size_t)ox * col_step;
+        const uint8_t *window = (const uint8_t *)c->padded + (size_t)oy * row_step + (size_t)ox * col_step;
         for (int ky = 0; ky < kh; ky++, window += ky_step) {
             const uint8_t *src = window;
             for (int r = 0; r < runs; r++, src += kx_step, dst += run)
@@ -334,6 +407,43 @@ static void columns(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t 
     }
 }
 
+#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
+/* the first value of each of n output pixels' windows, from pixel r0 on, in the int16 padded
+ * image (windows read in place) */
+static void window_starts(const tinyrt_conv_s8_opdata *c, int r0, int n, const int16_t **rows)
+{
+    const int16_t *image = (const int16_t *)c->padded;
+    const size_t prow = (size_t)c->pad_w * c->in_c;
+    const size_t row_step = (size_t)c->stride_h * prow, col_step = (size_t)c->stride_w * c->in_c;
+    int oy = r0 / c->out_w, ox = r0 % c->out_w;
+    for (int p = 0; p < n; p++) {
+        rows[p] = image + (size_t)oy * row_step + (size_t)ox * col_step;
+        if (++ox == c->out_w) {
+            ox = 0;
+            oy++;
+        }
+    }
+}
+#endif
+
+/* image b inside the padded border, as unsigned values (x + 128): bytes, or int16 for windows
+ * read in place */
+static void fill_padded(const tinyrt_conv_s8_opdata *c, int b)
+{
+    const size_t prow = (size_t)c->pad_w * c->in_c, n = (size_t)c->in_w * c->in_c;
+    for (int y = 0; y < c->in_h; y++) {
+        const int8_t *src = c->input + ((size_t)b * c->in_h + y) * n;
+        size_t at = (size_t)(y + c->pad_top) * prow + (size_t)c->pad_left * c->in_c;
+        if (c->koff != NULL) {
+            int16_t *dst = (int16_t *)c->padded + at;
+            for (size_t i = 0; i < n; i++)
+                dst[i] = (int16_t)((uint8_t)src[i] ^ 0x80u);
+        } else {
+            flip_bytes((uint8_t *)c->padded + at, src, n);
+        }
+    }
+}
+
 int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
 {
     /* image by image, chunk output pixels at a time: the columns and sums of a chunk stay in
@@ -341,20 +451,23 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
     const int pixels = c->out_h * c->out_w;
     col_t *col = (col_t *)c->col;
     for (int b = 0; b < c->batches; b++) {
-        if (c->padded != NULL) {
-            /* the image, as unsigned bytes, inside its padded border */
-            const size_t prow = (size_t)c->pad_w * c->in_c;
-            for (int y = 0; y < c->in_h; y++)
-                flip_bytes(c->padded + (size_t)(y + c->pad_top) * prow +
-                           (size_t)c->pad_left * c->in_c,
-                           c->input + ((size_t)b * c->in_h + y) * c->in_w * c->in_c,
-                           (size_t)c->in_w * c->in_c);
-        }
+        if (c->padded != NULL)
+            fill_padded(c, b);
         int8_t *out = c->output + (size_t)b * pixels * c->out_c;
         for (int r0 = 0; r0 < pixels; r0 += c->chunk) {
             int n = pixels - r0 < c->chunk ? pixels - r0 : c->chunk;
-            columns(c, b, r0, n, col);
-            gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
+#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
+            if (c->koff != NULL) {
+                /* the column buffer holds the windows' starts instead */
+                const int16_t **rows = (const int16_t **)c->col;
+                window_starts(c, r0, n, rows);
+                gemm_windows(rows, n, c->kp, c->koff, c->weights, c->corr, c->acc, c->op);
+            } else
+#endif
+            {
+                columns(c, b, r0, n, col);
+                gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
+            }
 #if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
             if (c->nudge != NULL) {
                 tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c,

@@ -20,8 +20,12 @@
     F(PTR, void *, col)                /* work [chunk][kp] of bytes (AVX-512) or int16, \
                                           + 16 bytes */ \
     F(PTR, int32_t *, acc)             /* work [chunk][op] */ \
-    F(PTR, uint8_t *, padded)          /* own [pad_h][pad_w][in_c] + 16 bytes: one image, its \
-                                          border holding input_zp + 128; NULL for pointwise */ \
+    F(PTR, void *, padded)             /* own [pad_h][pad_w][in_c] + 16 values: one image, its \
+                                          border holding input_zp + 128; bytes, or int16 where \
+                                          koff is given; NULL for pointwise */ \
+    F(PTR, const int32_t *, koff)      /* [kp / 2] or NULL: AVX2's windows read in place \
+                                          (conv_s8.c): each tap pair's offset in the padded \
+                                          image from its window's first value */ \
     F(I32, int32_t, batches) F(I32, int32_t, in_h) F(I32, int32_t, in_w) \
     F(I32, int32_t, in_c) F(I32, int32_t, out_h) F(I32, int32_t, out_w) \
     F(I32, int32_t, out_c) F(I32, int32_t, kh) F(I32, int32_t, kw) \

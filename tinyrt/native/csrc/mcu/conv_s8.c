@@ -28,7 +28,7 @@
  *   the compact plan may put the output over the input (tinyrt/memory/streaming.py); col is
  *   NULL, and the input read where it is, only for FULLY_CONNECTED, whose output never
  *   overlaps its input.
- *   nudge, fold_shift, acc, padded, pad_h, pad_w and op are not read. */
+ *   nudge, fold_shift, acc, padded, koff, pad_h, pad_w and op are not read. */
 #include "../kernels/conv_s8.h"
 #include "../fixedpoint.h"
 
