@@ -52,15 +52,20 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         return firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c,
                              input_zp, output_zp, lo, hi, overlaps_input)
     pointwise = is_pointwise(win)
+    # AVX2 reads each GEMM row through koff, its tap pairs' offsets: in the columns, or in the
+    # padded image where the windows are read in place (unit column dilation)
     koff = None
-    if ctx.native.level == "avx2" and not pointwise and win.dil_w == 1:
+    windows = ctx.native.level == "avx2" and not pointwise and win.dil_w == 1
+    if windows:
         w, kp, koff = window_taps(w, win, in_c)
+    elif ctx.native.level == "avx2":
+        koff = np.arange(0, kp, 2, dtype=np.int32)
     packed = pack_conv_weights(w, op, kp, ctx.native.level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
     # the padded image: bytes, or int16 where the windows are read in place; 16 values of slack
     padded_values = 0 if pointwise else win.padded_h * win.padded_w * in_c + 16
-    padded_bytes = padded_values * (1 if koff is None else 2)
+    padded_bytes = padded_values * (2 if windows else 1)
     col_bytes = 1 if ctx.native.level == "avx512" else 2
     # output pixels per GEMM: the chunk's columns and sums fit in about 64 KB of cache
     pixels4 = -(-(win.out_h * win.out_w) // 4) * 4
@@ -72,7 +77,7 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     acc = get("native_sums", (chunk, op), np.int32)
     # the padded image is the node's own: its border keeps the zero point between calls
     padded = None if pointwise else np.full(padded_values, int(input_zp) + 128,
-                                            np.uint8 if koff is None else np.int16)
+                                            np.int16 if windows else np.uint8)
     # the sums are offset + sum x w, |x| <= 128
     nudge, fold_shift = fold_requantization(left, right, output_zp,
                                             sum_bound(w, offset, 128, axis=1)) or (None, None)
@@ -80,7 +85,8 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         "conv_s8", keep=(packed, corr_p, mult, left, right, nudge, fold_shift, col, acc,
                          padded, koff),
         weights=packed, corr=corr_p, mult=mult, left=left, right=right, nudge=nudge,
-        fold_shift=fold_shift, col=col, acc=acc, padded=padded, koff=koff, batches=batches,
+        fold_shift=fold_shift, col=col, acc=acc, padded=padded, koff=koff, windows=int(windows),
+        batches=batches,
         in_h=win.in_h,
         in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh,
         kw=win.kw, stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,

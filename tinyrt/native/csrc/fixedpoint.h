@@ -220,16 +220,21 @@ static inline tinyrt_folded8 tinyrt_folded8_load(const int32_t *mult, const int3
  * (acc + s 2^32), vpmuludq's product acc_u 2m is 2 acc m + s 2m 2^32, so the high word of
  * acc_u 2m + 2 nudge, less s (2m + 1), is that of the doubled sum (all modulo 2^32, exact as
  * the doubled sum, below 2^62 in magnitude with the bound, fits in int64). */
-static inline __m256i tinyrt_requantize8_folded(__m256i acc, const tinyrt_folded8 *f,
-                                                __m256i lo, __m256i hi)
+static inline __m256i tinyrt_requantize8_folded_unclamped(__m256i acc, const tinyrt_folded8 *f)
 {
     __m256i even = _mm256_add_epi64(_mm256_mul_epu32(acc, f->m2), f->nudge2_even);
     __m256i odd = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(acc, 32), f->m2_odd),
                                    f->nudge2_odd);
     __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
     high = _mm256_sub_epi32(high, _mm256_and_si256(_mm256_srai_epi32(acc, 31), f->m2_plus1));
-    __m256i r = _mm256_srav_epi32(high, f->shift);
-    return _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+    return _mm256_srav_epi32(high, f->shift);
+}
+
+static inline __m256i tinyrt_requantize8_folded(__m256i acc, const tinyrt_folded8 *f,
+                                                __m256i lo, __m256i hi)
+{
+    return _mm256_min_epi32(_mm256_max_epi32(tinyrt_requantize8_folded_unclamped(acc, f), lo),
+                            hi);
 }
 
 /* the 8 lanes (already inside int8's range) stored as 8 bytes */
@@ -237,6 +242,17 @@ static inline void tinyrt_store8_s8(int8_t *out, __m256i r)
 {
     __m128i p16 = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
     _mm_storel_epi64((__m128i *)out, _mm_packs_epi16(p16, p16));
+}
+
+/* two vectors of 8 int32 lanes stored as 16 bytes, a's then b's, clamped to [lo, hi] (bytes
+ * inside int8's range): saturated to int8 by the packs, so the clamp of the bytes is the clamp
+ * of the values */
+static inline void tinyrt_store16_s8(int8_t *out, __m256i a, __m256i b, __m128i lo, __m128i hi)
+{
+    /* int16 [a0-3 b0-3 | a4-7 b4-7], its 64-bit quarters reordered to [a | b] */
+    __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+    __m128i q = _mm_packs_epi16(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+    _mm_storeu_si128((__m128i *)out, _mm_min_epi8(_mm_max_epi8(q, lo), hi));
 }
 
 /* rows of n int32 sums (acc_stride apart) requantized to int8 rows (out_stride apart) by

@@ -20,8 +20,8 @@ static inline __attribute__((always_inline)) void tinyrt_tile16_s16_avx2(
         __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + 16));
         for (int r = 0; r < nr; r++) {
             __m256i x = _mm256_set1_epi32((int32_t)tinyrt_load32(rows + r * stride + 2 * k2));
-            s[r][0] = _mm256_add_epi32(s[r][0], _mm256_madd_epi16(x, w0));
-            s[r][1] = _mm256_add_epi32(s[r][1], _mm256_madd_epi16(x, w1));
+            tinyrt_accumulate8(&s[r][0], _mm256_madd_epi16(x, w0));
+            tinyrt_accumulate8(&s[r][1], _mm256_madd_epi16(x, w1));
         }
     }
 }

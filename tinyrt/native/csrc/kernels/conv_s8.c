@@ -14,7 +14,6 @@
  * take int16 [op][kp]. */
 #include "conv_s8.h"
 #include "../fixedpoint.h"
-#include "../gemm_s16.h"
 
 /* the GEMM's input columns: bytes for vpdpbusd, int16 for vpmaddwd and the portable dot
  * products (x + 128 either way, so prepare's constants are the same at every level) */
@@ -90,145 +89,123 @@ static void gemm(const col_t *col, int rows, int kp, const void *weights, const 
 }
 
 #elif defined(TINYRT_AVX2)
-/* nr rows (1 to 4, a constant) x one block of 16 channels, weights int16 [kp / 2][16][2]
- * (gemm_s16.h), the constant term added as the sums are stored */
-static inline void gemm_block_avx2(const col_t *c0, int kp, const int16_t *w, int k2s,
-                                   const int32_t *corr, int32_t *ap, int op, int nr)
+/* AVX2 reads each output pixel's GEMM row through a pointer and koff, the offset of each of its
+ * tap pairs: a row of the columns (koff = 0, 2, 4, ...) or, with windows read in place, the
+ * window's first value in the int16 padded image (koff: each filter row's run of kw * in_c
+ * values, paired, an odd run's last pair completed by a zero weight). */
+
+/* the first value of each output pixel's row, pixel after pixel: columns rows (col_step kp,
+ * never wrapping) or windows in the padded image */
+typedef struct {
+    const int16_t *image;
+    size_t row_step, col_step;
+    int out_w, oy, ox;
+} rows_avx2;
+
+static inline const int16_t *next_row(rows_avx2 *it)
+{
+    const int16_t *row = it->image + (size_t)it->oy * it->row_step + (size_t)it->ox * it->col_step;
+    if (++it->ox == it->out_w) {
+        it->ox = 0;
+        it->oy++;
+    }
+    return row;
+}
+
+/* where a chunk's sums go: requantized to int8 at once (the folded requantization, whole
+ * blocks of 8 channels) when out is set, else stored as int32 sums [n][op] */
+typedef struct {
+    int32_t *acc;
+    int8_t *out;
+    const int32_t *mult, *nudge, *shift;
+    int32_t lo, hi;
+    int op, out_c;
+} sink_avx2;
+
+/* nr rows (1 to 4) x nb vectors of 8 channels (1 or 2), constants once inlined, so the sums
+ * stay in registers: vpmaddwd of a broadcast pair of a row's values with 8 channels' pairs of
+ * weights gives 8 exact sums of two (unlike vpmaddubsw, which saturates). Weights int16
+ * [k2s][8 nb][2]. Then the constant term, and the requantization or the sums' store. */
+static inline __attribute__((always_inline)) void tile_avx2(
+    const int16_t *const *rows, const int32_t *koff, const int16_t *w, int k2s, int nr, int nb,
+    const int32_t *corr, const tinyrt_folded8 *f, const sink_avx2 *s, int p, int c0)
 {
     __m256i a[4][2];
-    tinyrt_tile16_s16_avx2(c0, (size_t)kp, w, k2s, nr, a);
-    __m256i k0 = _mm256_loadu_si256((const __m256i *)corr);
-    __m256i k1 = _mm256_loadu_si256((const __m256i *)(corr + 8));
-    for (int r = 0; r < nr; r++) {
-        int32_t *o = ap + (size_t)r * op;
-        _mm256_storeu_si256((__m256i *)o, _mm256_add_epi32(a[r][0], k0));
-        _mm256_storeu_si256((__m256i *)(o + 8), _mm256_add_epi32(a[r][1], k1));
-    }
-}
-
-/* the last 8 channels when op is an odd multiple of 8: weights int16 [kp / 2][8][2] */
-static inline void gemm_rows8_avx2(const col_t *c0, int kp, const int16_t *wp, int k2s,
-                                   const int32_t *corr, int32_t *ap, int op, int nr)
-{
-    __m256i a[4];
     for (int r = 0; r < nr; r++)
-        a[r] = _mm256_setzero_si256();
-    for (int k2 = 0; k2 < k2s; k2++, wp += 16) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)wp);
-        for (int r = 0; r < nr; r++) {
-            int32_t v = (int32_t)tinyrt_load32(c0 + (size_t)r * kp + 2 * k2);
-            a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(_mm256_set1_epi32(v), w0));
-        }
-    }
-    __m256i k0 = _mm256_loadu_si256((const __m256i *)corr);
-    for (int r = 0; r < nr; r++)
-        _mm256_storeu_si256((__m256i *)(ap + (size_t)r * op), _mm256_add_epi32(a[r], k0));
-}
-
-/* weights: the 16-channel blocks, then (op % 16 == 8) the last 8 channels. Block by block
- * over all the rows, so that a block's weights are read from the first caches for every row
- * (a block of a 1024-deep layer is 32 KB). */
-static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
-                 int32_t *acc, int op)
-{
-    const int16_t *w = (const int16_t *)weights;
-    int k2s = kp / 2, blocks = op / 16, tail = op % 16;
-    const int16_t *w8 = w + (size_t)blocks * k2s * 32;
-    for (int b = 0; b < blocks; b++) {
-        const int16_t *wb = w + (size_t)b * k2s * 32;
-        for (int p = 0; p < rows; p += 4) {
-            const col_t *c0 = col + (size_t)p * kp;
-            int32_t *ap = acc + (size_t)p * op + 16 * b;
-            switch (rows - p < 4 ? rows - p : 4) {  /* the last rows alone */
-            case 1: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 1); break;
-            case 2: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 2); break;
-            case 3: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 3); break;
-            default: gemm_block_avx2(c0, kp, wb, k2s, corr + 16 * b, ap, op, 4); break;
-            }
-        }
-    }
-    for (int p = 0; tail && p < rows; p += 4) {
-        const col_t *c0 = col + (size_t)p * kp;
-        int32_t *ap = acc + (size_t)p * op + 16 * blocks;
-        const int32_t *k8 = corr + 16 * blocks;
-        switch (rows - p < 4 ? rows - p : 4) {
-        case 1: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 1); break;
-        case 2: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 2); break;
-        case 3: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 3); break;
-        default: gemm_rows8_avx2(c0, kp, w8, k2s, k8, ap, op, 4); break;
-        }
-    }
-}
-
-/* AVX2's windows read in place (koff given): instead of columns, each output pixel's window is
- * read from the int16 padded image, where each of its tap pairs lies koff[k2] values past the
- * window's first value (a filter row's run of kw * in_c values, paired, an odd run's last pair
- * completed by a zero weight). rows[r] is pixel r's window. nb: 1 or 2 vectors of 8 channels,
- * weights int16 [k2s][8 nb][2]. */
-static inline __attribute__((always_inline)) void window_tile_avx2(
-    const int16_t *const *rows, const int32_t *koff, const int16_t *w, int k2s, int nr, int nb,
-    __m256i s[4][2])
-{
-    for (int r = 0; r < nr; r++)
-        s[r][0] = s[r][1] = _mm256_setzero_si256();
+        a[r][0] = a[r][1] = _mm256_setzero_si256();
     for (int k2 = 0; k2 < k2s; k2++, w += 16 * nb) {
         const size_t off = (size_t)koff[k2];
         __m256i w0 = _mm256_loadu_si256((const __m256i *)w);
         __m256i w1 = nb == 2 ? _mm256_loadu_si256((const __m256i *)(w + 16)) : w0;
         for (int r = 0; r < nr; r++) {
             __m256i x = _mm256_set1_epi32((int32_t)tinyrt_load32(rows[r] + off));
-            s[r][0] = _mm256_add_epi32(s[r][0], _mm256_madd_epi16(x, w0));
+            tinyrt_accumulate8(&a[r][0], _mm256_madd_epi16(x, w0));
             if (nb == 2)
-                s[r][1] = _mm256_add_epi32(s[r][1], _mm256_madd_epi16(x, w1));
+                tinyrt_accumulate8(&a[r][1], _mm256_madd_epi16(x, w1));
         }
     }
-}
-
-static inline __attribute__((always_inline)) void window_rows_avx2(
-    const int16_t *const *rows, const int32_t *koff, const int16_t *w, int k2s,
-    const int32_t *corr, int32_t *ap, int op, int nr, int nb)
-{
-    __m256i a[4][2];
-    window_tile_avx2(rows, koff, w, k2s, nr, nb, a);
     for (int j = 0; j < nb; j++) {
-        __m256i k = _mm256_loadu_si256((const __m256i *)(corr + 8 * j));
+        __m256i k = _mm256_loadu_si256((const __m256i *)(corr + c0 + 8 * j));
         for (int r = 0; r < nr; r++)
-            _mm256_storeu_si256((__m256i *)(ap + (size_t)r * op + 8 * j),
-                                _mm256_add_epi32(a[r][j], k));
+            a[r][j] = _mm256_add_epi32(a[r][j], k);
+    }
+    if (s->out != NULL) {
+        const __m256i lo = _mm256_set1_epi32(s->lo), hi = _mm256_set1_epi32(s->hi);
+        const __m128i lo8 = _mm_set1_epi8((int8_t)s->lo), hi8 = _mm_set1_epi8((int8_t)s->hi);
+        for (int r = 0; r < nr; r++) {
+            int8_t *o = s->out + (size_t)(p + r) * s->out_c + c0;
+            if (nb == 2)
+                tinyrt_store16_s8(o, tinyrt_requantize8_folded_unclamped(a[r][0], &f[0]),
+                                  tinyrt_requantize8_folded_unclamped(a[r][1], &f[1]), lo8, hi8);
+            else
+                tinyrt_store8_s8(o, tinyrt_requantize8_folded(a[r][0], &f[0], lo, hi));
+        }
+    } else {
+        for (int r = 0; r < nr; r++)
+            for (int j = 0; j < nb; j++)
+                _mm256_storeu_si256((__m256i *)(s->acc + (size_t)(p + r) * s->op + c0 + 8 * j),
+                                    a[r][j]);
     }
 }
 
-/* the sums of n pixels whose windows start at rows[0..n), as gemm() lays them out */
-static void gemm_windows(const int16_t *const *rows, int n, int kp, const int32_t *koff,
-                         const void *weights, const int32_t *corr, int32_t *acc, int op)
+/* n rows against every block of 16 channels, then (op % 16 == 8) the last 8. Block by block
+ * over all the rows, so that a block's weights are read from the first caches for every row
+ * (a block of a 1024-deep layer is 32 KB), and its requantization constants are made once. */
+static void gemm_avx2(rows_avx2 start, int n, int kp, const int32_t *koff, const void *weights,
+                      const int32_t *corr, const sink_avx2 *s)
 {
-    const int16_t *w = (const int16_t *)weights;
-    int k2s = kp / 2, blocks = op / 16, tail = op % 16;
-    for (int b = 0; b <= blocks; b++) {
-        int nb = b < blocks ? 2 : 1;
-        if (b == blocks && !tail)
-            break;
-        const int16_t *wb = w + (size_t)b * k2s * 32;
+    const int k2s = kp / 2;
+    for (int c0 = 0; c0 < s->op; c0 += 16) {
+        const int nb = c0 + 16 <= s->op ? 2 : 1;
+        const int16_t *wb = (const int16_t *)weights + (size_t)c0 * k2s * 2;
+        tinyrt_folded8 f[2];
+        if (s->out != NULL)
+            for (int j = 0; j < nb; j++)
+                f[j] = tinyrt_folded8_load(s->mult + c0 + 8 * j, s->nudge + c0 + 8 * j,
+                                           s->shift + c0 + 8 * j);
+        rows_avx2 it = start;
         for (int p = 0; p < n; p += 4) {
-            const int16_t *const *rp = rows + p;
-            int32_t *ap = acc + (size_t)p * op + 16 * b;
-            const int32_t *kb = corr + 16 * b;
+            const int16_t *rp[4];
             int nr = n - p < 4 ? n - p : 4;
+            for (int r = 0; r < nr; r++)
+                rp[r] = next_row(&it);
+#define TILE(NR, NB) tile_avx2(rp, koff, wb, k2s, NR, NB, corr, f, s, p, c0)
             if (nb == 2) {
-                switch (nr) {
-                case 1: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 1, 2); break;
-                case 2: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 2, 2); break;
-                case 3: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 3, 2); break;
-                default: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 4, 2); break;
+                switch (nr) {   /* the last rows alone */
+                case 1: TILE(1, 2); break;
+                case 2: TILE(2, 2); break;
+                case 3: TILE(3, 2); break;
+                default: TILE(4, 2); break;
                 }
             } else {
                 switch (nr) {
-                case 1: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 1, 1); break;
-                case 2: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 2, 1); break;
-                case 3: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 3, 1); break;
-                default: window_rows_avx2(rp, koff, wb, k2s, kb, ap, op, 4, 1); break;
+                case 1: TILE(1, 1); break;
+                case 2: TILE(2, 1); break;
+                case 3: TILE(3, 1); break;
+                default: TILE(4, 1); break;
                 }
             }
+#undef TILE
         }
     }
 }
@@ -394,7 +371,8 @@ static void columns(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t 
     int oy = r0 / out_w, ox = r0 % out_w;
     for (int p = 0; p < n; p++) {
         col_t *dst = col + (size_t)p * kp;
-        const uint8_t *window = (const uint8_t *)c->padded + (size_t)oy * row_step + (size_t)ox * col_step;
+        const uint8_t *window = (const uint8_t *)c->padded + (size_t)oy * row_step +
+                                (size_t)ox * col_step;
         for (int ky = 0; ky < kh; ky++, window += ky_step) {
             const uint8_t *src = window;
             for (int r = 0; r < runs; r++, src += kx_step, dst += run)
@@ -407,25 +385,6 @@ static void columns(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t 
     }
 }
 
-#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
-/* the first value of each of n output pixels' windows, from pixel r0 on, in the int16 padded
- * image (windows read in place) */
-static void window_starts(const tinyrt_conv_s8_opdata *c, int r0, int n, const int16_t **rows)
-{
-    const int16_t *image = (const int16_t *)c->padded;
-    const size_t prow = (size_t)c->pad_w * c->in_c;
-    const size_t row_step = (size_t)c->stride_h * prow, col_step = (size_t)c->stride_w * c->in_c;
-    int oy = r0 / c->out_w, ox = r0 % c->out_w;
-    for (int p = 0; p < n; p++) {
-        rows[p] = image + (size_t)oy * row_step + (size_t)ox * col_step;
-        if (++ox == c->out_w) {
-            ox = 0;
-            oy++;
-        }
-    }
-}
-#endif
-
 /* image b inside the padded border, as unsigned values (x + 128): bytes, or int16 for windows
  * read in place */
 static void fill_padded(const tinyrt_conv_s8_opdata *c, int b)
@@ -434,7 +393,7 @@ static void fill_padded(const tinyrt_conv_s8_opdata *c, int b)
     for (int y = 0; y < c->in_h; y++) {
         const int8_t *src = c->input + ((size_t)b * c->in_h + y) * n;
         size_t at = (size_t)(y + c->pad_top) * prow + (size_t)c->pad_left * c->in_c;
-        if (c->koff != NULL) {
+        if (c->windows) {
             int16_t *dst = (int16_t *)c->padded + at;
             for (size_t i = 0; i < n; i++)
                 dst[i] = (int16_t)((uint8_t)src[i] ^ 0x80u);
@@ -457,18 +416,23 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
         for (int r0 = 0; r0 < pixels; r0 += c->chunk) {
             int n = pixels - r0 < c->chunk ? pixels - r0 : c->chunk;
 #if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
-            if (c->koff != NULL) {
-                /* the column buffer holds the windows' starts instead */
-                const int16_t **rows = (const int16_t **)c->col;
-                window_starts(c, r0, n, rows);
-                gemm_windows(rows, n, c->kp, c->koff, c->weights, c->corr, c->acc, c->op);
-            } else
-#endif
-            {
+            /* requantized in the GEMM where the folded requantization serves whole blocks */
+            const int at_once = c->nudge != NULL && c->out_c % 8 == 0;
+            sink_avx2 s = {c->acc, at_once ? out + (size_t)r0 * c->out_c : NULL, c->mult,
+                           c->nudge, c->fold_shift, c->act_min, c->act_max, c->op, c->out_c};
+            rows_avx2 rows;
+            if (c->windows) {
+                const size_t prow = (size_t)c->pad_w * c->in_c;
+                rows = (rows_avx2){(const int16_t *)c->padded, (size_t)c->stride_h * prow,
+                                   (size_t)c->stride_w * c->in_c, c->out_w, r0 / c->out_w,
+                                   r0 % c->out_w};
+            } else {
                 columns(c, b, r0, n, col);
-                gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
+                rows = (rows_avx2){col, 0, (size_t)c->kp, INT32_MAX, 0, 0};
             }
-#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
+            gemm_avx2(rows, n, c->kp, c->koff, c->weights, c->corr, &s);
+            if (at_once)
+                continue;
             if (c->nudge != NULL) {
                 tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c,
                                                    c->mult, c->nudge, c->fold_shift,
@@ -477,6 +441,9 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
                                                    (size_t)c->out_c);
                 continue;
             }
+#else
+            columns(c, b, r0, n, col);
+            gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
 #endif
             for (int p = 0; p < n; p++)
                 tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult,

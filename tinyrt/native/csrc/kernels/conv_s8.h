@@ -22,10 +22,11 @@
     F(PTR, int32_t *, acc)             /* work [chunk][op] */ \
     F(PTR, void *, padded)             /* own [pad_h][pad_w][in_c] + 16 values: one image, its \
                                           border holding input_zp + 128; bytes, or int16 where \
-                                          koff is given; NULL for pointwise */ \
-    F(PTR, const int32_t *, koff)      /* [kp / 2] or NULL: AVX2's windows read in place \
-                                          (conv_s8.c): each tap pair's offset in the padded \
-                                          image from its window's first value */ \
+                                          windows is set; NULL for pointwise */ \
+    F(PTR, const int32_t *, koff)      /* [kp / 2], AVX2: each tap pair's offset in a GEMM row \
+                                          (conv_s8.c); NULL at the other levels */ \
+    F(I32, int32_t, windows)           /* 1: AVX2 reads the windows in place in the int16 \
+                                          padded image; 0: the columns are copied */ \
     F(I32, int32_t, batches) F(I32, int32_t, in_h) F(I32, int32_t, in_w) \
     F(I32, int32_t, in_c) F(I32, int32_t, out_h) F(I32, int32_t, out_w) \
     F(I32, int32_t, out_c) F(I32, int32_t, kh) F(I32, int32_t, kw) \
