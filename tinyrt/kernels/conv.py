@@ -66,14 +66,15 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     # the padded image: bytes, or int16 where the windows are read in place; 16 values of slack
     padded_values = 0 if pointwise else win.padded_h * win.padded_w * in_c + 16
     padded_bytes = padded_values * (2 if windows else 1)
-    col_bytes = 1 if ctx.native.level == "avx512" else 2
+    # columns: bytes at AVX-512, int16 elsewhere, none for windows read in place
+    col_bytes = 0 if windows else 1 if ctx.native.level == "avx512" else 2
     # output pixels per GEMM: the chunk's columns and sums fit in about 64 KB of cache
     pixels4 = -(-(win.out_h * win.out_w) // 4) * 4
     chunk = min(pixels4, max(4, CHUNK_BYTES // (col_bytes * kp + 4 * op) // 4 * 4))
     ctx.workspace(chunk * (col_bytes * kp + 4 * op) + padded_bytes, "C convolution buffers")
     get = Workspace.arrays(Workspace.of(ctx))
     # slack after the columns and the padded input: copies run in pieces of 16 values
-    col = get("native_columns", (chunk * kp * col_bytes + 32,), np.uint8)
+    col = None if windows else get("native_columns", (chunk * kp * col_bytes + 32,), np.uint8)
     acc = get("native_sums", (chunk, op), np.int32)
     # the padded image is the node's own: its border keeps the zero point between calls
     padded = None if pointwise else np.full(padded_values, int(input_zp) + 128,

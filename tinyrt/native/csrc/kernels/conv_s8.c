@@ -1,7 +1,9 @@
-/* int8 CONV_2D and FULLY_CONNECTED: im2col of the input as unsigned bytes (x + 128), one GEMM
- * with int32 sums, TFLM's requantization.
+/* int8 CONV_2D and FULLY_CONNECTED: one GEMM of the input's windows, as unsigned values
+ * (x + 128), by the weights, with int32 sums, then TFLM's requantization. The windows are
+ * copied as im2col columns, or at AVX2, where the filter's columns are adjacent (unit column
+ * dilation), read in place from an int16 padded copy of the image.
  *
- * The GEMM multiplies unsigned input bytes by signed weights; the 128 * sum(w) and zero-point
+ * The GEMM multiplies unsigned input values by signed weights; the 128 * sum(w) and zero-point
  * terms are folded by prepare into a per-channel constant (corr), so each sum equals TFLM's
  * bias + sum (x - zero_point) w, modulo 2^32 as TFLM's int32 accumulator wraps. Padded taps
  * hold the zero point and add nothing, as TFLM skips them.
@@ -10,7 +12,8 @@
  * multiplies bytes with vpdpbusd (int8 [op / 16][kp / 4][16][4]: per block of 16 output
  * channels, per group of 4 taps, the 16 x 4 bytes [o][k]); AVX2 multiplies int16 pairs with
  * vpmaddwd (int16 [op / 16][kp / 2][16][2], then [kp / 2][8][2] for a last 8 channels, op
- * being a multiple of 8 there; exact, unlike vpmaddubsw, which saturates); the portable loops
+ * being a multiple of 8 there; exact, unlike vpmaddubsw, which saturates; for windows read in
+ * place each filter row's taps made even by a zero, conv.py window_taps); the portable loops
  * take int16 [op][kp]. */
 #include "conv_s8.h"
 #include "../fixedpoint.h"

@@ -18,7 +18,7 @@
                                           (tinyrt_requantize_folded, the output zero point in \
                                           the nudge), which the AVX2 level uses */ \
     F(PTR, void *, col)                /* work [chunk][kp] of bytes (AVX-512) or int16, \
-                                          + 16 bytes */ \
+                                          + 16 bytes; NULL where windows is set */ \
     F(PTR, int32_t *, acc)             /* work [chunk][op] */ \
     F(PTR, void *, padded)             /* own [pad_h][pad_w][in_c] + 16 values: one image, its \
                                           border holding input_zp + 128; bytes, or int16 where \
