@@ -154,6 +154,12 @@ def test_folded_requantization_values():
     for left, right, lo in (([1], [3], -128), ([0], [1], -128), ([0], [24], -128),
                             ([0], [5], -100)):
         assert folded_requantization(left, right, 0, lo, 127) is None
-    # the host's vector kernels clamp, so there a narrower activation folds too
+    # the host's vector kernels clamp, so there a narrower activation folds too, for sums
+    # whose doubled folded value fits int64: |acc m + nudge 2^32 + 2^30| + 2^31 < 2^62
+    m = (1 << 31) - 1
     assert fold_requantization([0], [5], 0) is not None
+    assert fold_requantization([0], [5], 0, [m], [1 << 30]) is not None
+    assert fold_requantization([0], [5], 0, [m], [(1 << 31) - 1]) is None
+    assert fold_requantization([0], [23], -128, [1 << 30], [(1 << 30) + (1 << 29)]) is not None
+    assert fold_requantization([0], [23], -128, [m], [(1 << 30) + (1 << 28)]) is None
     assert folded_requantization([0], [5], 0, -100, 127) is None

@@ -144,20 +144,26 @@ static int32_t two_roundings(int32_t x, int32_t m, int32_t right)
     return tinyrt_rounding_shift(tinyrt_high_mul_pos(x, m), right);
 }
 
-/* a sum inside the folded vector requantization's bound, |acc| < 2^29, its ends included */
-static int32_t bounded_sum(void)
+/* a sum the folded vector requantization takes with multiplier m and 64-bit nudge
+ * nudge_high 2^32 + 2^30: |acc m + nudge| + 2^31 < 2^62 (prepare's condition), the largest
+ * such sums of either sign included */
+static int32_t bounded_sum(int32_t m, int32_t nudge_high)
 {
-    const int32_t end = (1 << 29) - 1;
+    int64_t nudge = (int64_t)nudge_high * ((int64_t)1 << 32) + (1 << 30);
+    int64_t room = ((int64_t)1 << 62) - ((int64_t)1 << 31) - 1 - (nudge < 0 ? -nudge : nudge);
+    int64_t end = m > 0 ? room / m : INT32_MAX;
+    if (end > INT32_MAX)
+        end = INT32_MAX;
     switch (next() % 6) {
-    case 0: return end;
-    case 1: return -end;
-    default: return some_sum() % (1 << 29);
+    case 0: return (int32_t)end;
+    case 1: return (int32_t)-end;
+    default: return (int32_t)(some_sum() % (end + 1));
     }
 }
 
 /* AVX2's folded requantization (tinyrt_requantize8_folded and the pixel rows built on it)
  * against the two roundings: every right shift it takes, [2, 23], zero points in int8's range,
- * sums inside its bound */
+ * sums up to the ends prepare lets it take */
 static long check_folded(long *count)
 {
     long bad = 0;
@@ -166,9 +172,9 @@ static long check_folded(long *count)
         for (int rep = 0; rep < 20000; rep++) {
             int32_t zp = (int32_t)(next() % 256) - 128;
             for (int k = 0; k < 8; k++) {
-                x[k] = bounded_sum();
                 m[k] = some_mult();
                 nudge[k] = (1 << (right - 2)) + zp * (1 << (right - 1));
+                x[k] = bounded_sum(m[k], nudge[k]);
                 shift[k] = right - 1;
             }
             tinyrt_folded8 f = tinyrt_folded8_load(m, nudge, shift);
@@ -191,7 +197,7 @@ static long check_folded(long *count)
             nh[i] = (1 << (right - 2)) + zp * (1 << (right - 1));
             sh[i] = right - 1;
             for (int r = 0; r < ROWS; r++)
-                acc[r][i] = bounded_sum();
+                acc[r][i] = bounded_sum(mult[i], nh[i]);
         }
         tinyrt_requantize_pixels_folded_s8(&acc[0][0], ROWS, N, n, mult, nh, sh, lo, hi,
                                            &out[0][0], N);

@@ -25,7 +25,6 @@ from .gemm import IntegerGemm, filter_values, ordered_dot, pack_f32_blocks, pad_
 
 
 INT32_LIMIT = 1 << 31
-FOLDED_SUM_LIMIT = 1 << 29    # sums the AVX2 folded requantization takes (csrc/fixedpoint.h)
 CHUNK_BYTES = 1 << 16    # the C convolution's columns and sums per GEMM (see native_conv)
 
 
@@ -80,8 +79,8 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     padded = None if pointwise else np.full(padded_values, int(input_zp) + 128,
                                             np.int16 if windows else np.uint8)
     # the sums are offset + sum x w, |x| <= 128
-    nudge, fold_shift = fold_requantization(left, right, output_zp,
-                                            sum_bound(w, offset, 128, axis=1)) or (None, None)
+    nudge, fold_shift = fold_requantization(
+        left, right, output_zp, mult, channel_sum_bounds(w, offset, 128, axis=1)) or (None, None)
     return ctx.native_node(
         "conv_s8", keep=(packed, corr_p, mult, left, right, nudge, fold_shift, col, acc,
                          padded, koff),
@@ -163,28 +162,33 @@ def firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c, inp
         input_zp=input_zp, output_zp=output_zp, act_min=lo, act_max=hi)
 
 
-def fold_requantization(left, right, output_zp, sum_bound=None):
+def fold_requantization(left, right, output_zp, mult=None, sum_bounds=None):
     """The per-channel (nudge, shift) int32 arrays of tinyrt_requantize_folded
     (csrc/fixedpoint.h) with the output zero point added in the nudge, for a layer whose every
     channel has left == 0 and right in [2, 23]; else None. Up to right 23 the nudge,
     2^(right-2) + zp 2^(right-1), and the high word it is added to stay inside int32.
-    ``sum_bound``: the largest magnitude the layer's int32 sums can take, for the host's AVX2
-    vectors, which take sums below FOLDED_SUM_LIMIT only (firmware's 64-bit multiply-add takes
-    any, and passes None)."""
+    The host's AVX2 vectors (tinyrt_requantize8_folded) double the 64-bit folded sum, so they
+    take a layer only where that stays inside int64 for every sum it can make: pass the
+    multipliers and ``sum_bounds``, each channel's largest |sum| (channel_sum_bounds).
+    Firmware's 64-bit multiply-add takes any sum and passes neither."""
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     if np.any(left != 0) or np.any(right < 2) or np.any(right > 23):
         return None
-    if sum_bound is not None and sum_bound >= FOLDED_SUM_LIMIT:
-        return None
     nudge = (1 << (right - 2)) + int(output_zp) * (1 << (right - 1))
+    if sum_bounds is not None:
+        # |acc m + nudge 2^32 + 2^30| + 2^31 < 2^62, so that twice it, less 2^32, fits int64
+        acc = np.minimum(np.asarray(sum_bounds, np.int64), INT32_LIMIT)
+        folded = acc * np.asarray(mult, np.int64) + (np.abs(nudge) << 32) + (1 << 30)
+        if np.any(folded >= (1 << 62) - (1 << 31)):
+            return None
     return nudge.astype(np.int32), (right - 1).astype(np.int32)
 
 
-def sum_bound(weights, offset, reach, axis):
-    """The largest |offset + sum x w| over channels, each |x| <= reach: weights summed along
-    ``axis``, offset per channel."""
+def channel_sum_bounds(weights, offset, reach, axis):
+    """Each channel's largest |offset + sum x w| over inputs |x| <= reach: ``weights`` summed
+    along ``axis``, ``offset`` per channel."""
     w = np.abs(np.asarray(weights, np.int64)).sum(axis=axis)
-    return int(np.max(np.abs(np.asarray(offset, np.int64)) + reach * w, initial=0))
+    return np.abs(np.asarray(offset, np.int64)) + reach * w
 
 
 def folded_requantization(left, right, output_zp, lo, hi):

@@ -15,7 +15,7 @@ from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .conv import bias_values, check_window, conv_requantization, fold_requantization, \
-    folded_requantization, native_conv, sum_bound
+    folded_requantization, native_conv, channel_sum_bounds
 from .gemm import filter_values, pad_f32_blocks
 
 
@@ -64,7 +64,8 @@ def native_depthwise(ctx, taps, bias, multiplier, shift, win, batches, in_c, dm,
     def tiled(a):
         return np.ascontiguousarray(np.tile(a, out_w), np.int32)
     # the sums are bias + sum (x - zp) w, |x - zp| <= 255
-    fold = fold_requantization(left, right, output_zp, sum_bound(taps, bias, 255, axis=0))
+    fold = fold_requantization(left, right, output_zp, mult,
+                               channel_sum_bounds(taps, bias, 255, axis=0))
     arrays = dict(
         weights=np.ascontiguousarray(np.tile(pairs, (1, out_w, 1, 1))),
         bias=tiled(bias), mult=tiled(mult), left=tiled(left), right=tiled(right),
@@ -214,7 +215,7 @@ class DepthwiseConv2D(Kernel):
         m, s = conv_requantization(self, x, w, y, out_c)
         # |x - zx| is at most 2^15 (int16, zx = 0) or 255 (int8)
         x_bound = 1 << 15 if wide else 255
-        acc_bound = int(np.max(np.abs(w_int).sum(axis=0) * x_bound + np.abs(bias), initial=0))
+        acc_bound = int(np.max(channel_sum_bounds(w_int, bias, x_bound, axis=0), initial=0))
         self.output = QuantizedOutput(m, s, y, act, y.shape, acc_bound,
                                       add_zero_point=not wide)
         if not wide and in_c == 1 and ctx.native is not None and ctx.native.firmware:

@@ -212,14 +212,15 @@ static inline tinyrt_folded8 tinyrt_folded8_load(const int32_t *mult, const int3
     return f;
 }
 
-/* tinyrt_requantize_folded of 8 lanes, clamped to [lo, hi], for sums of magnitude below 2^29
- * (prepare bounds the layer's sums: tinyrt/kernels/conv.py fold_requantization).
+/* tinyrt_requantize_folded of 8 lanes, clamped to [lo, hi], for layers whose every sum keeps
+ * |acc m + nudge| + 2^31 below 2^62 (nudge: the 64-bit one; prepare checks it per channel from
+ * the layer's largest sums, tinyrt/kernels/conv.py fold_requantization).
  *
  * Twice the folded sum, 2 acc m + 2 nudge - s 2^32 (s = acc < 0), has the same value shifted
  * right by one more, and its sign term falls on the high word: with acc read as unsigned
  * (acc + s 2^32), vpmuludq's product acc_u 2m is 2 acc m + s 2m 2^32, so the high word of
- * acc_u 2m + 2 nudge, less s (2m + 1), is that of the doubled sum (all modulo 2^32, exact as
- * the doubled sum, below 2^62 in magnitude with the bound, fits in int64). */
+ * acc_u 2m + 2 nudge, less s (2m + 1), is that of the doubled sum (all modulo 2^32; exact
+ * while the doubled sum fits int64, which the condition above keeps). */
 static inline __m256i tinyrt_requantize8_folded_unclamped(__m256i acc, const tinyrt_folded8 *f)
 {
     __m256i even = _mm256_add_epi64(_mm256_mul_epu32(acc, f->m2), f->nudge2_even);
