@@ -29,11 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 ACTS = ("NONE", "RELU", "RELU6")
 
 
-def requant_scales(rng, channels, sx, sy, small=False):
+def requant_scales(rng, channels, sx, sy, small=False, ordinary=False):
     """Weight scales giving multipliers sx * ws / sy of three kinds per channel: above 1 (a left
     shift), ordinary, and tiny (shifts near the bottom of the range); only the first when
-    ``small``."""
-    kind = np.zeros(channels, int) if small else rng.integers(0, 3, channels)
+    ``small``, only the second when ``ordinary`` (as trained layers have them: AVX2 folds
+    their requantization)."""
+    kind = np.zeros(channels, int) if small else np.ones(channels, int) if ordinary else \
+        rng.integers(0, 3, channels)
     real = np.where(kind == 0, rng.uniform(1.0, 6.0, channels),
                     np.where(kind == 1, rng.uniform(1e-3, 0.05, channels),
                              rng.uniform(1e-7, 1e-5, channels)))
@@ -59,14 +61,14 @@ def random_io(rng, act, small=False):
 
 
 def window_model(rng, op, x_shape, channels, kh, kw, stride, dil, padding, act,
-                 per_channel=True, small=False):
+                 per_channel=True, small=False, ordinary=False):
     """An int8 CONV_2D layer of ``channels`` outputs, or a DEPTHWISE_CONV_2D one of depth
-    multiplier ``channels`` (always per-channel weights)."""
+    multiplier ``channels`` (always per-channel weights); multipliers as requant_scales."""
     n, h, w, in_c = x_shape
     depthwise = op == "DEPTHWISE_CONV_2D"
     out_c = in_c * channels if depthwise else channels
     sx, sy, zx, zy = random_io(rng, act, small)
-    ws = requant_scales(rng, out_c if per_channel or depthwise else 1, sx, sy, small)
+    ws = requant_scales(rng, out_c if per_channel or depthwise else 1, sx, sy, small, ordinary)
     bound = 30 if small else 40000
     out_h = output_size(padding, h, kh, stride[0], dil[0])
     out_w = output_size(padding, w, kw, stride[1], dil[1])
@@ -114,7 +116,7 @@ def random_window(rng, op, in_channels, max_hw):
         int(rng.integers(1, 4))
     padding, act = ["SAME", "VALID"][int(rng.integers(0, 2))], ACTS[int(rng.integers(0, 3))]
     return shape, window_model(rng, op, shape, channels, kh, kw, stride, dil, padding, act,
-                               per_channel=rng.random() < 0.7)
+                               per_channel=rng.random() < 0.7, ordinary=rng.random() < 0.4)
 
 
 def random_conv(rng):
@@ -178,6 +180,22 @@ def test_model_like_layers(op):
             data = window_model(rng, "DEPTHWISE_CONV_2D", shape, 1, 3, 3, (stride, stride),
                                 (1, 1), "SAME", "RELU")
         check(data, shape, rng)
+
+
+@pytest.mark.parametrize("in_c,out_c,stride,dil,ordinary", [
+    (3, 8, (1, 1), (2, 1), True), (3, 12, (2, 1), (1, 1), True), (2, 16, (1, 2), (3, 1), True),
+    (3, 24, (1, 1), (1, 1), False)])
+def test_windows_over_chunks(in_c, out_c, stride, dil, ordinary):
+    """Convolutions of more output pixels than one chunk of the GEMM, chunks ending inside an
+    output row: AVX2 reads these windows in place (odd runs of kw * in_c values, dilated
+    filter rows) and requantizes whole blocks of 8 channels in the GEMM where the
+    requantization folds (ordinary multipliers); 12 channels leave a part block to the
+    separate requantization, and multipliers above 1 all of them."""
+    rng = np.random.default_rng(40 + out_c)
+    shape = (1, 75, 61, in_c)
+    data = window_model(rng, "CONV_2D", shape, out_c, 3, 3, stride, dil, "SAME", "RELU",
+                        ordinary=ordinary)
+    check(data, shape, rng)
 
 
 @pytest.mark.parametrize("in_c,dm,stride,width", [(1, 8, 2, 27), (1, 16, 1, 13), (2, 8, 1, 9),

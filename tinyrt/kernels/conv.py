@@ -86,10 +86,9 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
                          padded, koff),
         weights=packed, corr=corr_p, mult=mult, left=left, right=right, nudge=nudge,
         fold_shift=fold_shift, col=col, acc=acc, padded=padded, koff=koff, windows=int(windows),
-        batches=batches,
-        in_h=win.in_h,
-        in_w=win.in_w, in_c=in_c, out_h=win.out_h, out_w=win.out_w, out_c=out_c, kh=win.kh,
-        kw=win.kw, stride_h=win.stride_h, stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
+        batches=batches, in_h=win.in_h, in_w=win.in_w, in_c=in_c, out_h=win.out_h,
+        out_w=win.out_w, out_c=out_c, kh=win.kh, kw=win.kw, stride_h=win.stride_h,
+        stride_w=win.stride_w, dil_h=win.dil_h, dil_w=win.dil_w,
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
         kp=kp, op=op, chunk=chunk, input_zp=input_zp, output_zp=output_zp, act_min=lo,
         act_max=hi)
