@@ -39,8 +39,16 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     if w.dtype != np.int8 or out_c == 0 or depth == 0 or win.pad_top < 0 or win.pad_left < 0:
         raise OutOfRange("not a layer the C kernel takes")
     mult, left, right = requantization(multiplier, shift, out_c)
-    # channels padded to the GEMM's blocks: 16, or 8 at AVX2's last block
-    block = 8 if ctx.native.level == "avx2" else 16
+    level = ctx.native.level
+    pointwise = is_pointwise(win)
+    # AVX2's int16 GEMM reads each row through koff, its tap pairs' offsets: in the columns,
+    # or in the padded image where the windows are read in place (unit column dilation), which
+    # AVX-512 does too (WINDOWS_AT_AVX512)
+    windows = not pointwise and win.dil_w == 1 and (
+        level == "avx2" or level == "avx512" and windows_at_avx512(win, in_c))
+    gemm16 = level == "avx2" or windows
+    # channels padded to the GEMM's blocks: 16, or 8 at the int16 GEMM's last block
+    block = 8 if gemm16 else 16
     kp, op = -(-depth // 4) * 4, -(-out_c // block) * block
     # sum (x - zp) w + bias = sum (x + 128) w + offset - 128 sum w; the kernel's int32
     # arithmetic wraps as TFLM's accumulator does, so only the constant must fit
@@ -50,23 +58,19 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
     if ctx.native.firmware:
         return firmware_conv(ctx, w, offset, mult, left, right, kp, win, batches, in_c,
                              input_zp, output_zp, lo, hi, overlaps_input)
-    pointwise = is_pointwise(win)
-    # AVX2 reads each GEMM row through koff, its tap pairs' offsets: in the columns, or in the
-    # padded image where the windows are read in place (unit column dilation)
     koff = None
-    windows = ctx.native.level == "avx2" and not pointwise and win.dil_w == 1
     if windows:
         w, kp, koff = window_taps(w, win, in_c)
-    elif ctx.native.level == "avx2":
+    elif gemm16:
         koff = np.arange(0, kp, 2, dtype=np.int32)
-    packed = pack_conv_weights(w, op, kp, ctx.native.level)
+    packed = pack_conv_weights(w, op, kp, "avx2" if gemm16 else level)
     corr_p = np.zeros(op, np.int32)
     corr_p[:out_c] = corr
     # the padded image: bytes, or int16 where the windows are read in place; 16 values of slack
     padded_values = 0 if pointwise else win.padded_h * win.padded_w * in_c + 16
     padded_bytes = padded_values * (2 if windows else 1)
     # columns: bytes at AVX-512, int16 elsewhere, none for windows read in place
-    col_bytes = 0 if windows else 1 if ctx.native.level == "avx512" else 2
+    col_bytes = 0 if windows else 1 if level == "avx512" else 2
     # output pixels per GEMM: the chunk's columns and sums fit in about 64 KB of cache
     pixels4 = -(-(win.out_h * win.out_w) // 4) * 4
     chunk = min(pixels4, max(4, CHUNK_BYTES // (col_bytes * kp + 4 * op) // 4 * 4))
@@ -92,6 +96,17 @@ def native_conv(ctx, weights, offset, multiplier, shift, win, batches, in_c, inp
         pad_top=win.pad_top, pad_left=win.pad_left, pad_h=win.padded_h, pad_w=win.padded_w,
         kp=kp, op=op, chunk=chunk, input_zp=input_zp, output_zp=output_zp, act_min=lo,
         act_max=hi)
+
+
+WINDOWS_AT_AVX512 = 16    # the longest filter row (kw * in_c values) AVX-512 reads in place
+
+
+def windows_at_avx512(win, in_c):
+    """Whether AVX-512 reads a layer's windows in place through the int16 GEMM rather than
+    copying im2col bytes for vpdpbusd: where a filter row is short (a first layer's few input
+    channels), whose copies cost more than vpdpbusd saves (VWW's and MobileNetV3's first
+    layers: about half the time)."""
+    return win.kw * in_c <= WINDOWS_AT_AVX512
 
 
 def window_taps(w, win, in_c):

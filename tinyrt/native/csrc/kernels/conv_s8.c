@@ -1,7 +1,8 @@
 /* int8 CONV_2D and FULLY_CONNECTED: one GEMM of the input's windows, as unsigned values
  * (x + 128), by the weights, with int32 sums, then TFLM's requantization. The windows are
- * copied as im2col columns, or at AVX2, where the filter's columns are adjacent (unit column
- * dilation), read in place from an int16 padded copy of the image.
+ * copied as im2col columns, or, where the filter's columns are adjacent (unit column
+ * dilation), read in place from an int16 padded copy of the image by the int16 GEMM: at AVX2,
+ * and at AVX-512 where prepare picks it (tinyrt/kernels/conv.py windows_at_avx512).
  *
  * The GEMM multiplies unsigned input values by signed weights; the 128 * sum(w) and zero-point
  * terms are folded by prepare into a per-channel constant (corr), so each sum equals TFLM's
@@ -13,8 +14,8 @@
  * channels, per group of 4 taps, the 16 x 4 bytes [o][k]); AVX2 multiplies int16 pairs with
  * vpmaddwd (int16 [op / 16][kp / 2][16][2], then [kp / 2][8][2] for a last 8 channels, op
  * being a multiple of 8 there; exact, unlike vpmaddubsw, which saturates; for windows read in
- * place each filter row's taps made even by a zero, conv.py window_taps); the portable loops
- * take int16 [op][kp]. */
+ * place each filter row's taps made even by a zero, conv.py window_taps), as AVX-512 does
+ * for the windows it reads in place; the portable loops take int16 [op][kp]. */
 #include "conv_s8.h"
 #include "../fixedpoint.h"
 
@@ -26,72 +27,7 @@ typedef uint8_t col_t;
 typedef int16_t col_t;
 #endif
 
-#if defined(TINYRT_AVX512)
-/* nr rows (1 to 4) x nb blocks of 16 channels; called with constants, so the loops unroll
- * and the sums stay in registers */
-static inline void gemm_tile_avx512(const col_t *col, int kp, const int8_t *wblock, int k4s,
-                                    const int32_t *corr, int32_t *acc, int op, int nb, int nr)
-{
-    __m512i a[4][4];
-    for (int j = 0; j < nb; j++) {
-        __m512i c = _mm512_loadu_si512((const void *)(corr + 16 * j));
-        for (int r = 0; r < nr; r++)
-            a[r][j] = c;
-    }
-    for (int k4 = 0; k4 < k4s; k4++) {
-        __m512i x[4];
-        for (int r = 0; r < nr; r++) {
-            int32_t v = (int32_t)tinyrt_load32(col + (size_t)r * kp + 4 * k4);
-            x[r] = _mm512_set1_epi32(v);
-        }
-        for (int j = 0; j < nb; j++) {
-            __m512i w = _mm512_loadu_si512((const void *)(wblock + ((size_t)j * k4s + k4) * 64));
-            for (int r = 0; r < nr; r++)
-                a[r][j] = _mm512_dpbusd_epi32(a[r][j], x[r], w);
-        }
-    }
-    for (int r = 0; r < nr; r++)
-        for (int j = 0; j < nb; j++)
-            _mm512_storeu_si512((void *)(acc + (size_t)r * op + 16 * j), a[r][j]);
-}
-
-static inline void gemm_rows_avx512(const col_t *cp, int kp, const int8_t *w, int k4s,
-                                    const int32_t *corr, int32_t *ap, int op, int blocks, int nr)
-{
-    int b = 0;
-    for (; b + 4 <= blocks; b += 4)
-        gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b, op,
-                         4, nr);
-    switch (blocks - b) {
-    case 3: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
-                             op, 3, nr); break;
-    case 2: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
-                             op, 2, nr); break;
-    case 1: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
-                             op, 1, nr); break;
-    default: break;
-    }
-}
-
-/* weights: int8 [op / 16][kp / 4][16][4] */
-static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
-                 int32_t *acc, int op)
-{
-    const int8_t *w = (const int8_t *)weights;
-    int k4s = kp / 4, blocks = op / 16;
-    for (int p = 0; p < rows; p += 4) {
-        const col_t *cp = col + (size_t)p * kp;
-        int32_t *ap = acc + (size_t)p * op;
-        switch (rows - p) {      /* the last rows alone: a single-row layer costs one row */
-        case 1: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 1); break;
-        case 2: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 2); break;
-        case 3: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 3); break;
-        default: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 4); break;
-        }
-    }
-}
-
-#elif defined(TINYRT_AVX2)
+#if defined(TINYRT_AVX2)
 /* AVX2 reads each output pixel's GEMM row through a pointer and koff, the offset of each of its
  * tap pairs: a row of the columns (koff = 0, 2, 4, ...) or, with windows read in place, the
  * window's first value in the int16 padded image (koff: each filter row's run of kw * in_c
@@ -212,7 +148,75 @@ static void gemm_avx2(rows_avx2 start, int n, int kp, const int32_t *koff, const
         }
     }
 }
+#endif
 
+#if defined(TINYRT_AVX512)
+/* nr rows (1 to 4) x nb blocks of 16 channels; called with constants, so the loops unroll
+ * and the sums stay in registers */
+static inline void gemm_tile_avx512(const col_t *col, int kp, const int8_t *wblock, int k4s,
+                                    const int32_t *corr, int32_t *acc, int op, int nb, int nr)
+{
+    __m512i a[4][4];
+    for (int j = 0; j < nb; j++) {
+        __m512i c = _mm512_loadu_si512((const void *)(corr + 16 * j));
+        for (int r = 0; r < nr; r++)
+            a[r][j] = c;
+    }
+    for (int k4 = 0; k4 < k4s; k4++) {
+        __m512i x[4];
+        for (int r = 0; r < nr; r++) {
+            int32_t v = (int32_t)tinyrt_load32(col + (size_t)r * kp + 4 * k4);
+            x[r] = _mm512_set1_epi32(v);
+        }
+        for (int j = 0; j < nb; j++) {
+            __m512i w = _mm512_loadu_si512((const void *)(wblock + ((size_t)j * k4s + k4) * 64));
+            for (int r = 0; r < nr; r++)
+                a[r][j] = _mm512_dpbusd_epi32(a[r][j], x[r], w);
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < nb; j++)
+            _mm512_storeu_si512((void *)(acc + (size_t)r * op + 16 * j), a[r][j]);
+}
+
+static inline void gemm_rows_avx512(const col_t *cp, int kp, const int8_t *w, int k4s,
+                                    const int32_t *corr, int32_t *ap, int op, int blocks, int nr)
+{
+    int b = 0;
+    for (; b + 4 <= blocks; b += 4)
+        gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b, op,
+                         4, nr);
+    switch (blocks - b) {
+    case 3: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
+                             op, 3, nr); break;
+    case 2: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
+                             op, 2, nr); break;
+    case 1: gemm_tile_avx512(cp, kp, w + (size_t)b * k4s * 64, k4s, corr + 16 * b, ap + 16 * b,
+                             op, 1, nr); break;
+    default: break;
+    }
+}
+
+/* weights: int8 [op / 16][kp / 4][16][4] */
+static void gemm(const col_t *col, int rows, int kp, const void *weights, const int32_t *corr,
+                 int32_t *acc, int op)
+{
+    const int8_t *w = (const int8_t *)weights;
+    int k4s = kp / 4, blocks = op / 16;
+    for (int p = 0; p < rows; p += 4) {
+        const col_t *cp = col + (size_t)p * kp;
+        int32_t *ap = acc + (size_t)p * op;
+        switch (rows - p) {      /* the last rows alone: a single-row layer costs one row */
+        case 1: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 1); break;
+        case 2: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 2); break;
+        case 3: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 3); break;
+        default: gemm_rows_avx512(cp, kp, w, k4s, corr, ap, op, blocks, 4); break;
+        }
+    }
+}
+
+#elif defined(TINYRT_AVX2)
+/* AVX2 runs every GEMM through gemm_avx2 */
 #elif defined(TINYRT_SSE2)
 /* weights: int16 [op][kp], as the plain loops below take them. Those leave each sum's vector
  * to be added across on its own, which costs more than the products when kp is small; here
@@ -418,36 +422,50 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
         int8_t *out = c->output + (size_t)b * pixels * c->out_c;
         for (int r0 = 0; r0 < pixels; r0 += c->chunk) {
             int n = pixels - r0 < c->chunk ? pixels - r0 : c->chunk;
-#if defined(TINYRT_AVX2) && !defined(TINYRT_AVX512)
-            /* requantized in the GEMM where the folded requantization serves whole blocks */
-            const int at_once = c->nudge != NULL && c->out_c % 8 == 0;
-            sink_avx2 s = {c->acc, at_once ? out + (size_t)r0 * c->out_c : NULL, c->mult,
-                           c->nudge, c->fold_shift, c->act_min, c->act_max, c->op, c->out_c};
-            rows_avx2 rows;
-            if (c->windows) {
-                const size_t prow = (size_t)c->pad_w * c->in_c;
-                rows = (rows_avx2){(const int16_t *)c->padded, (size_t)c->stride_h * prow,
-                                   (size_t)c->stride_w * c->in_c, c->out_w, r0 / c->out_w,
-                                   r0 % c->out_w};
-            } else {
-                columns(c, b, r0, n, col);
-                rows = (rows_avx2){col, 0, (size_t)c->kp, INT32_MAX, 0, 0};
-            }
-            gemm_avx2(rows, n, c->kp, c->koff, c->weights, c->corr, &s);
-            if (at_once)
-                continue;
-            if (c->nudge != NULL) {
-                tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c,
-                                                   c->mult, c->nudge, c->fold_shift,
-                                                   c->act_min, c->act_max,
-                                                   out + (size_t)r0 * c->out_c,
-                                                   (size_t)c->out_c);
-                continue;
-            }
+            int summed = 0;
+#if defined(TINYRT_AVX2)
+            /* the int16 GEMM (koff given): at AVX2, and at AVX-512 for windows read in place;
+             * requantized in the GEMM where the folded requantization serves whole blocks */
+            if (c->koff != NULL) {
+                const int at_once = c->nudge != NULL && c->out_c % 8 == 0;
+                sink_avx2 s = {c->acc, at_once ? out + (size_t)r0 * c->out_c : NULL, c->mult,
+                               c->nudge, c->fold_shift, c->act_min, c->act_max, c->op,
+                               c->out_c};
+                rows_avx2 rows;
+                if (c->windows) {
+                    const size_t prow = (size_t)c->pad_w * c->in_c;
+                    rows = (rows_avx2){(const int16_t *)c->padded, (size_t)c->stride_h * prow,
+                                       (size_t)c->stride_w * c->in_c, c->out_w, r0 / c->out_w,
+                                       r0 % c->out_w};
+                } else {
+#if defined(TINYRT_AVX512)
+                    return TINYRT_ERROR;    /* AVX-512's columns are bytes: prepare never asks */
 #else
-            columns(c, b, r0, n, col);
-            gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
+                    columns(c, b, r0, n, col);
+                    rows = (rows_avx2){col, 0, (size_t)c->kp, INT32_MAX, 0, 0};
 #endif
+                }
+                gemm_avx2(rows, n, c->kp, c->koff, c->weights, c->corr, &s);
+                if (at_once)
+                    continue;
+                if (c->nudge != NULL) {
+                    tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c,
+                                                       c->mult, c->nudge, c->fold_shift,
+                                                       c->act_min, c->act_max,
+                                                       out + (size_t)r0 * c->out_c,
+                                                       (size_t)c->out_c);
+                    continue;
+                }
+                summed = 1;
+            }
+#endif
+#if !defined(TINYRT_AVX2) || defined(TINYRT_AVX512)
+            if (!summed) {
+                columns(c, b, r0, n, col);
+                gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
+            }
+#endif
+            (void)summed;
             for (int p = 0; p < n; p++)
                 tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult,
                                          c->left, c->right, 1, c->output_zp, c->act_min,

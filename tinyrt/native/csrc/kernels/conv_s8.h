@@ -23,9 +23,10 @@
     F(PTR, void *, padded)             /* own [pad_h][pad_w][in_c] + 16 values: one image, its \
                                           border holding input_zp + 128; bytes, or int16 where \
                                           windows is set; NULL for pointwise */ \
-    F(PTR, const int32_t *, koff)      /* [kp / 2], AVX2: each tap pair's offset in a GEMM row \
-                                          (conv_s8.c); NULL at the other levels */ \
-    F(I32, int32_t, windows)           /* 1: AVX2 reads the windows in place in the int16 \
+    F(PTR, const int32_t *, koff)      /* [kp / 2] or NULL: the int16 GEMM's tap pair offsets \
+                                          in a row (conv_s8.c), at AVX2 and for AVX-512's \
+                                          windows read in place */ \
+    F(I32, int32_t, windows)           /* 1: the windows are read in place in the int16 \
                                           padded image; 0: the columns are copied */ \
     F(I32, int32_t, batches) F(I32, int32_t, in_h) F(I32, int32_t, in_w) \
     F(I32, int32_t, in_c) F(I32, int32_t, out_h) F(I32, int32_t, out_w) \

@@ -222,28 +222,6 @@ static void fill_planes(const tinyrt_depthwise_s8_opdata *d, const int8_t *image
             continue;
         }
         int x = 0;
-#if defined(TINYRT_AVX2)
-        if (in_c == 1 && ph == 1 && dm % 8 == 0) {
-            /* one input channel repeated dm times: 8 pixels' pairs made at once, each then
-             * broadcast over its dm channels */
-            const __m256i z = _mm256_set1_epi32(zp), none = _mm256_setzero_si256();
-            const __m256i low16 = _mm256_set1_epi32(0xFFFF);
-            for (; x + 8 <= in_w; x += 8) {
-                __m256i a = s0 ? _mm256_sub_epi32(_mm256_cvtepi8_epi32(
-                    _mm_loadl_epi64((const __m128i *)(s0 + x))), z) : none;
-                __m256i b = s1 ? _mm256_sub_epi32(_mm256_cvtepi8_epi32(
-                    _mm_loadl_epi64((const __m128i *)(s1 + x))), z) : none;
-                __m256i v = _mm256_or_si256(_mm256_and_si256(a, low16),
-                                            _mm256_slli_epi32(b, 16));
-                pair_t *px = dst + (size_t)(x + d->pad_left) * oc;
-                for (int k = 0; k < 8; k++, px += oc) {
-                    __m256i one = _mm256_permutevar8x32_epi32(v, _mm256_set1_epi32(k));
-                    for (int m = 0; m < dm; m += 8)
-                        _mm256_storeu_si256((__m256i *)(px + m), one);
-                }
-            }
-        }
-#endif
         for (; x < in_w; x++) {
             int j = x + d->pad_left;
             /* (no division in the usual case of one phase) */
