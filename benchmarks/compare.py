@@ -259,8 +259,10 @@ def main(argv=None):
     ap.add_argument("--level", choices=tinyrt.native.LEVELS,
                     help="run tinyrt's compiled core at this SIMD level (default: the best "
                          "this CPU runs), e.g. avx2 to measure the AVX2 path on an AVX-512 "
-                         "machine")
+                         "machine; LiteRT then sees an AVX2 CPU too (benchmarks/cpuid_avx2.c)")
     args = ap.parse_args(argv)
+    if args.rounds < 1 or args.repeat < 1:
+        ap.error("--rounds and --repeat must be at least 1")
     level = args.level or (tinyrt.native.default().level if tinyrt.native.default() else None)
 
     import tempfile
