@@ -1,7 +1,7 @@
 """benchmarks/cpuid_avx2.c: a process run under it sees an AVX2 CPU (the AVX2 benchmark runs
 LiteRT so). Needs an x86-64 Linux CPU with AVX-512 and CPUID faulting, and a C compiler."""
+import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,25 +9,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "benchmarks" / "cpuid_avx2.c"
 
 
-def cpu_flags():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
+def benchmark_script():
+    spec = importlib.util.spec_from_file_location("compare", ROOT / "benchmarks" / "compare.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_cpuid_mask_hides_avx512(tmp_path):
-    flags = cpu_flags()
-    if not {"avx512f", "cpuid_fault"} <= flags or shutil.which("cc") is None:
-        pytest.skip("needs a CPU with AVX-512 and CPUID faulting, and cc")
-    lib = tmp_path / "libcpuid_avx2.so"
-    subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(lib), str(SOURCE)], check=True)
+    # the benchmark's own build of it: None without AVX-512, CPUID faulting or a C compiler
+    lib = benchmark_script().avx2_cpu_preload(tmp_path)
+    if lib is None:
+        pytest.skip("needs a CPU with AVX-512 and CPUID faulting, and a C compiler")
     # numpy reads CPUID once at import: its table of the features it found
     probe = "\n".join([
         "import os",
