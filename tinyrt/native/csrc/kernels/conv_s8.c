@@ -410,6 +410,46 @@ static void fill_padded(const tinyrt_conv_s8_opdata *c, int b)
     }
 }
 
+#if defined(TINYRT_AVX2)
+/* Output pixels [r0, r0 + n) of image b through the int16 GEMM (koff given: at AVX2, and at
+ * AVX-512 for windows read in place), requantized in the GEMM where the folded
+ * requantization serves whole blocks of 8 channels or after it where it folds otherwise.
+ * Returns 1 when the outputs are written, 0 when the sums are left in acc for the general
+ * requantization, -1 for columns AVX-512 cannot make (prepare never asks). */
+static int chunk_int16(const tinyrt_conv_s8_opdata *c, int b, int r0, int n, col_t *col,
+                       int8_t *out)
+{
+    const int at_once = c->nudge != NULL && c->out_c % 8 == 0;
+    sink_avx2 s = {c->acc, at_once ? out + (size_t)r0 * c->out_c : NULL, c->mult, c->nudge,
+                   c->fold_shift, c->act_min, c->act_max, c->op, c->out_c};
+    rows_avx2 rows;
+    if (c->windows) {
+        const size_t prow = (size_t)c->pad_w * c->in_c;
+        rows = (rows_avx2){(const int16_t *)c->padded, (size_t)c->stride_h * prow,
+                           (size_t)c->stride_w * c->in_c, c->out_w, r0 / c->out_w,
+                           r0 % c->out_w};
+    } else {
+#if defined(TINYRT_AVX512)
+        (void)b;
+        (void)col;
+        return -1;      /* AVX-512's columns are bytes */
+#else
+        columns(c, b, r0, n, col);
+        rows = (rows_avx2){col, 0, (size_t)c->kp, INT32_MAX, 0, 0};
+#endif
+    }
+    gemm_avx2(rows, n, c->kp, c->koff, c->weights, c->corr, &s);
+    if (at_once)
+        return 1;
+    if (c->nudge == NULL)
+        return 0;
+    tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c, c->mult, c->nudge,
+                                       c->fold_shift, c->act_min, c->act_max,
+                                       out + (size_t)r0 * c->out_c, (size_t)c->out_c);
+    return 1;
+}
+#endif
+
 int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
 {
     /* image by image, chunk output pixels at a time: the columns and sums of a chunk stay in
@@ -422,50 +462,21 @@ int tinyrt_conv_s8(const tinyrt_conv_s8_opdata *c)
         int8_t *out = c->output + (size_t)b * pixels * c->out_c;
         for (int r0 = 0; r0 < pixels; r0 += c->chunk) {
             int n = pixels - r0 < c->chunk ? pixels - r0 : c->chunk;
-            int summed = 0;
 #if defined(TINYRT_AVX2)
-            /* the int16 GEMM (koff given): at AVX2, and at AVX-512 for windows read in place;
-             * requantized in the GEMM where the folded requantization serves whole blocks */
             if (c->koff != NULL) {
-                const int at_once = c->nudge != NULL && c->out_c % 8 == 0;
-                sink_avx2 s = {c->acc, at_once ? out + (size_t)r0 * c->out_c : NULL, c->mult,
-                               c->nudge, c->fold_shift, c->act_min, c->act_max, c->op,
-                               c->out_c};
-                rows_avx2 rows;
-                if (c->windows) {
-                    const size_t prow = (size_t)c->pad_w * c->in_c;
-                    rows = (rows_avx2){(const int16_t *)c->padded, (size_t)c->stride_h * prow,
-                                       (size_t)c->stride_w * c->in_c, c->out_w, r0 / c->out_w,
-                                       r0 % c->out_w};
-                } else {
-#if defined(TINYRT_AVX512)
-                    return TINYRT_ERROR;    /* AVX-512's columns are bytes: prepare never asks */
-#else
-                    columns(c, b, r0, n, col);
-                    rows = (rows_avx2){col, 0, (size_t)c->kp, INT32_MAX, 0, 0};
-#endif
-                }
-                gemm_avx2(rows, n, c->kp, c->koff, c->weights, c->corr, &s);
-                if (at_once)
+                int done = chunk_int16(c, b, r0, n, col, out);
+                if (done < 0)
+                    return TINYRT_ERROR;
+                if (done)
                     continue;
-                if (c->nudge != NULL) {
-                    tinyrt_requantize_pixels_folded_s8(c->acc, n, (size_t)c->op, c->out_c,
-                                                       c->mult, c->nudge, c->fold_shift,
-                                                       c->act_min, c->act_max,
-                                                       out + (size_t)r0 * c->out_c,
-                                                       (size_t)c->out_c);
-                    continue;
-                }
-                summed = 1;
-            }
+            } else
 #endif
+            {
 #if !defined(TINYRT_AVX2) || defined(TINYRT_AVX512)
-            if (!summed) {
                 columns(c, b, r0, n, col);
                 gemm(col, n, c->kp, c->weights, c->corr, c->acc, c->op);
-            }
 #endif
-            (void)summed;
+            }
             for (int p = 0; p < n; p++)
                 tinyrt_requantize_row_s8(c->acc + (size_t)p * c->op, c->out_c, c->mult,
                                          c->left, c->right, 1, c->output_zp, c->act_min,

@@ -179,9 +179,6 @@ static inline int row_read(const tinyrt_depthwise_s8_opdata *d, int y)
     return 0;
 }
 
-/* One image (minus the zero point) into the pair planes: padded row y's pairs hold input rows
- * y - pad_top and y - pad_top + dil_h, 0 for a row outside the input. Rows with neither, or
- * that no output row reads, are never written and keep their zeros. */
 /* n values of rows s0 and s1 (either may be NULL: 0) minus zp as pairs */
 static inline void fill_run(pair_t *dst, const int8_t *s0, const int8_t *s1, int n, int32_t zp)
 {
@@ -204,6 +201,9 @@ static inline void fill_run(pair_t *dst, const int8_t *s0, const int8_t *s1, int
         dst[i] = make_pair(s0 ? s0[i] - zp : 0, s1 ? s1[i] - zp : 0);
 }
 
+/* One image (minus the zero point) into the pair planes: padded row y's pairs hold input rows
+ * y - pad_top and y - pad_top + dil_h, 0 for a row outside the input. Rows with neither, or
+ * that no output row reads, are never written and keep their zeros. */
 static void fill_planes(const tinyrt_depthwise_s8_opdata *d, const int8_t *image,
                         size_t plane_row, size_t plane)
 {
@@ -221,8 +221,7 @@ static void fill_planes(const tinyrt_depthwise_s8_opdata *d, const int8_t *image
             fill_run(dst + (size_t)d->pad_left * oc, s0, s1, in_w * oc, zp);
             continue;
         }
-        int x = 0;
-        for (; x < in_w; x++) {
+        for (int x = 0; x < in_w; x++) {
             int j = x + d->pad_left;
             /* (no division in the usual case of one phase) */
             pair_t *px = ph == 1 ? dst + (size_t)j * oc :
