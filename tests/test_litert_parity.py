@@ -328,11 +328,12 @@ def test_batch_beyond_the_caches_runs_in_sub_batches_with_the_same_bits(name, mo
 
 def test_sub_batches_only_for_plain_batches(monkeypatch):
     """preserve-all-tensors keeps the whole batch's intermediates, so it never splits; nor
-    does a batch whose activations fit."""
+    does a batch whose arena the caller sized, nor one whose activations fit."""
     path = str(shared_model("mlperf_tiny_kws_int8.tflite"))
     monkeypatch.setattr(sub_batches, "SUB_BATCH_BYTES", 1)
-    for preserve, split in ((True, False), (False, True)):
-        it = tinyrt.Interpreter(model_path=path, experimental_preserve_all_tensors=preserve)
+    for options, split in (({"experimental_preserve_all_tensors": True}, False),
+                           ({"arena_size": 1 << 20}, False), ({}, True)):
+        it = tinyrt.Interpreter(model_path=path, **options)
         it.resize_tensor_input(0, [4, 49, 10, 1])
         it.allocate_tensors()
         assert (it._sub_batches is not None) == split

@@ -66,7 +66,9 @@ class SubBatches:
         model = outer.model
         main = model.main
         batch_inputs = [t for t in main.inputs if axes.get(t) == 0]
+        # never for an arena the caller sized or gave: the parts' arenas would lie outside it
         if not batch_inputs or outer.preserve_all_tensors or len(model.subgraphs) > 1 or \
+                outer.arena_size is not None or outer._arena_buffer is not None or \
                 outer.firmware_target is not None or outer._variables or \
                 any(t not in axes for t in main.outputs) or \
                 any(_keeps_state(k) for k in outer.kernels):
