@@ -1,13 +1,13 @@
 """Compare tinyrt with tflite-micro and LiteRT on the shared models, all measured in this one run.
 
-For each model under the models directory (subdirectories included): median time of set
-input + invoke for each runtime on the same inputs (every runtime cycles through the same 8
-random input sets; token inputs of an embedding lookup are drawn from the vocabulary; the
-fastest of --rounds rounds, interleaved across the runtimes, as a shared machine's slow phases
-only add time), the ratios, load+allocate time, and whether tinyrt's outputs equal
-tflite-micro's bit for bit on every set (LiteRT's where tflite-micro cannot run the model).
-tinyrt runs twice: with its compiled core at the level asked for (default: the best this CPU
-runs; see tinyrt.native) and with numpy kernels only (native=False). Models whose input is a token sequence also get tokens
+For each model under the models directory (subdirectories included): median time of set input +
+invoke for each runtime on the same inputs (every runtime cycles through the same 8 random input
+sets; token inputs of an embedding lookup are drawn from the vocabulary; the fastest of --rounds
+rounds, interleaved across the runtimes, as a shared machine's slow phases only add time), the
+ratios, load+allocate time, and whether tinyrt's outputs equal tflite-micro's bit for bit on
+every set (LiteRT's where tflite-micro cannot run the model). tinyrt runs twice: with its
+compiled core at the level asked for (default: the best this CPU runs; see tinyrt.native) and
+with numpy kernels only (native=False). Models whose input is a token sequence also get tokens
 per second. Prints a markdown table naming the CPU and the core's level, and writes it with a
 JSON file to benchmarks/results/. Where tflite-micro cannot run a model (it has no GELU), the
 reference is LiteRT's reference kernels, whose int8 arithmetic differs from TFLM's in several

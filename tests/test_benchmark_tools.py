@@ -35,5 +35,6 @@ def test_cpuid_mask_hides_avx512(tmp_path):
                            check=True).stdout.split()
     masked = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, env=dict(os.environ, LD_PRELOAD=str(lib))).stdout.split()
-    assert plain == ["None", "True", "True", plain[3]]
+    # without the mask numpy finds the CPU's AVX-512 (VNNI depends on the CPU); with it, none
+    assert plain[:3] == ["None", "True", "True"]
     assert masked == ["on", "True", "False", "False"]

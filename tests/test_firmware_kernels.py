@@ -162,4 +162,3 @@ def test_folded_requantization_values():
     assert fold_requantization([0], [5], 0, [m], [(1 << 31) - 1]) is None
     assert fold_requantization([0], [23], -128, [1 << 30], [(1 << 30) + (1 << 29)]) is not None
     assert fold_requantization([0], [23], -128, [m], [(1 << 30) + (1 << 28)]) is None
-    assert folded_requantization([0], [5], 0, -100, 127) is None

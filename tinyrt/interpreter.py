@@ -558,8 +558,9 @@ class Interpreter:
     def resize_tensor_input(self, input_index, tensor_size, strict=False):
         """Give an input a new batch size (the first dimension); call allocate_tensors() next.
 
-        A batch of N runs the N samples through every kernel in one invoke, each sample's
-        outputs bit-exactly those of invoking it alone. Only the batch dimension resizes
+        A batch of N runs the N samples in one invoke (in cache-sized sub-batches where its
+        activations outgrow the caches: tinyrt/sub_batches.py), each sample's outputs
+        bit-exactly those of invoking it alone. Only the batch dimension resizes
         (TFLM's kernels take fixed shapes; see docs/api.md); with ``strict=True`` only an
         input whose shape signature marks the batch -1.
         """

@@ -13,9 +13,12 @@ activations a sample, 26 MB at N=16). The nodes then run in two parts:
   the batch rather than once per sample.
 
 Kernels compute samples independently, so the outputs are the same bits either way. Only plain
-batches are split: no variable tensors or resources (state would see the samples in a
-different order), no preserve-all-tensors (the intermediates of the whole batch are wanted),
-and every output must carry the batch.
+batches are split: one subgraph, no variable tensors, resources or kernels that keep state
+(state would see the samples in a different order), no preserve-all-tensors (the
+intermediates of the whole batch are wanted), no arena the caller sized or gave (the parts'
+arenas would lie outside it), no firmware target, and every output must carry the batch. When
+no tail is found, the head is the whole graph. The parts' arenas are host memory beyond the
+whole batch's plan.
 """
 import dataclasses
 

@@ -173,7 +173,7 @@ DW_CASES = [
                                                     fused_activation_function="RELU")),
     ((2, 7, 7, 2), (1, 2, 3, 2), (2, 6, 5, 2), dict(padding="VALID", stride_w=1, stride_h=1,
                                                    depth_multiplier=1)),
-    # many channels, a channel multiplier with a stride, more than 16 taps
+    # many channels, a channel multiplier with a stride, a 5x5 filter
     ((1, 6, 5, 20), (1, 3, 3, 40), (1, 6, 5, 40), dict(padding="SAME", stride_w=1, stride_h=1,
                                                       depth_multiplier=2)),
     ((1, 9, 8, 18), (1, 5, 5, 36), (1, 5, 4, 36), dict(padding="SAME", stride_w=2, stride_h=2,
@@ -281,7 +281,7 @@ def test_depthwise_conv2d_wide(case, dtype, act, out_zp, weights):
     opts = dict({"stride_w": 1, "stride_h": 1}, **opts)
     rng = np.random.default_rng(60 + case)
     w = None
-    if weights == "edge":          # -128 and 127 side by side: no int16 pair sum fits
+    if weights == "edge":          # weights at int8's ends, side by side
         w = rng.choice(np.array([-128, 127, -127, 126]), ws)
     check_with_extremes(conv_model_wide("DEPTHWISE_CONV_2D", dtype, xs, ws, ys, rng, act,
                                         out_zp, weights=w, **opts))

@@ -166,7 +166,7 @@ class DepthwiseConv2D(Kernel):
         # only the taps that can read the input (see Window2D)
         wdata, kh, kw = win.crop_filter(wdata), win.kh, win.kw
         ctx.workspace(n * win.out_h * win.out_w * (kh * kw * in_c + out_c) * 16 +
-                      win.padded_bytes(n, in_c, 8), "window columns and the padded input")
+                      win.padded_bytes(n, in_c, 8), "window sums and the padded input")
         act = activation(o)
         taps = wdata.reshape(kh * kw, out_c)
         if x.dtype == np.float32 and w.element_dtype == np.int8 and y.dtype == np.float32:
