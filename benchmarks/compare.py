@@ -51,15 +51,20 @@ def random_inputs(details, seed, vocab=None):
     return input_files.random_inputs(details, np.random.default_rng(seed), vocab)
 
 
-def cpu_name():
+def cpuinfo(field):
+    """The first value of ``field`` in /proc/cpuinfo, or None."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.split(":", 1)[0].strip() == field:
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return None
+
+
+def cpu_name():
     import platform
-    return platform.processor() or platform.machine()
+    return cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 INPUT_SETS = 8     # invokes cycle through this many random input sets (no value-keyed cache
@@ -185,20 +190,10 @@ print(json.dumps({"median": statistics.median(ts), "load": load,
 """.replace("MAX_SECONDS", repr(MAX_SECONDS))
 
 
-def cpu_flags():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
 def avx2_cpu_preload(tmpdir):
     """The path of benchmarks/cpuid_avx2.c built as a preload library, or None where the CPU
     has no AVX-512 to hide, or cannot fault on CPUID, or no C compiler is found."""
-    flags = cpu_flags()
+    flags = set((cpuinfo("flags") or "").split())
     if "avx512f" not in flags or "cpuid_fault" not in flags:
         return None
     lib = Path(tmpdir) / "libcpuid_avx2.so"
