@@ -21,7 +21,8 @@ from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import (QuantizedOutput, Window2D, activation, clip, defined_shifts, padding_name,
                      zero_point_of)
-from .gemm import IntegerGemm, filter_values, ordered_dot, pack_f32_blocks, pad_f32_blocks
+from .gemm import (IntegerGemm, channel_sum_bounds, filter_values, ordered_dot, pack_f32_blocks,
+                   pad_f32_blocks)
 
 
 INT32_LIMIT = 1 << 31
@@ -196,13 +197,6 @@ def fold_requantization(left, right, output_zp, mult=None, sum_bounds=None):
         if np.any(folded >= (1 << 62) - (1 << 31)):
             return None
     return nudge.astype(np.int32), (right - 1).astype(np.int32)
-
-
-def channel_sum_bounds(weights, offset, reach, axis):
-    """Each channel's largest |offset + sum x w| over inputs |x| <= reach: ``weights`` summed
-    along ``axis``, ``offset`` per channel."""
-    w = np.abs(np.asarray(weights, np.int64)).sum(axis=axis)
-    return np.abs(np.asarray(offset, np.int64)) + reach * w
 
 
 def folded_requantization(left, right, output_zp, lo, hi):

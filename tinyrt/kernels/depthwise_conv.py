@@ -15,8 +15,8 @@ from .base import Kernel, register
 from ..native.core import OutOfRange, prepares_native, requantization
 from .common import QuantizedOutput, Window2D, activation, clip, padding_name, zero_point_of
 from .conv import bias_values, check_window, conv_requantization, fold_requantization, \
-    folded_requantization, native_conv, channel_sum_bounds
-from .gemm import filter_values, pad_f32_blocks
+    folded_requantization, native_conv
+from .gemm import channel_sum_bounds, filter_values, pad_f32_blocks
 
 
 MAX_NATIVE_TAPS = 256    # filter taps the C kernel's vectors of tap weights hold

@@ -15,6 +15,13 @@ from ..workspace import Workspace
 FLOAT32_EXACT = 1 << 24
 
 
+def channel_sum_bounds(weights, offset, reach, axis):
+    """Each channel's largest |offset + sum x w| over inputs |x| <= reach: ``weights`` summed
+    along ``axis``, ``offset`` per channel."""
+    w = np.abs(np.asarray(weights, np.int64)).sum(axis=axis)
+    return np.abs(np.asarray(offset, np.int64)) + reach * w
+
+
 class IntegerGemm:
     """y[n, o] = sum_k x[n, k] * w[o, k] exactly, for integer x and a constant integer w.
 
@@ -36,6 +43,7 @@ class IntegerGemm:
         self.chunks = [(k, min(k + chunk, self.depth)) for k in range(0, self.depth, chunk)]
         self.wt = np.ascontiguousarray(w.T.astype(self.dtype))   # [K, O]
         self.product_bound = worst        # largest |sum_k x w| the GEMM can produce
+        self.row_bounds = channel_sum_bounds(w, 0, int(x_bound), axis=1)   # per channel
         self.set_offset(np.zeros(self.out_features, np.int64))
 
     def buffers(self, rows, workspace=None):
@@ -53,7 +61,8 @@ class IntegerGemm:
         while that stays exact."""
         offset = np.asarray(offset, np.int64)
         self.offset = offset
-        self.acc_bound = self.product_bound + int(np.abs(offset).max(initial=0))
+        # the largest |offset + sum x w| of any channel
+        self.acc_bound = int(np.max(self.row_bounds + np.abs(offset), initial=0))
         self.offset_f64 = offset.astype(np.float64) \
             if len(self.chunks) == 1 and np.abs(offset).max(initial=0) < (1 << 52) else None
 
